@@ -1,0 +1,243 @@
+//! Runs a resolved job: opens the source, drives frames through the
+//! dissector (and the flow state each report needs) and streams records to
+//! the chosen renderer. The only module that wires layers together.
+//!
+//! A fault in the input (a truncated or corrupt record) ends reading, but
+//! everything before it is still analysed and reported; the fault is then
+//! printed on stderr naming the file, the packet and the byte offset, and
+//! the exit code is 2.
+
+use std::io::{self, BufWriter, Write};
+
+use anyhow::Result;
+
+use crate::bpf::Bpf;
+use crate::capture::{CaptureError, FileReader, PacketSource};
+use crate::config::{Config, Format, InfoConfig, Input, Job, PacketsConfig};
+use crate::dissect::Dissector;
+use crate::flow::relseq::RelSeq;
+use crate::record::{self, RecordOptions, Time};
+use crate::report::{self, packets};
+use crate::stats::{CaptureSummary, InterfaceSummary, StatsBuilder};
+
+/// Exit code for bad input.
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+pub fn run(config: &Config) -> Result<u8> {
+    match &config.job {
+        Job::Packets(c) => run_packets(c),
+        Job::Info(c) => run_info(c),
+    }
+}
+
+fn open(input: &Input) -> Result<(FileReader, Option<Bpf>)> {
+    let bpf = input.bpf.as_deref().map(Bpf::new).transpose()?;
+    let reader = FileReader::open(&input.path)?;
+    Ok((reader, bpf))
+}
+
+/// Reads frames until the end, the count limit or a fault; calls `each` for
+/// every frame that passes the BPF filter. Returns the fault, if any.
+fn for_each_frame(
+    reader: &mut FileReader,
+    input: &Input,
+    bpf: &mut Option<Bpf>,
+    mut each: impl FnMut(&crate::capture::Frame<'_>) -> Result<()>,
+) -> Result<Option<CaptureError>> {
+    let mut read = 0u64;
+    loop {
+        if input.count.is_some_and(|c| read >= c) {
+            return Ok(None);
+        }
+        let frame = match reader.next_frame() {
+            Ok(Some(f)) => f,
+            Ok(None) => return Ok(None),
+            Err(e) => return Ok(Some(e)),
+        };
+        read += 1;
+        if let Some(b) = bpf.as_mut() {
+            if !b.matches(frame.link, frame.data)? {
+                continue;
+            }
+        }
+        each(&frame)?;
+    }
+}
+
+fn report_fault(fault: Option<CaptureError>) -> u8 {
+    match fault {
+        Some(e) => {
+            eprintln!("wirelens: {e}");
+            EXIT_BAD_INPUT
+        }
+        None => 0,
+    }
+}
+
+fn run_packets(c: &PacketsConfig) -> Result<u8> {
+    let (mut reader, mut bpf) = open(&c.input)?;
+    let stdout = io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut dissector = Dissector::new();
+    let mut rel = RelSeq::new();
+    let opts = RecordOptions {
+        resolve_ports: c.resolve_ports,
+        tree: c.verbose,
+        bytes: c.hex,
+    };
+    let mut first: Option<Time> = None;
+    let mut prev: Option<Time> = None;
+    if c.format == Format::Csv {
+        out.write_all(&report::csv_line(packets::CSV_HEADER))?;
+    }
+    let mut emitted = 0u64;
+    if c.format == Format::Json {
+        out.write_all(b"[")?;
+    }
+    let input = c.input.clone();
+    let fault = for_each_frame(&mut reader, &input, &mut bpf, |f| {
+        let p = dissector.dissect(f);
+        let r = rel.segment(&p);
+        let dns = record::parse_dns(&p);
+        let rec = record::build(&p, &dns, r, &opts);
+        let t = rec.ts;
+        let first_t = *first.get_or_insert(t);
+        match c.format {
+            Format::Table => {
+                let time = packets::time_column(t, c.time, first_t, prev);
+                out.write_all(packets::line(&rec, &time).as_bytes())?;
+                out.write_all(b"\n")?;
+                if c.verbose {
+                    out.write_all(packets::tree(&rec).as_bytes())?;
+                }
+                if c.hex {
+                    // out.write_all(report::hexdump::hexdump(&rec.bytes).as_bytes())?; (lands with -x)
+                }
+                if c.verbose || c.hex {
+                    out.write_all(b"\n")?;
+                }
+            }
+            Format::Json => {
+                out.write_all(if emitted == 0 { b"\n" } else { b",\n" })?;
+                out.write_all(&packets::json(&rec))?;
+            }
+            Format::Ndjson => {
+                out.write_all(&packets::json(&rec))?;
+                out.write_all(b"\n")?;
+            }
+            Format::Csv => {
+                out.write_all(&report::csv_line(packets::csv_row(&rec)))?;
+            }
+        }
+        emitted += 1;
+        prev = Some(t);
+        Ok(())
+    })?;
+    if c.format == Format::Json {
+        out.write_all(if emitted == 0 { b"]\n" } else { b"\n]\n" })?;
+    }
+    out.flush()?;
+    Ok(report_fault(fault))
+}
+
+fn run_info(c: &InfoConfig) -> Result<u8> {
+    let (mut reader, mut bpf) = open(&c.input)?;
+    let mut dissector = Dissector::new();
+    let mut sb = StatsBuilder::default();
+    let input = c.input.clone();
+    let fault = for_each_frame(&mut reader, &input, &mut bpf, |f| {
+        let p = dissector.dissect(f);
+        let has_dns = !record::parse_dns(&p).is_empty();
+        sb.add(&p, has_dns);
+        Ok(())
+    })?;
+    let ds = dissector.finish();
+    let file_size = if c.input.path == "-" {
+        None
+    } else {
+        std::fs::metadata(&c.input.path).ok().map(|m| m.len())
+    };
+    let duration = match (sb.first, sb.last) {
+        (Some(f), Some(l)) => l.since(f).max(0.0),
+        _ => 0.0,
+    };
+    let per_sec = |v: f64| if duration > 0.0 { v / duration } else { 0.0 };
+    let rs = reader.stats();
+    let summary = CaptureSummary {
+        file: c.input.path.clone(),
+        format: reader.format().describe(),
+        file_size,
+        interfaces: reader
+            .interfaces()
+            .iter()
+            .enumerate()
+            .map(|(i, itf)| InterfaceSummary {
+                id: i as u32,
+                link: itf.link.name().to_string(),
+                link_type: itf.link.0,
+                snaplen: itf.snaplen,
+                ts_resolution: ts_resolution(itf.ts_units_per_sec),
+                name: itf.name.clone(),
+            })
+            .collect(),
+        encapsulations: sb.encapsulations.clone(),
+        packets: sb.packets,
+        data_bytes: sb.data_bytes,
+        captured_bytes: sb.captured_bytes,
+        truncated_packets: sb.truncated_packets,
+        first: sb.first,
+        last: sb.last,
+        duration_secs: duration,
+        bytes_per_sec: per_sec(sb.data_bytes as f64),
+        bits_per_sec: per_sec(sb.data_bytes as f64 * 8.0),
+        avg_packet_size: if sb.packets > 0 {
+            sb.data_bytes as f64 / sb.packets as f64
+        } else {
+            0.0
+        },
+        packets_per_sec: per_sec(sb.packets as f64),
+        undecoded: CaptureSummary::undecoded_from(&ds),
+        fragments: ds.defrag.fragments,
+        datagrams_reassembled: ds.defrag.completed,
+        fragments_unreassembled: ds.defrag.expired
+            + ds.defrag.evicted
+            + ds.defrag.oversized
+            + ds.defrag.truncated
+            + ds.defrag.unfinished,
+        skipped_blocks: rs.skipped_blocks,
+        warnings: rs.warnings.clone(),
+        hierarchy: std::mem::take(&mut sb.root),
+        error: fault.as_ref().map(|e| e.to_string()),
+    };
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    match c.format {
+        Format::Table => out.write_all(report::info::text(&summary).as_bytes())?,
+        Format::Json => {
+            out.write_all(&report::info::json(&summary))?;
+            out.write_all(b"\n")?;
+        }
+        Format::Ndjson => {
+            out.write_all(&serde_json::to_vec(&summary)?)?;
+            out.write_all(b"\n")?;
+        }
+        Format::Csv => {
+            out.write_all(&report::csv_line(["protocol", "frames", "bytes"]))?;
+            for row in report::info::csv_rows(&summary) {
+                out.write_all(&report::csv_line(row))?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(report_fault(fault))
+}
+
+fn ts_resolution(units: u64) -> String {
+    match units {
+        1 => "seconds".into(),
+        1_000 => "milliseconds".into(),
+        1_000_000 => "microseconds".into(),
+        1_000_000_000 => "nanoseconds".into(),
+        u => format!("1/{u} s"),
+    }
+}

@@ -1,0 +1,120 @@
+//! Command-line syntax (clap derive). Only syntax lives here: flags are
+//! turned into a resolved `Config` by `config.rs`, and nothing else in the
+//! crate knows that flags exist.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "wirelens",
+    version,
+    about = "Packet capture analyser: dissects captures and explains what happened on the wire",
+    long_about = None,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Capture file to summarise (pcap, pcapng, optionally gzip-compressed; `-` for stdin).
+    pub file: Option<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// One line per packet, like tshark: number, time, source → destination, protocol, length, info.
+    Packets(PacketsArgs),
+    /// What capinfos says about a capture, plus the protocol hierarchy.
+    Info(InfoArgs),
+    /// The overview: capture info and the protocol hierarchy.
+    Summary(InfoArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Table,
+    Json,
+    Ndjson,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TimeArg {
+    /// Seconds since the first packet.
+    Rel,
+    /// Local time of day.
+    Abs,
+    /// Seconds since the previous displayed packet.
+    Delta,
+    /// Seconds since the Unix epoch.
+    Epoch,
+    /// UTC date and time.
+    Utc,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, global = true)]
+    pub format: Option<FormatArg>,
+
+    /// When to use colour (NO_COLOR in the environment also turns it off).
+    #[arg(long, value_enum, default_value = "auto", global = true)]
+    pub color: ColorArg,
+}
+
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Capture file (pcap, pcapng, optionally gzip-compressed; `-` for stdin).
+    pub file: String,
+
+    /// Display filter applied after decoding, e.g. `tcp.port == 443 && !dns` (see docs/filters.md).
+    #[arg(short = 'Y', long = "filter", value_name = "EXPR")]
+    pub display_filter: Option<String>,
+
+    /// BPF capture filter (libpcap syntax), applied to file packets too, e.g. "udp port 53".
+    #[arg(short = 'f', long = "bpf", value_name = "BPF")]
+    pub bpf: Option<String>,
+
+    /// Stop after N packets have been read.
+    #[arg(short = 'c', long = "count", value_name = "N")]
+    pub count: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct PacketsArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Show the layered details of each packet (every header field and its meaning).
+    #[arg(short = 'V', long = "verbose")]
+    pub verbose: bool,
+
+    /// Show a hex and ASCII dump of each packet.
+    #[arg(short = 'x', long = "hex")]
+    pub hex: bool,
+
+    /// Do not show port service names (numbers only).
+    #[arg(short = 'n', long = "numeric")]
+    pub numeric: bool,
+
+    /// Time column format.
+    #[arg(long, value_enum, default_value = "rel")]
+    pub time: TimeArg,
+}
+
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+}

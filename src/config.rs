@@ -1,0 +1,118 @@
+//! Flags resolved into what the run needs: the one place that turns the
+//! command line and the environment (terminal or not, NO_COLOR) into
+//! decisions, once, before any packet is read.
+
+use std::io::IsTerminal;
+
+use crate::cli::{Cli, ColorArg, Command, FormatArg, InfoArgs, InputArgs, PacketsArgs, TimeArg};
+pub use crate::report::{Format, TimeFormat};
+
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub path: String,
+    pub display_filter: Option<String>,
+    pub bpf: Option<String>,
+    pub count: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PacketsConfig {
+    pub input: Input,
+    pub format: Format,
+    pub time: TimeFormat,
+    pub verbose: bool,
+    pub hex: bool,
+    pub resolve_ports: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct InfoConfig {
+    pub input: Input,
+    pub format: Format,
+}
+
+#[derive(Debug, Clone)]
+pub enum Job {
+    Packets(PacketsConfig),
+    Info(InfoConfig),
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub job: Job,
+    /// Colour and styling on (a terminal, not NO_COLOR, not --color never).
+    pub color: bool,
+}
+
+fn input(a: InputArgs) -> Input {
+    Input {
+        path: a.file,
+        display_filter: a.display_filter,
+        bpf: a.bpf,
+        count: a.count,
+    }
+}
+
+fn format(f: Option<FormatArg>) -> Format {
+    match f.unwrap_or(FormatArg::Table) {
+        FormatArg::Table => Format::Table,
+        FormatArg::Json => Format::Json,
+        FormatArg::Ndjson => Format::Ndjson,
+        FormatArg::Csv => Format::Csv,
+    }
+}
+
+impl Config {
+    /// Resolves the parsed command line. `None` when there is nothing to do
+    /// (no subcommand and no file): the caller prints help.
+    pub fn resolve(cli: Cli) -> Option<Config> {
+        let stdout_tty = std::io::stdout().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let color = match cli.output.color {
+            ColorArg::Always => true,
+            ColorArg::Never => false,
+            ColorArg::Auto => stdout_tty && !no_color,
+        };
+        let fmt = format(cli.output.format);
+        let job = match cli.command {
+            Some(Command::Packets(PacketsArgs {
+                input: i,
+                verbose,
+                hex,
+                numeric,
+                time,
+            })) => Job::Packets(PacketsConfig {
+                input: input(i),
+                format: fmt,
+                time: match time {
+                    TimeArg::Rel => TimeFormat::Relative,
+                    TimeArg::Abs => TimeFormat::Absolute,
+                    TimeArg::Delta => TimeFormat::Delta,
+                    TimeArg::Epoch => TimeFormat::Epoch,
+                    TimeArg::Utc => TimeFormat::Utc,
+                },
+                verbose,
+                hex,
+                resolve_ports: !numeric,
+            }),
+            Some(Command::Info(InfoArgs { input: i }))
+            | Some(Command::Summary(InfoArgs { input: i })) => Job::Info(InfoConfig {
+                input: input(i),
+                format: fmt,
+            }),
+            None => {
+                let path = cli.file?;
+                Job::Info(InfoConfig {
+                    input: Input {
+                        path,
+                        display_filter: None,
+                        bpf: None,
+                        count: None,
+                    },
+                    format: fmt,
+                })
+            }
+        };
+        Some(Config { job, color })
+    }
+}

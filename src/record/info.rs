@@ -1,0 +1,344 @@
+//! tshark's Protocol and Info columns, worded as tshark 4.0 words them
+//! (packet-tcp.c, packet-udp.c, packet-icmp.c, packet-icmpv6.c,
+//! packet-arp.c, packet-ip.c), so that a person used to tshark reads
+//! wirelens lines without translation.
+
+use std::fmt::Write;
+use std::net::IpAddr;
+
+use crate::dissect::{
+    AppKind, Fragment, Packet, Transport, dns, ip::proto, link::ethertype, tcp_flags,
+};
+use crate::flow::relseq::Relative;
+use crate::services;
+
+/// The highest protocol decoded, as tshark's Protocol column names it.
+pub fn protocol(p: &Packet<'_>, has_dns: bool) -> &'static str {
+    if has_dns {
+        return match p.app {
+            AppKind::Mdns => "MDNS",
+            AppKind::Llmnr => "LLMNR",
+            _ => "DNS",
+        };
+    }
+    match p.transport {
+        Transport::Tcp(_) => return "TCP",
+        Transport::Udp(_) => return "UDP",
+        Transport::Icmp(i) => return if i.v6 { "ICMPv6" } else { "ICMP" },
+        _ => {}
+    }
+    if let Some(ip) = &p.ip {
+        return match (ip.version, ip.proto) {
+            (_, 2) => "IGMP",
+            (_, 47) => "GRE",
+            (_, 50) => "ESP",
+            (_, 132) => "SCTP",
+            (4, _) => "IPv4",
+            _ => "IPv6",
+        };
+    }
+    if p.arp.is_some() || p.ethertype == ethertype::ARP {
+        return "ARP";
+    }
+    match p.ethertype {
+        0x88cc => "LLDP",
+        0x888e => "EAPOL",
+        0x8863 => "PPPoED",
+        0x9000 => "LOOP",
+        ethertype::IPV4 => "IPv4",
+        ethertype::IPV6 => "IPv6",
+        _ => match p.link_header {
+            crate::dissect::LinkHeader::Ethernet {
+                ethertype: 0..=1500,
+                ..
+            } => "LLC",
+            crate::dissect::LinkHeader::Ethernet { .. } => "Ethernet",
+            crate::dissect::LinkHeader::Sll { .. } => "SLL",
+            crate::dissect::LinkHeader::Nflog { .. } => "NFLOG",
+            _ => "Frame",
+        },
+    }
+}
+
+/// TCP flag names, lowest bit first (tshark's `tcp_flags_to_str` order).
+pub fn tcp_flag_names(flags: u16, sep: &str) -> String {
+    const NAMES: [(u16, &str); 9] = [
+        (tcp_flags::FIN, "FIN"),
+        (tcp_flags::SYN, "SYN"),
+        (tcp_flags::RST, "RST"),
+        (tcp_flags::PSH, "PSH"),
+        (tcp_flags::ACK, "ACK"),
+        (tcp_flags::URG, "URG"),
+        (tcp_flags::ECE, "ECE"),
+        (tcp_flags::CWR, "CWR"),
+        (tcp_flags::AE, "AE"),
+    ];
+    let mut s = String::new();
+    for (bit, name) in NAMES {
+        if flags & bit != 0 {
+            if !s.is_empty() {
+                s.push_str(sep);
+            }
+            s.push_str(name);
+        }
+    }
+    if s.is_empty() {
+        "<None>".to_string()
+    } else {
+        s
+    }
+}
+
+fn proto_name(p: u8) -> &'static str {
+    match p {
+        proto::ICMP => "ICMP",
+        2 => "IGMP",
+        proto::TCP => "TCP",
+        proto::UDP => "UDP",
+        47 => "GRE",
+        50 => "ESP",
+        proto::ICMPV6 => "ICMPv6",
+        132 => "SCTP",
+        _ => "Unknown",
+    }
+}
+
+/// The Info column.
+pub fn info(p: &Packet<'_>, dns: &[dns::Message], rel: Option<Relative>, resolve: bool) -> String {
+    let mut s = String::new();
+    if !dns.is_empty() {
+        let parts: Vec<String> = dns.iter().map(|m| m.info()).collect();
+        s = parts.join(" , ");
+    } else {
+        match &p.transport {
+            Transport::Tcp(t) => tcp(&mut s, t, rel, resolve),
+            Transport::Udp(u) => {
+                let _ = write!(
+                    s,
+                    "{} → {} Len={}",
+                    services::label(u.sport, resolve),
+                    services::label(u.dport, resolve),
+                    u.length.saturating_sub(8)
+                );
+            }
+            Transport::Icmp(i) => icmp(&mut s, p, i),
+            _ => other(&mut s, p),
+        }
+    }
+    if let Some(e) = &p.error {
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        let _ = write!(s, "[Malformed: {}]", e);
+    } else if p.truncated && s.is_empty() {
+        s.push_str("[Packet size limited during capture]");
+    }
+    s
+}
+
+fn tcp(s: &mut String, t: &crate::dissect::Tcp, rel: Option<Relative>, resolve: bool) {
+    let _ = write!(
+        s,
+        "{} → {} [{}]",
+        services::label(t.sport, resolve),
+        services::label(t.dport, resolve),
+        tcp_flag_names(t.flags, ", ")
+    );
+    let seq = rel.map_or(t.seq, |r| r.seq);
+    let _ = write!(s, " Seq={seq}");
+    if t.has(tcp_flags::ACK) {
+        let ack = rel.and_then(|r| r.ack).unwrap_or(t.ack);
+        let _ = write!(s, " Ack={ack}");
+    }
+    let win = rel.map_or(u64::from(t.window), |r| r.window);
+    let _ = write!(s, " Win={win}");
+    if t.has(tcp_flags::URG) {
+        let _ = write!(s, " Urg={}", t.urgent);
+    }
+    let _ = write!(s, " Len={}", t.payload_len);
+    let o = &t.options;
+    if let Some(mss) = o.mss {
+        let _ = write!(s, " MSS={mss}");
+    }
+    if o.sack_permitted {
+        s.push_str(" SACK_PERM");
+    }
+    let base = rel.map(|r| t.ack.wrapping_sub(r.ack.unwrap_or(t.ack)));
+    for &(l, r) in &o.sack[..usize::from(o.sack_count)] {
+        let (l, r) = match base {
+            Some(b) => (l.wrapping_sub(b), r.wrapping_sub(b)),
+            None => (l, r),
+        };
+        let _ = write!(s, " SLE={l} SRE={r}");
+    }
+    if let Some((val, ecr)) = o.timestamp {
+        let _ = write!(s, " TSval={val} TSecr={ecr}");
+    }
+    if let Some(ws) = o.wscale {
+        let _ = write!(s, " WS={}", 1u64 << ws.min(14));
+    }
+}
+
+fn icmp(s: &mut String, p: &Packet<'_>, i: &crate::dissect::Icmp) {
+    let ttl = p.ip.map(|ip| ip.ttl).unwrap_or(0);
+    if !i.v6 {
+        let (name, detail) = icmp4_names(i.icmp_type, i.code);
+        s.push_str(name);
+        if let Some((id, seq)) = i.echo {
+            let _ = write!(
+                s,
+                "  id=0x{id:04x}, seq={seq}/{}, ttl={ttl}",
+                seq.swap_bytes()
+            );
+        } else if let Some(d) = detail {
+            let _ = write!(s, " ({d})");
+        }
+    } else {
+        s.push_str(icmp6_name(i.icmp_type));
+        if let Some((id, seq)) = i.echo {
+            let _ = write!(s, " id=0x{id:04x}, seq={seq}, hop limit={ttl}");
+        } else if matches!(i.icmp_type, 135 | 136) {
+            // Neighbor Solicitation/Advertisement: the target address follows the 4 reserved bytes.
+            if let Some(t) = p.payload.get(..16) {
+                let mut a = [0u8; 16];
+                a.copy_from_slice(t);
+                let _ = write!(s, " for {}", std::net::Ipv6Addr::from(a));
+            }
+        }
+    }
+    if let Some(q) = &i.quoted {
+        let _ = write!(s, " [{} → {}", q.src, q.dst);
+        if let (Some(sp), Some(dp)) = (q.sport, q.dport) {
+            let _ = write!(s, " {} {sp} → {dp}", proto_name(q.proto));
+        }
+        s.push(']');
+    }
+}
+
+/// ICMPv4 type and code wording (RFC 792, RFC 1812; tshark's value strings).
+pub fn icmp4_names(t: u8, code: u8) -> (&'static str, Option<&'static str>) {
+    match t {
+        0 => ("Echo (ping) reply", None),
+        3 => (
+            "Destination unreachable",
+            Some(match code {
+                0 => "Network unreachable",
+                1 => "Host unreachable",
+                2 => "Protocol unreachable",
+                3 => "Port unreachable",
+                4 => "Fragmentation needed",
+                5 => "Source route failed",
+                6 => "Destination network unknown",
+                7 => "Destination host unknown",
+                9 => "Network administratively prohibited",
+                10 => "Host administratively prohibited",
+                13 => "Communication administratively filtered",
+                _ => "Unknown code",
+            }),
+        ),
+        4 => ("Source quench (flow control)", None),
+        5 => (
+            "Redirect",
+            Some(if code == 1 {
+                "Redirect for host"
+            } else {
+                "Redirect for network"
+            }),
+        ),
+        8 => ("Echo (ping) request", None),
+        9 => ("Router advertisement", None),
+        10 => ("Router solicitation", None),
+        11 => (
+            "Time-to-live exceeded",
+            Some(if code == 1 {
+                "Fragment reassembly time exceeded"
+            } else {
+                "Time to live exceeded in transit"
+            }),
+        ),
+        12 => ("Parameter problem", None),
+        13 => ("Timestamp request", None),
+        14 => ("Timestamp reply", None),
+        _ => ("Unknown ICMP (obsolete or malformed?)", None),
+    }
+}
+
+/// ICMPv6 type names (RFC 4443, RFC 4861, RFC 3810; tshark's wording).
+pub fn icmp6_name(t: u8) -> &'static str {
+    match t {
+        1 => "Destination Unreachable",
+        2 => "Packet Too Big",
+        3 => "Time Exceeded",
+        4 => "Parameter Problem",
+        128 => "Echo (ping) request",
+        129 => "Echo (ping) reply",
+        130 => "Multicast Listener Query",
+        131 => "Multicast Listener Report",
+        132 => "Multicast Listener Done",
+        133 => "Router Solicitation",
+        134 => "Router Advertisement",
+        135 => "Neighbor Solicitation",
+        136 => "Neighbor Advertisement",
+        137 => "Redirect",
+        143 => "Multicast Listener Report Message v2",
+        _ => "Unknown ICMPv6 type",
+    }
+}
+
+fn other(s: &mut String, p: &Packet<'_>) {
+    if let Some(ip) = &p.ip {
+        match ip.fragment {
+            Fragment::Held | Fragment::Dropped if ip.version == 4 => {
+                let _ = write!(
+                    s,
+                    "Fragmented IP protocol (proto={} {}, off={}, ID={:04x})",
+                    proto_name(ip.proto),
+                    ip.proto,
+                    ip.frag_offset,
+                    ip.id
+                );
+            }
+            Fragment::Held | Fragment::Dropped => {
+                let _ = write!(
+                    s,
+                    "IPv6 fragment (off={} more={} ident=0x{:08x} nxt={})",
+                    ip.frag_offset,
+                    if ip.mf { "y" } else { "n" },
+                    ip.id,
+                    ip.proto
+                );
+            }
+            _ => {
+                if let Transport::Other(pr) = p.transport {
+                    let _ = write!(s, "{} (protocol {pr})", proto_name(pr));
+                }
+            }
+        }
+        return;
+    }
+    if let Some(a) = &p.arp {
+        match a.opcode {
+            1 if a.sender_ip == a.target_ip => {
+                let _ = write!(s, "Gratuitous ARP for {} (Request)", a.sender_ip);
+            }
+            1 => {
+                let _ = write!(s, "Who has {}? Tell {}", a.target_ip, a.sender_ip);
+            }
+            2 => {
+                let _ = write!(s, "{} is at {}", a.sender_ip, a.sender_mac);
+            }
+            op => {
+                let _ = write!(s, "ARP opcode {op}");
+            }
+        }
+        return;
+    }
+    if p.ethertype != 0 {
+        let _ = write!(s, "Ethernet II, type 0x{:04x}", p.ethertype);
+    }
+}
+
+/// The address family word of an IP address (for tables).
+pub fn family(a: &IpAddr) -> &'static str {
+    if a.is_ipv4() { "IPv4" } else { "IPv6" }
+}

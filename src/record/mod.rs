@@ -1,0 +1,379 @@
+//! Owned, serialisable snapshots of dissected packets: what the reports
+//! render. Building one allocates (strings for addresses and the Info
+//! column), so only the `packets` command builds them, one per printed frame.
+//!
+//! Owns: the JSON shape of a packet and tshark's Info column wording.
+//! Must not know: how records are printed (tables, CSV, JSON writers).
+
+pub mod info;
+
+use serde::{Serialize, Serializer};
+
+use crate::dissect::{self, AppKind, LinkHeader, Packet, dns};
+use crate::flow::relseq::Relative;
+
+/// Packet time, seconds and nanoseconds since the Unix epoch (UTC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Time {
+    pub secs: i64,
+    pub nanos: u32,
+}
+
+impl Time {
+    /// RFC 3339 with nanoseconds, UTC (`2024-05-01T12:00:00.123456789Z`).
+    pub fn rfc3339(self) -> String {
+        match chrono::DateTime::from_timestamp(self.secs, self.nanos) {
+            Some(t) => t.format("%Y-%m-%dT%H:%M:%S%.9fZ").to_string(),
+            None => format!("{}.{:09}", self.secs, self.nanos),
+        }
+    }
+
+    /// Seconds from `earlier` to `self` (negative if out of order).
+    pub fn since(self, earlier: Time) -> f64 {
+        (self.secs - earlier.secs) as f64 + (f64::from(self.nanos) - f64::from(earlier.nanos)) / 1e9
+    }
+}
+
+impl Serialize for Time {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.rfc3339())
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IpRecord {
+    pub version: u8,
+    pub proto: u8,
+    pub id: u32,
+    pub ttl: u8,
+    pub tos: u8,
+    pub df: bool,
+    pub mf: bool,
+    pub frag_offset: u32,
+    pub total_len: u32,
+    pub header_len: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checksum_ok: Option<bool>,
+    /// Fragments this frame completed (the layers above come from all of them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reassembled_fragments: Option<u16>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TcpRecord {
+    /// Flag names, lowest bit first as tshark lists them ("SYN,ACK").
+    pub flags: String,
+    pub flags_raw: u16,
+    pub seq: u32,
+    pub ack: u32,
+    pub rel_seq: Option<u32>,
+    pub rel_ack: Option<u32>,
+    pub win: u16,
+    /// Window after scaling, when the handshake told the scale.
+    pub win_scaled: Option<u64>,
+    pub len: u32,
+    pub header_len: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checksum_ok: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mss: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wscale: Option<u8>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sack_perm: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sack: Vec<[u32; 2]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tsval: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tsecr: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UdpRecord {
+    pub len: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checksum_ok: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IcmpRecord {
+    pub version: u8,
+    #[serde(rename = "type")]
+    pub icmp_type: u8,
+    pub code: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u16>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ArpRecord {
+    pub opcode: u16,
+    pub sender_mac: String,
+    pub sender_ip: String,
+    pub target_mac: String,
+    pub target_ip: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DnsQuestionRecord {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub qtype: String,
+    pub type_code: u16,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DnsAnswerRecord {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub rtype: String,
+    pub type_code: u16,
+    pub ttl: u32,
+    pub data: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DnsRecord {
+    pub id: u16,
+    pub response: bool,
+    pub opcode: u8,
+    pub rcode: u16,
+    pub rcode_name: &'static str,
+    pub truncated: bool,
+    pub question_count: u16,
+    pub answer_count: u16,
+    pub authority_count: u16,
+    pub additional_count: u16,
+    pub questions: Vec<DnsQuestionRecord>,
+    pub answers: Vec<DnsAnswerRecord>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub malformed: Option<String>,
+}
+
+/// One packet, owned and ready to render.
+#[derive(Debug, Clone, Serialize)]
+pub struct PacketRecord {
+    pub frame: u64,
+    pub ts: Time,
+    pub len: u32,
+    pub caplen: u32,
+    pub link: &'static str,
+    pub interface: u32,
+    pub vlan: Vec<u16>,
+    pub src: Option<String>,
+    pub dst: Option<String>,
+    pub proto: String,
+    pub sport: Option<u16>,
+    pub dport: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip: Option<IpRecord>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tcp: Option<TcpRecord>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub udp: Option<UdpRecord>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub icmp: Option<IcmpRecord>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arp: Option<ArpRecord>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns: Option<DnsRecord>,
+    /// Further DNS messages in the same frame (several per TCP segment).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dns_more: Vec<DnsRecord>,
+    pub truncated: bool,
+    pub errors: Vec<String>,
+    pub info: String,
+    /// `-V` lines (depth, text); not part of the JSON.
+    #[serde(skip)]
+    pub tree: Vec<(usize, String)>,
+    /// `-x` bytes; not part of the JSON.
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+}
+
+/// What to include when building a record.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RecordOptions {
+    /// Show well-known port names in the Info column.
+    pub resolve_ports: bool,
+    pub tree: bool,
+    pub bytes: bool,
+}
+
+/// Builds the record of one dissected packet. `dns` are its parsed DNS
+/// messages (from `p.dns`), `rel` its relative TCP numbers.
+pub fn build(
+    p: &Packet<'_>,
+    dns: &[dns::Message],
+    rel: Option<Relative>,
+    opts: &RecordOptions,
+) -> PacketRecord {
+    let (src, dst) = addresses(p);
+    let mut errors = Vec::new();
+    if let Some(e) = &p.error {
+        errors.push(e.to_string());
+    }
+    for m in dns {
+        if let Some(mal) = &m.malformed {
+            errors.push(format!(
+                "DNS: {} (message offset {})",
+                mal.reason, mal.offset
+            ));
+        }
+    }
+    let mut r = PacketRecord {
+        frame: p.number,
+        ts: Time {
+            secs: p.ts.secs,
+            nanos: p.ts.nanos,
+        },
+        len: p.orig_len,
+        caplen: p.caplen(),
+        link: p.link.name(),
+        interface: p.interface,
+        vlan: p.vlans.ids().collect(),
+        src,
+        dst,
+        proto: info::protocol(p, !dns.is_empty()).to_string(),
+        sport: p.ports().map(|x| x.0),
+        dport: p.ports().map(|x| x.1),
+        ip: p.ip.map(|ip| IpRecord {
+            version: ip.version,
+            proto: ip.proto,
+            id: ip.id,
+            ttl: ip.ttl,
+            tos: ip.tos,
+            df: ip.df,
+            mf: ip.mf,
+            frag_offset: ip.frag_offset,
+            total_len: ip.total_len,
+            header_len: ip.header_len,
+            checksum_ok: ip.checksum_ok,
+            reassembled_fragments: match ip.fragment {
+                dissect::Fragment::Completed { fragments, .. } => Some(fragments),
+                _ => None,
+            },
+        }),
+        tcp: p.tcp().map(|t| TcpRecord {
+            flags: info::tcp_flag_names(t.flags, ","),
+            flags_raw: t.flags,
+            seq: t.seq,
+            ack: t.ack,
+            rel_seq: rel.map(|r| r.seq),
+            rel_ack: rel.and_then(|r| r.ack),
+            win: t.window,
+            win_scaled: rel.filter(|r| r.wscale.is_some()).map(|r| r.window),
+            len: t.payload_len,
+            header_len: t.header_len,
+            checksum_ok: t.checksum_ok,
+            mss: t.options.mss,
+            wscale: t.options.wscale,
+            sack_perm: t.options.sack_permitted,
+            sack: t.options.sack[..usize::from(t.options.sack_count)]
+                .iter()
+                .map(|&(l, r)| [l, r])
+                .collect(),
+            tsval: t.options.timestamp.map(|x| x.0),
+            tsecr: t.options.timestamp.map(|x| x.1),
+        }),
+        udp: p.udp().map(|u| UdpRecord {
+            len: u.length,
+            checksum_ok: u.checksum_ok,
+        }),
+        icmp: p.icmp().map(|i| IcmpRecord {
+            version: if i.v6 { 6 } else { 4 },
+            icmp_type: i.icmp_type,
+            code: i.code,
+            id: i.echo.map(|e| e.0),
+            seq: i.echo.map(|e| e.1),
+        }),
+        arp: p.arp.map(|a| ArpRecord {
+            opcode: a.opcode,
+            sender_mac: a.sender_mac.to_string(),
+            sender_ip: a.sender_ip.to_string(),
+            target_mac: a.target_mac.to_string(),
+            target_ip: a.target_ip.to_string(),
+        }),
+        dns: dns.first().map(dns_record),
+        dns_more: dns.iter().skip(1).map(dns_record).collect(),
+        truncated: p.truncated,
+        errors,
+        info: info::info(p, dns, rel, opts.resolve_ports),
+        tree: Vec::new(),
+        bytes: Vec::new(),
+    };
+    if opts.tree {
+        // dissect::tree::write_tree(p, &mut r.tree); (lands with -V)
+        for m in dns {
+            m.write_tree(0, &mut r.tree);
+        }
+    }
+    if opts.bytes {
+        r.bytes = p.data.to_vec();
+    }
+    r
+}
+
+fn dns_record(m: &dns::Message) -> DnsRecord {
+    DnsRecord {
+        id: m.id,
+        response: m.response,
+        opcode: m.opcode,
+        rcode: m.rcode,
+        rcode_name: dns::rcode_name(m.rcode),
+        truncated: m.truncated,
+        question_count: m.question_count,
+        answer_count: m.answer_count,
+        authority_count: m.authority_count,
+        additional_count: m.additional_count,
+        questions: m
+            .questions
+            .iter()
+            .map(|q| DnsQuestionRecord {
+                name: q.name.clone(),
+                qtype: dns::type_name(q.qtype).into_owned(),
+                type_code: q.qtype,
+            })
+            .collect(),
+        answers: m
+            .answers
+            .iter()
+            .map(|a| DnsAnswerRecord {
+                name: a.name.clone(),
+                rtype: dns::type_name(a.rtype).into_owned(),
+                type_code: a.rtype,
+                ttl: a.ttl,
+                data: a.data.short(),
+            })
+            .collect(),
+        malformed: m.malformed.as_ref().map(|x| x.reason.clone()),
+    }
+}
+
+/// Source and destination as tshark's columns show them: IP addresses, else
+/// the link-layer addresses.
+fn addresses(p: &Packet<'_>) -> (Option<String>, Option<String>) {
+    if let Some(ip) = &p.ip {
+        return (Some(ip.src.to_string()), Some(ip.dst.to_string()));
+    }
+    match p.link_header {
+        LinkHeader::Ethernet { src, dst, .. } => (Some(src.to_string()), Some(dst.to_string())),
+        LinkHeader::Sll { addr, addr_len, .. } if addr_len == 6 => {
+            let mut m = [0u8; 6];
+            m.copy_from_slice(&addr[..6]);
+            (Some(dissect::Mac(m).to_string()), None)
+        }
+        _ => (None, None),
+    }
+}
+
+/// Parses the DNS messages a packet carries.
+pub fn parse_dns(p: &Packet<'_>) -> Vec<dns::Message> {
+    if p.app == AppKind::None {
+        return Vec::new();
+    }
+    p.dns.iter().filter_map(|m| dns::parse(m).ok()).collect()
+}

@@ -1,0 +1,1331 @@
+//! Capture layer (`wirelens::capture`) against the reference corpus and hand-made files.
+//!
+//! - every corpus file: frame count and link types as INDEX.tsv says, every frame's time,
+//!   lengths and interface as tshark 4.0.17 printed them, and the right error for the files
+//!   libpcap rejects (expected/libpcap/savefile_reject_errors.txt);
+//! - hand-built pcapng (several sections, byte orders, interfaces, resolutions, SPB/PB/EPB,
+//!   skipped blocks, bad lengths) and pcap (LOOP, swapped lengths, oversize records);
+//! - truncation, gzip, trickling and failing readers;
+//! - property tests: random and mutated input never panics, always terminates, stays bounded.
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::{Cursor, Read, Write};
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use proptest::prelude::*;
+use wirelens::capture::{
+    CaptureError, CaptureErrorKind, FileFormat, FileReader, LinkType, PacketSource,
+};
+
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus");
+
+fn capture_path(name: &str) -> String {
+    format!("{CORPUS}/captures/{name}")
+}
+
+fn corpus_bytes(name: &str) -> Vec<u8> {
+    std::fs::read(capture_path(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// What one frame looked like, owned.
+#[derive(Debug, Clone, PartialEq)]
+struct Rec {
+    number: u64,
+    secs: i64,
+    nanos: u32,
+    link: LinkType,
+    interface: u32,
+    orig_len: u32,
+    caplen: usize,
+    offset: u64,
+    first_bytes: Vec<u8>,
+}
+
+/// Reads to the end or the first error; checks the invariants every frame must satisfy.
+fn drain(r: &mut FileReader) -> (Vec<Rec>, Option<CaptureError>) {
+    let mut out = Vec::new();
+    let err = loop {
+        match r.next_frame() {
+            Ok(Some(f)) => {
+                assert_eq!(f.number, out.len() as u64 + 1);
+                assert!(f.ts.nanos < 1_000_000_000);
+                assert!(f.data.len() <= 262_144);
+                out.push(Rec {
+                    number: f.number,
+                    secs: f.ts.secs,
+                    nanos: f.ts.nanos,
+                    link: f.link,
+                    interface: f.interface,
+                    orig_len: f.orig_len,
+                    caplen: f.data.len(),
+                    offset: f.offset,
+                    first_bytes: f.data[..f.data.len().min(8)].to_vec(),
+                });
+            }
+            Ok(None) => break None,
+            Err(e) => break Some(e),
+        }
+    };
+    // Finished readers stay finished.
+    assert!(matches!(r.next_frame(), Ok(None)));
+    assert_eq!(r.stats().frames, out.len() as u64);
+    for rec in &out {
+        let iface = &r.interfaces()[rec.interface as usize];
+        assert_eq!(iface.link, rec.link);
+    }
+    (out, err)
+}
+
+fn read_bytes(
+    bytes: Vec<u8>,
+) -> Result<(FileReader, Vec<Rec>, Option<CaptureError>), CaptureError> {
+    let mut r = FileReader::from_reader("test", Box::new(Cursor::new(bytes)))?;
+    let (recs, err) = drain(&mut r);
+    Ok((r, recs, err))
+}
+
+fn read_ok(bytes: Vec<u8>) -> (FileReader, Vec<Rec>) {
+    let (r, recs, err) = read_bytes(bytes).expect("open");
+    if let Some(e) = err {
+        panic!("unexpected error: {e}");
+    }
+    (r, recs)
+}
+
+fn gzip(parts: &[&[u8]]) -> Vec<u8> {
+    // One gzip member per part, concatenated (as `cat a.gz b.gz` makes).
+    let mut out = Vec::new();
+    for p in parts {
+        let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
+        enc.write_all(p).unwrap();
+        out.extend(enc.finish().unwrap());
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Corpus
+
+struct Row {
+    file: String,
+    format: String,
+    linktype: String,
+    ifaces: usize,
+    packets: u64,
+    exercises: String,
+}
+
+fn index() -> Vec<Row> {
+    let text = std::fs::read_to_string(format!("{CORPUS}/INDEX.tsv")).expect("INDEX.tsv");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("column {name}"))
+    };
+    let (f, fm, lt, ifc, pk, ex) = (
+        col("file"),
+        col("format"),
+        col("linktype"),
+        col("ifaces"),
+        col("packets"),
+        col("exercises"),
+    );
+    lines
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            Row {
+                file: c[f].to_string(),
+                format: c[fm].to_string(),
+                linktype: c[lt].to_string(),
+                ifaces: c[ifc].parse().unwrap(),
+                packets: c[pk].parse().unwrap(),
+                exercises: c[ex].to_string(),
+            }
+        })
+        .collect()
+}
+
+/// tshark's frame.time_epoch / frame.len / frame.cap_len / frame.interface_id per frame.
+struct TsharkFrame {
+    time: String,
+    len: u32,
+    cap_len: usize,
+    interface: Option<u32>,
+}
+
+fn tshark_frames(file: &str) -> Option<Vec<TsharkFrame>> {
+    let path = format!("{CORPUS}/expected/tshark-4.0.17/{file}.fields.tsv.gz");
+    let gz = std::fs::read(path).ok()?;
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_string(&mut text)
+        .unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next()?.split('\t').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (t, l, c, i) = (
+        col("frame.time_epoch"),
+        col("frame.len"),
+        col("frame.cap_len"),
+        col("frame.interface_id"),
+    );
+    Some(
+        lines
+            .map(|line| {
+                let v: Vec<&str> = line.split('\t').collect();
+                TsharkFrame {
+                    time: v[t].to_string(),
+                    len: v[l].parse().unwrap(),
+                    cap_len: v[c].parse().unwrap(),
+                    interface: v[i].parse().ok(),
+                }
+            })
+            .collect(),
+    )
+}
+
+fn link_label(l: LinkType) -> String {
+    match l.dlt_name() {
+        "UNKNOWN" => l.0.to_string(),
+        n => n.to_string(),
+    }
+}
+
+/// The files libpcap refuses to open, with the error we give.
+fn expected_rejection(file: &str, e: &CaptureError) {
+    use CaptureErrorKind::*;
+    assert_eq!(e.packet, None, "{file}: rejected at open");
+    match (file, &e.kind) {
+        ("lp_pcap-invalid-version-1.pcap", UnsupportedVersion { major: 1, minor: 4 }) => {}
+        ("lp_pcap-invalid-version-2.pcap", UnsupportedVersion { major: 2, minor: 5 }) => {}
+        ("lp_pcapng-invalid-vers-1.pcapng", UnsupportedVersion { major: 0, minor: 1 }) => {}
+        ("lp_pcapng-invalid-vers-2.pcapng", UnsupportedVersion { major: 1, minor: 1 }) => {}
+        (
+            "lp_shb-option-too-long.pcapng",
+            BadBlockLength {
+                block_type: 0x0A0D_0D0A,
+                length: 32,
+                ..
+            },
+        ) => {}
+        ("lp_linktype-reserved-field-not-zero.pcap", Malformed(m)) if m.contains("0x00300000") => {}
+        _ => panic!("{file}: unexpected error {e}"),
+    }
+}
+
+#[test]
+fn corpus_files_match_index_and_tshark() {
+    let rows = index();
+    assert!(rows.len() >= 120, "INDEX.tsv has {} rows", rows.len());
+    let mut compared = 0;
+    for row in &rows {
+        let path = capture_path(&row.file);
+        let opened = FileReader::open(&path);
+        if row.exercises.starts_with("REJECT") {
+            let e = opened
+                .err()
+                .unwrap_or_else(|| panic!("{}: should be rejected", row.file));
+            expected_rejection(&row.file, &e);
+            assert!(e.to_string().starts_with(&path), "{e}");
+            continue;
+        }
+        let mut r = opened.unwrap_or_else(|e| panic!("{e}"));
+        let (recs, err) = drain(&mut r);
+        if let Some(e) = err {
+            panic!("{}: {e}", row.file);
+        }
+        assert_eq!(recs.len() as u64, row.packets, "{}: frame count", row.file);
+
+        // Format column: "pcap LE ts=us", "pcapng BE ts=us", "modified-pcap(kuznetzov) LE".
+        match r.format() {
+            FileFormat::Pcap {
+                big_endian,
+                nanosecond,
+                modified,
+                ..
+            } => {
+                assert!(
+                    row.format
+                        .starts_with(if *modified { "modified-pcap" } else { "pcap " }),
+                    "{}",
+                    row.file
+                );
+                assert_eq!(*big_endian, row.format.contains(" BE"), "{}", row.file);
+                assert_eq!(*nanosecond, row.format.contains("ts=ns"), "{}", row.file);
+            }
+            FileFormat::PcapNg { big_endian, .. } => {
+                assert!(row.format.starts_with("pcapng "), "{}", row.file);
+                assert_eq!(*big_endian, row.format.contains(" BE"), "{}", row.file);
+                assert_eq!(r.interfaces().len(), row.ifaces, "{}: interfaces", row.file);
+            }
+        }
+
+        // Link types: "EN10MB", "EN10MB+NULL+RAW", "253", "-" (no interface).
+        let expected: BTreeSet<String> = row
+            .linktype
+            .split('+')
+            .filter(|s| *s != "-")
+            .map(str::to_string)
+            .collect();
+        let got: BTreeSet<String> = r.interfaces().iter().map(|i| link_label(i.link)).collect();
+        assert_eq!(got, expected, "{}: link types", row.file);
+
+        // Every frame against tshark, except those whose timestamp fraction is out of range:
+        // we carry it into the seconds, tshark prints it raw or overflowed (checked below).
+        let odd_time: BTreeSet<u64> = r
+            .stats()
+            .warnings
+            .iter()
+            .filter(|w| w.contains("timestamp fraction"))
+            .filter_map(|w| w.strip_prefix("packet ")?.split(':').next()?.parse().ok())
+            .collect();
+        if let Some(ts) = tshark_frames(&row.file) {
+            assert_eq!(ts.len(), recs.len(), "{}: tshark frame count", row.file);
+            for (t, rec) in ts.iter().zip(&recs) {
+                let what = format!("{} frame {}", row.file, rec.number);
+                assert_eq!(t.len, rec.orig_len, "{what}: len");
+                assert_eq!(t.cap_len, rec.caplen, "{what}: cap_len");
+                if matches!(r.format(), FileFormat::PcapNg { .. }) {
+                    assert_eq!(t.interface, Some(rec.interface), "{what}: interface");
+                }
+                if odd_time.contains(&rec.number) {
+                    continue;
+                }
+                if t.time.is_empty() {
+                    // Simple Packet Block: no timestamp (tshark prints none, we give 0).
+                    assert_eq!((rec.secs, rec.nanos), (0, 0), "{what}");
+                    continue;
+                }
+                assert_eq!(
+                    format!("{}.{:09}", rec.secs, rec.nanos),
+                    t.time,
+                    "{what}: time"
+                );
+            }
+            compared += 1;
+        }
+    }
+    assert!(compared >= 110, "compared {compared} files with tshark");
+}
+
+fn frames_of(name: &str) -> (FileReader, Vec<Rec>) {
+    let mut r = FileReader::open(&capture_path(name)).unwrap();
+    let (recs, err) = drain(&mut r);
+    assert!(err.is_none(), "{name}: {err:?}");
+    (r, recs)
+}
+
+#[test]
+fn exact_timestamps_from_tshark() {
+    let t = |name: &str, n: usize| {
+        let (_, recs) = frames_of(name);
+        let r = &recs[n - 1];
+        (format!("{}.{:09}", r.secs, r.nanos), r.orig_len, r.caplen)
+    };
+    // 64-bit pcapng timestamp past 2106 (u32 seconds would wrap).
+    assert_eq!(
+        t("td_time_2107.pcapng", 1),
+        ("4323283200.000000000".into(), 98, 98)
+    );
+    // if_tsresol 9 and 6 in one file.
+    assert_eq!(
+        t("zk_pcapng-multi-interface.pcapng", 1),
+        ("1767663089.500330493".into(), 96, 96)
+    );
+    assert_eq!(
+        t("zk_pcapng-multi-interface.pcapng", 3),
+        ("1767663437.111897000".into(), 70, 70)
+    );
+    // Big-endian nanosecond pcap.
+    assert_eq!(
+        t("pp_nanosecs_big_endian.pcap", 1),
+        ("1766361926.167647291".into(), 74, 74)
+    );
+    // Modified (Kuznetzov) pcap, 24-byte record headers.
+    assert_eq!(
+        t("rp_modified-format.pcap", 1),
+        ("1712763541.734807000".into(), 98, 98)
+    );
+    // snaplen-truncated frame: caplen < orig_len.
+    assert_eq!(t("td_dns_udp_2.pcap", 2).2, 98);
+    // Out-of-range fractions carry into the seconds: tshark prints "1418145370.1000000000".
+    assert_eq!(
+        t("td_timestamp_invalid_micro.pcap", 1).0,
+        "1418145369.999999000"
+    );
+    assert_eq!(
+        t("td_timestamp_invalid_micro.pcap", 2).0,
+        "1418145371.000000000"
+    );
+    assert_eq!(
+        t("td_timestamp_invalid_nano.pcap", 2).0,
+        "1418145371.000000000"
+    );
+    // ts fraction 0x80000000 ns = 2.147483648 s (tshark shows a negative number).
+    assert_eq!(
+        t("td_timestamp_invalid_nano.pcap", 3).0,
+        "1418145372.147483648"
+    );
+    let (r, _) = frames_of("td_timestamp_invalid_nano.pcap");
+    assert_eq!(r.stats().warnings.len(), 2, "{:?}", r.stats().warnings);
+    assert!(
+        r.stats().warnings[0].starts_with("packet 2: "),
+        "{:?}",
+        r.stats().warnings
+    );
+    // Simple Packet Blocks have no timestamp.
+    assert_eq!(
+        t("rp_test016-le.pcapng", 1),
+        ("0.000000000".into(), 314, 314)
+    );
+    assert_eq!(t("rp_test016-be.pcapng", 2).0, "1340954905.298858000");
+}
+
+#[test]
+fn corpus_metadata() {
+    let (r, recs) = frames_of("td_dns_tcp.pcap");
+    assert_eq!(
+        r.format(),
+        &FileFormat::Pcap {
+            big_endian: false,
+            nanosecond: false,
+            version: (2, 4),
+            modified: false
+        }
+    );
+    assert_eq!(
+        r.format().describe(),
+        "Wireshark/tcpdump/... - pcap (little-endian, microsecond)"
+    );
+    assert_eq!(r.interfaces()[0].snaplen, 262144);
+    assert_eq!(r.stats().sections, 1);
+    assert_eq!(r.stats().bytes_read, 1122);
+    assert_eq!(recs[0].offset, 24);
+    for w in recs.windows(2) {
+        assert_eq!(w[1].offset, w[0].offset + 16 + w[0].caplen as u64);
+    }
+    let (r, recs) = frames_of("rp_test016-be.pcapng");
+    assert_eq!(r.format().describe(), "Wireshark/... - pcapng (big-endian)");
+    assert_eq!(r.interfaces()[0].name.as_deref(), Some("eth0"));
+    assert!(r.stats().skipped_blocks >= 2, "{:?}", r.stats()); // NRB, ISB
+    assert_eq!(recs.len(), 4);
+    let (r, _) = frames_of("rp_test017-le.pcapng");
+    assert!(r.interfaces().is_empty());
+    assert!(r.stats().skipped_blocks > 0);
+    let (r, _) = frames_of("rp_modified-format.pcap");
+    assert!(r.format().describe().starts_with("Modified tcpdump - pcap"));
+    let (r, _) = frames_of("zk_pcapng-multi-interface.pcapng");
+    let units: Vec<u64> = r.interfaces().iter().map(|i| i.ts_units_per_sec).collect();
+    assert_eq!(units, vec![1_000_000_000, 1_000_000]);
+    let (r, recs) = frames_of("pp_many_interfaces-1.pcapng");
+    let links: BTreeSet<u32> = recs.iter().map(|r| r.link.0).collect();
+    assert!(links.is_subset(&BTreeSet::from([0, 1, 101])), "{links:?}");
+    assert_eq!(r.interfaces().len(), 11);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Error cases on real files
+
+#[test]
+fn missing_file_names_the_path() {
+    let e = FileReader::open("/nonexistent/dir/cap.pcap").unwrap_err();
+    assert!(matches!(e.kind, CaptureErrorKind::Io(_)));
+    assert_eq!(e.packet, None);
+    let msg = e.to_string();
+    assert!(msg.starts_with("/nonexistent/dir/cap.pcap: "), "{msg}");
+    assert!(msg.contains("No such file"), "{msg}");
+}
+
+#[test]
+fn not_a_capture_and_empty() {
+    let e = FileReader::from_reader(
+        "page.html",
+        Box::new(Cursor::new(b"<!DOCTYPE html><html>".to_vec())),
+    )
+    .unwrap_err();
+    assert!(matches!(e.kind, CaptureErrorKind::NotACapture { magic } if &magic == b"<!DO"));
+    assert!(e.to_string().contains("magic bytes 3c 21 44 4f"), "{e}");
+    let e = FileReader::from_reader("empty", Box::new(Cursor::new(Vec::new()))).unwrap_err();
+    assert!(matches!(e.kind, CaptureErrorKind::Empty), "{e}");
+    let e = FileReader::from_reader("empty.gz", Box::new(Cursor::new(gzip(&[b""])))).unwrap_err();
+    assert!(matches!(e.kind, CaptureErrorKind::Empty), "{e}");
+    let e = FileReader::from_reader("short", Box::new(Cursor::new(vec![0xd4, 0xc3]))).unwrap_err();
+    assert!(
+        matches!(
+            e.kind,
+            CaptureErrorKind::TruncatedRecord {
+                needed: 24,
+                available: 2
+            }
+        ),
+        "{e}"
+    );
+    let e = FileReader::from_reader(
+        "hdr",
+        Box::new(Cursor::new(corpus_bytes("td_dns_tcp.pcap")[..20].to_vec())),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            e.kind,
+            CaptureErrorKind::TruncatedRecord {
+                needed: 24,
+                available: 20
+            }
+        ),
+        "{e}"
+    );
+    // Big-endian modified pcap is not supported by pcap-parser: a clear error, not a crash.
+    let mut m = corpus_bytes("td_dns_tcp.pcap");
+    m[..4].copy_from_slice(&[0xa1, 0xb2, 0xcd, 0x34]);
+    let e = FileReader::from_reader("m", Box::new(Cursor::new(m))).unwrap_err();
+    assert!(
+        matches!(&e.kind, CaptureErrorKind::Malformed(s) if s.contains("Kuznetzov")),
+        "{e}"
+    );
+}
+
+#[test]
+fn truncated_last_record() {
+    let full = corpus_bytes("td_dns_tcp.pcap");
+    let (_, all) = read_ok(full.clone());
+    assert_eq!(all.len(), 11);
+    let last = &all[10];
+    // Cut inside the last record's data.
+    let (_, recs, err) = read_bytes(full[..full.len() - 5].to_vec()).unwrap();
+    assert_eq!(recs, all[..10].to_vec());
+    let e = err.expect("truncation error");
+    assert_eq!(e.packet, Some(11));
+    assert_eq!(e.offset, last.offset);
+    let needed = 16 + last.caplen as u64;
+    assert!(
+        matches!(e.kind, CaptureErrorKind::TruncatedRecord { needed: n, available: a } if n == needed && a == needed - 5),
+        "{e}"
+    );
+    assert!(e.to_string().starts_with("test: packet 11: "), "{e}");
+    // Cut inside the last record's header.
+    let (_, recs, err) = read_bytes(full[..last.offset as usize + 7].to_vec()).unwrap();
+    assert_eq!(recs.len(), 10);
+    assert!(matches!(
+        err.unwrap().kind,
+        CaptureErrorKind::TruncatedRecord {
+            needed: 16,
+            available: 7
+        }
+    ));
+    // pcapng: cut the last block.
+    let ng = corpus_bytes("rp_test001-le.pcapng");
+    let (_, recs, err) = read_bytes(ng[..ng.len() - 4].to_vec()).unwrap();
+    assert_eq!(recs.len(), 3);
+    let e = err.unwrap();
+    assert!(
+        matches!(e.kind, CaptureErrorKind::TruncatedRecord { .. }),
+        "{e}"
+    );
+    assert_eq!(e.packet, Some(4));
+}
+
+#[test]
+fn gzip_is_detected_by_magic_and_streamed() {
+    for name in [
+        "td_dns_tcp.pcap",
+        "zk_pcapng-multi-interface.pcapng",
+        "pp_pcapng-example.pcapng",
+    ] {
+        let plain = corpus_bytes(name);
+        let (_, expected) = read_ok(plain.clone());
+        let (r, recs) = read_ok(gzip(&[&plain]));
+        assert!(r.is_gzip());
+        assert_eq!(recs, expected, "{name}");
+        // Several gzip members (concatenated .gz files) are one stream.
+        let (a, b) = plain.split_at(plain.len() / 3);
+        let (_, recs) = read_ok(gzip(&[a, b]));
+        assert_eq!(recs, expected, "{name} multi-member");
+    }
+    // Opened by path, with a name that does not say gzip.
+    let path =
+        std::env::temp_dir().join(format!("wirelens-capture-test-{}.pcap", std::process::id()));
+    std::fs::write(&path, gzip(&[&corpus_bytes("td_pptp.pcap")])).unwrap();
+    let mut r = FileReader::open(path.to_str().unwrap()).unwrap();
+    let (recs, err) = drain(&mut r);
+    std::fs::remove_file(&path).ok();
+    assert!(err.is_none());
+    assert_eq!(recs.len(), 23);
+    assert!(r.is_gzip());
+    // Corrupt gzip: an error (the decoder's, or ours on the garbage it produced), no panic.
+    let mut bad = gzip(&[&corpus_bytes("td_dns_tcp.pcap")]);
+    let n = bad.len();
+    bad[n / 2..].iter_mut().for_each(|b| *b = !*b);
+    if let Ok((_, recs, err)) = read_bytes(bad) {
+        assert!(err.is_some(), "{} frames, no error", recs.len());
+    }
+    // A gzip stream cut short: the decoder reports the early end as an I/O error.
+    let gz = gzip(&[&corpus_bytes("td_dns_tcp.pcap")]);
+    let (_, recs, err) = read_bytes(gz[..gz.len() - 30].to_vec()).unwrap();
+    assert!(recs.len() < 11);
+    assert!(err.is_some());
+}
+
+/// A reader handing out 1 to 7 bytes per call, like a slow pipe on stdin.
+struct Trickle {
+    data: Vec<u8>,
+    pos: usize,
+    step: usize,
+}
+
+impl Read for Trickle {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.step = self.step % 7 + 1;
+        let n = self.step.min(buf.len()).min(self.data.len() - self.pos);
+        buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// A reader failing after some bytes.
+struct Failing {
+    data: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for Failing {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos >= self.data.len() {
+            return Err(std::io::Error::other("disk on fire"));
+        }
+        let n = buf.len().min(self.data.len() - self.pos);
+        buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn stdin_like_trickling_and_failing_readers() {
+    for name in [
+        "td_dns_tcp.pcap",
+        "rp_test016-be.pcapng",
+        "pp_many_interfaces-1.pcapng",
+    ] {
+        let plain = corpus_bytes(name);
+        let (_, expected) = read_ok(plain.clone());
+        let mut r = FileReader::from_reader(
+            "-",
+            Box::new(Trickle {
+                data: plain.clone(),
+                pos: 0,
+                step: 0,
+            }),
+        )
+        .unwrap();
+        let (recs, err) = drain(&mut r);
+        assert!(err.is_none(), "{name}: {err:?}");
+        assert_eq!(r.path(), "-");
+        assert_eq!(recs, expected, "{name}");
+        let gz = gzip(&[&plain]);
+        let mut r = FileReader::from_reader(
+            "-",
+            Box::new(Trickle {
+                data: gz,
+                pos: 0,
+                step: 3,
+            }),
+        )
+        .unwrap();
+        assert_eq!(drain(&mut r).0, expected, "{name} gzip");
+    }
+    let data = corpus_bytes("td_afs.pcap")[..5000].to_vec();
+    let mut r = FileReader::from_reader("broken", Box::new(Failing { data, pos: 0 })).unwrap();
+    let (recs, err) = drain(&mut r);
+    assert!(!recs.is_empty());
+    let e = err.unwrap();
+    assert!(matches!(e.kind, CaptureErrorKind::Io(_)));
+    assert!(e.to_string().contains("disk on fire"), "{e}");
+    assert_eq!(e.packet, Some(recs.len() as u64 + 1));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hand-made pcap
+
+fn pcap_header(be: bool, magic: u32, version: (u16, u16), snaplen: u32, linktype: u32) -> Vec<u8> {
+    let mut v = Vec::new();
+    let w16 =
+        |v: &mut Vec<u8>, x: u16| v.extend(if be { x.to_be_bytes() } else { x.to_le_bytes() });
+    let w32 =
+        |v: &mut Vec<u8>, x: u32| v.extend(if be { x.to_be_bytes() } else { x.to_le_bytes() });
+    w32(&mut v, magic);
+    w16(&mut v, version.0);
+    w16(&mut v, version.1);
+    w32(&mut v, 0);
+    w32(&mut v, 0);
+    w32(&mut v, snaplen);
+    w32(&mut v, linktype);
+    v
+}
+
+fn pcap_record(be: bool, sec: u32, frac: u32, caplen: u32, orig: u32, data: &[u8]) -> Vec<u8> {
+    let mut v = Vec::new();
+    for x in [sec, frac, caplen, orig] {
+        v.extend(if be { x.to_be_bytes() } else { x.to_le_bytes() });
+    }
+    v.extend_from_slice(data);
+    v
+}
+
+#[test]
+fn pcap_loop_linktype_and_warnings() {
+    // LINKTYPE_LOOP: 4-byte address family in network byte order, then IPv4.
+    let pkt = [
+        0, 0, 0, 2, 0x45, 0, 0, 20, 0, 0, 0, 0, 64, 1, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1,
+    ];
+    for be in [false, true] {
+        let mut f = pcap_header(be, 0xa1b2_c3d4, (2, 4), 16, 108);
+        f.extend(pcap_record(be, 1_600_000_000, 250_000, 24, 24, &pkt)); // caplen 24 > snaplen 16
+        f.extend(pcap_record(be, 1_600_000_001, 0, 24, 20, &pkt)); // caplen > orig_len
+        let (r, recs) = read_ok(f);
+        assert_eq!(
+            r.format(),
+            &FileFormat::Pcap {
+                big_endian: be,
+                nanosecond: false,
+                version: (2, 4),
+                modified: false
+            }
+        );
+        assert_eq!(recs.len(), 2);
+        assert!(
+            recs.iter()
+                .all(|r| r.link == LinkType::LOOP && r.interface == 0)
+        );
+        assert_eq!(recs[0].link.name(), "OpenBSD loopback");
+        assert_eq!(recs[0].link.dlt_name(), "LOOP");
+        assert_eq!((recs[0].secs, recs[0].nanos), (1_600_000_000, 250_000_000));
+        assert_eq!(recs[0].first_bytes, pkt[..8].to_vec());
+        assert_eq!(recs[1].offset, 24 + 16 + 24);
+        let w = &r.stats().warnings;
+        assert_eq!(w.len(), 3, "{w:?}");
+        assert_eq!(w[0], "packet 1: captured length 24 exceeds snaplen 16");
+        assert_eq!(
+            w[2],
+            "packet 2: captured length 24 exceeds original length 20"
+        );
+    }
+}
+
+#[test]
+fn pcap_versions_and_swapped_lengths() {
+    let data = [0xaa; 10];
+    // Version 2.2 wrote "len" before "caplen" (libpcap swaps them back).
+    let mut f = pcap_header(false, 0xa1b2_c3d4, (2, 2), 65535, 1);
+    f.extend(pcap_record(false, 1, 0, 1500, 10, &data));
+    let (_, recs) = read_ok(f);
+    assert_eq!((recs[0].orig_len, recs[0].caplen), (1500, 10));
+    // 2.3 is ambiguous: swapped only when caplen > len.
+    let mut f = pcap_header(false, 0xa1b2_c3d4, (2, 3), 65535, 1);
+    f.extend(pcap_record(false, 1, 0, 1500, 10, &data));
+    f.extend(pcap_record(false, 1, 0, 10, 1500, &data));
+    let (_, recs) = read_ok(f);
+    assert!(recs.iter().all(|r| (r.orig_len, r.caplen) == (1500, 10)));
+    // DG/UX 543.0 is accepted, 3.0 and 2.5 are not.
+    let (_, recs) = read_ok(pcap_header(false, 0xa1b2_c3d4, (543, 0), 65535, 1));
+    assert!(recs.is_empty());
+    for v in [(3, 0), (2, 5), (1, 0)] {
+        let e = read_bytes(pcap_header(true, 0xa1b2_c3d4, v, 65535, 1))
+            .err()
+            .unwrap();
+        assert!(
+            matches!(e.kind, CaptureErrorKind::UnsupportedVersion { major, minor } if (major, minor) == v)
+        );
+    }
+    // FCS bits (above the reserved field) do not make the file invalid; the link type is
+    // the low 16 bits.
+    let (r, _) = read_ok(pcap_header(false, 0xa1b2_c3d4, (2, 4), 65535, 0x1400_0001));
+    assert_eq!(r.interfaces()[0].link, LinkType::ETHERNET);
+}
+
+#[test]
+fn pcap_caplen_limits() {
+    let mut f = pcap_header(false, 0xa1b2_c3d4, (2, 4), 65535, 1);
+    f.extend(pcap_record(
+        false,
+        1,
+        0,
+        300_000,
+        300_000,
+        &vec![0u8; 300_000],
+    ));
+    let (_, recs, err) = read_bytes(f).unwrap();
+    assert!(recs.is_empty());
+    let e = err.unwrap();
+    assert!(
+        matches!(
+            e.kind,
+            CaptureErrorKind::CapLenTooLarge {
+                caplen: 300_000,
+                limit: 262_144
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!((e.packet, e.offset), (Some(1), 24));
+    // Exactly the maximum is fine, even above the snaplen (with a warning).
+    let mut f = pcap_header(false, 0xa1b2_3c4d, (2, 4), 65535, 1);
+    f.extend(pcap_record(
+        false,
+        1,
+        999_999_999,
+        262_144,
+        262_144,
+        &vec![7u8; 262_144],
+    ));
+    f.extend(pcap_record(false, 2, 5, 4, 4, &[1, 2, 3, 4]));
+    let (r, recs) = read_ok(f);
+    assert_eq!(recs[0].caplen, 262_144);
+    assert_eq!((recs[0].secs, recs[0].nanos), (1, 999_999_999));
+    assert_eq!((recs[1].secs, recs[1].nanos), (2, 5));
+    assert_eq!(
+        r.stats().warnings,
+        vec!["packet 1: captured length 262144 exceeds snaplen 65535".to_string()]
+    );
+}
+
+#[test]
+fn warnings_are_bounded() {
+    let mut f = pcap_header(false, 0xa1b2_c3d4, (2, 4), 4, 1);
+    for _ in 0..500 {
+        f.extend(pcap_record(false, 1, 0, 8, 8, &[0; 8]));
+    }
+    let (r, recs) = read_ok(f);
+    assert_eq!(recs.len(), 500);
+    assert_eq!(r.stats().warnings.len(), 101);
+    assert_eq!(r.stats().warnings[100], "further warnings suppressed");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hand-made pcapng
+
+fn e16(be: bool, x: u16) -> [u8; 2] {
+    if be { x.to_be_bytes() } else { x.to_le_bytes() }
+}
+fn e32(be: bool, x: u32) -> [u8; 4] {
+    if be { x.to_be_bytes() } else { x.to_le_bytes() }
+}
+
+/// A block: type, total length, body padded to 32 bits, total length.
+fn block(be: bool, btype: u32, body: &[u8]) -> Vec<u8> {
+    let padded = (body.len() + 3) & !3;
+    let total = (12 + padded) as u32;
+    let mut v = Vec::new();
+    v.extend(e32(be, btype));
+    v.extend(e32(be, total));
+    v.extend_from_slice(body);
+    v.resize(8 + padded, 0);
+    v.extend(e32(be, total));
+    v
+}
+
+fn opt(be: bool, code: u16, value: &[u8]) -> Vec<u8> {
+    let mut v = Vec::new();
+    v.extend(e16(be, code));
+    v.extend(e16(be, value.len() as u16));
+    v.extend_from_slice(value);
+    v.resize((v.len() + 3) & !3, 0);
+    v
+}
+
+fn shb(be: bool, major: u16, minor: u16) -> Vec<u8> {
+    let mut body = Vec::new();
+    body.extend(e32(be, 0x1A2B_3C4D));
+    body.extend(e16(be, major));
+    body.extend(e16(be, minor));
+    body.extend([0xff; 8]); // section length unknown
+    body.extend(opt(be, 4, b"wirelens test")); // shb_userappl
+    body.extend(opt(be, 0, b""));
+    block(be, 0x0A0D_0D0A, &body)
+}
+
+fn idb(be: bool, link: u16, snaplen: u32, opts: &[Vec<u8>]) -> Vec<u8> {
+    let mut body = Vec::new();
+    body.extend(e16(be, link));
+    body.extend(e16(be, 0));
+    body.extend(e32(be, snaplen));
+    for o in opts {
+        body.extend_from_slice(o);
+    }
+    if !opts.is_empty() {
+        body.extend(opt(be, 0, b""));
+    }
+    block(be, 1, &body)
+}
+
+fn epb(be: bool, if_id: u32, ts: u64, orig: u32, data: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    body.extend(e32(be, if_id));
+    body.extend(e32(be, (ts >> 32) as u32));
+    body.extend(e32(be, ts as u32));
+    body.extend(e32(be, data.len() as u32));
+    body.extend(e32(be, orig));
+    body.extend_from_slice(data);
+    body.resize((body.len() + 3) & !3, 0);
+    body.extend(opt(be, 1, b"a comment")); // options are skipped, not parsed
+    body.extend(opt(be, 0, b""));
+    block(be, 6, &body)
+}
+
+fn pb(be: bool, if_id: u16, ts: u64, orig: u32, data: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    body.extend(e16(be, if_id));
+    body.extend(e16(be, 0)); // drops count
+    body.extend(e32(be, (ts >> 32) as u32));
+    body.extend(e32(be, ts as u32));
+    body.extend(e32(be, data.len() as u32));
+    body.extend(e32(be, orig));
+    body.extend_from_slice(data);
+    block(be, 2, &body)
+}
+
+fn spb(be: bool, orig: u32, data: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    body.extend(e32(be, orig));
+    body.extend_from_slice(data);
+    block(be, 3, &body)
+}
+
+#[test]
+fn pcapng_multi_section_multi_interface() {
+    let mut f = Vec::new();
+    // Section 0, little-endian: Ethernet (µs) and raw IP (ns, named).
+    f.extend(shb(false, 1, 0));
+    f.extend(idb(false, 1, 65535, &[]));
+    f.extend(idb(
+        false,
+        101,
+        0,
+        &[
+            opt(false, 9, &[9]),
+            opt(false, 2, b"raw0"),
+            opt(false, 3, b"tunnel\0\0"),
+        ],
+    ));
+    f.extend(block(false, 4, &[0; 8])); // NRB: skipped
+    let o1 = f.len() as u64;
+    f.extend(epb(false, 0, 1_700_000_000_123_456, 60, &[0x11; 60]));
+    f.extend(epb(false, 1, 1_700_000_000_123_456_789, 1500, &[0x45; 40]));
+    f.extend(block(false, 5, &[0; 12])); // ISB: skipped
+    // Section 1, big-endian: LOOP (2^-20 s, offset +1000 s) and SLL2 (ms, snaplen 100).
+    f.extend(shb(true, 1, 2));
+    f.extend(idb(
+        true,
+        108,
+        0,
+        &[
+            opt(true, 9, &[0x80 | 20]),
+            opt(true, 14, &1000i64.to_be_bytes()),
+        ],
+    ));
+    f.extend(idb(
+        true,
+        276,
+        100,
+        &[opt(true, 9, &[3]), opt(true, 14, &(-7i64).to_be_bytes())],
+    ));
+    f.extend(block(true, 0x4000_0BAD, &[1, 2, 3, 4, 5, 6, 7, 8])); // custom block: skipped
+    f.extend(epb(true, 0, (5 << 20) | (1 << 19), 44, &[0, 0, 0, 2, 0x45]));
+    f.extend(epb(true, 1, 1_234_567, 120, &[0x22; 120]));
+    let o_spb = f.len() as u64;
+    f.extend(spb(true, 50, &[0x33; 52]));
+    f.extend(pb(true, 1, 9_000, 30, &[0x44; 30]));
+
+    for (what, bytes) in [("plain", f.clone()), ("gzip", gzip(&[&f]))] {
+        let (r, recs) = read_ok(bytes);
+        assert_eq!(
+            r.format(),
+            &FileFormat::PcapNg {
+                big_endian: false,
+                version: (1, 0)
+            },
+            "{what}"
+        );
+        assert_eq!(r.stats().sections, 2);
+        assert_eq!(r.stats().skipped_blocks, 3);
+        let ifs = r.interfaces();
+        assert_eq!(ifs.len(), 4);
+        assert_eq!(
+            ifs.iter().map(|i| i.section).collect::<Vec<_>>(),
+            [0, 0, 1, 1]
+        );
+        assert_eq!(
+            ifs.iter().map(|i| i.link).collect::<Vec<_>>(),
+            [
+                LinkType::ETHERNET,
+                LinkType::RAW,
+                LinkType::LOOP,
+                LinkType::LINUX_SLL2
+            ]
+        );
+        assert_eq!(
+            ifs.iter().map(|i| i.ts_units_per_sec).collect::<Vec<_>>(),
+            [1_000_000, 1_000_000_000, 1 << 20, 1000]
+        );
+        assert_eq!(ifs[2].ts_offset_secs, 1000);
+        assert_eq!(ifs[3].ts_offset_secs, -7);
+        assert_eq!(ifs[1].name.as_deref(), Some("raw0"));
+        assert_eq!(ifs[1].description.as_deref(), Some("tunnel"));
+        assert_eq!(ifs[3].snaplen, 100);
+
+        let summary: Vec<(u32, LinkType, i64, u32, u32, usize)> = recs
+            .iter()
+            .map(|r| (r.interface, r.link, r.secs, r.nanos, r.orig_len, r.caplen))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (0, LinkType::ETHERNET, 1_700_000_000, 123_456_000, 60, 60),
+                (1, LinkType::RAW, 1_700_000_000, 123_456_789, 1500, 40),
+                (2, LinkType::LOOP, 1005, 500_000_000, 44, 5),
+                (3, LinkType::LINUX_SLL2, 1234 - 7, 567_000_000, 120, 120),
+                // SPB: interface 0 of its section, no timestamp, caplen = orig_len
+                (2, LinkType::LOOP, 0, 0, 50, 50),
+                // obsolete Packet Block
+                (3, LinkType::LINUX_SLL2, 9 - 7, 0, 30, 30),
+            ]
+        );
+        assert_eq!(recs[0].offset, o1);
+        assert_eq!(recs[4].offset, o_spb);
+        assert_eq!(recs[2].first_bytes, vec![0, 0, 0, 2, 0x45]);
+        assert_eq!(
+            r.stats().warnings,
+            vec!["packet 4: captured length 120 exceeds snaplen 100".to_string()]
+        );
+        assert_eq!(r.stats().bytes_read, f.len() as u64);
+    }
+}
+
+fn ng_prefix(be: bool) -> Vec<u8> {
+    let mut f = shb(be, 1, 0);
+    f.extend(idb(be, 1, 0, &[]));
+    f
+}
+
+fn ng_error(bytes: Vec<u8>) -> CaptureError {
+    match read_bytes(bytes) {
+        Err(e) => e,
+        Ok((_, _, Some(e))) => e,
+        Ok((_, recs, None)) => panic!("no error, {} frames", recs.len()),
+    }
+}
+
+#[test]
+fn pcapng_bad_block_lengths() {
+    for be in [false, true] {
+        let good = epb(be, 0, 1, 4, &[1, 2, 3, 4]);
+        let start = ng_prefix(be).len() as u64 + good.len() as u64;
+        let with = |mutate: &dyn Fn(&mut Vec<u8>)| {
+            let mut b = good.clone();
+            mutate(&mut b);
+            let mut f = ng_prefix(be);
+            f.extend(&good);
+            f.extend(b);
+            f
+        };
+        let cases: [(&str, Vec<u8>, u32); 4] = [
+            (
+                "not multiple of 4",
+                with(&|b| b[4..8].copy_from_slice(&e32(be, 46))),
+                46,
+            ),
+            (
+                "below 12",
+                with(&|b| b[4..8].copy_from_slice(&e32(be, 8))),
+                8,
+            ),
+            (
+                "trailer",
+                with(&|b| {
+                    let n = b.len();
+                    b[n - 4..].copy_from_slice(&e32(be, 4))
+                }),
+                good.len() as u32,
+            ),
+            (
+                "huge",
+                with(&|b| b[4..8].copy_from_slice(&e32(be, 0x7fff_fff0))),
+                0x7fff_fff0,
+            ),
+        ];
+        for (what, bytes, len) in cases {
+            let e = ng_error(bytes);
+            assert!(
+                matches!(e.kind, CaptureErrorKind::BadBlockLength { block_type: 6, length, .. } if length == len),
+                "{what}: {e}"
+            );
+            assert_eq!((e.packet, e.offset), (Some(2), start), "{what}");
+        }
+        // An IDB too short for its fixed fields.
+        let mut f = shb(be, 1, 0);
+        f.extend(block(be, 1, &[0; 4]));
+        assert!(matches!(
+            ng_error(f).kind,
+            CaptureErrorKind::BadBlockLength {
+                block_type: 1,
+                length: 16,
+                ..
+            }
+        ));
+        // EPB whose captured length overruns the block.
+        let mut b = good.clone();
+        b[20..24].copy_from_slice(&e32(be, 200));
+        let mut f = ng_prefix(be);
+        f.extend(b);
+        assert!(matches!(ng_error(f).kind, CaptureErrorKind::Malformed(_)));
+        // A block bigger than the read buffer grows it (bounded) and is skipped.
+        let mut f = ng_prefix(be);
+        f.extend(block(be, 0x0BAD, &vec![0x5a; 3 << 20]));
+        f.extend(good.clone());
+        let (r, recs) = read_ok(f);
+        assert_eq!(recs.len(), 1);
+        assert!(r.buffer_capacity() <= 32 << 20);
+    }
+}
+
+#[test]
+fn pcapng_caplen_interfaces_and_options() {
+    // caplen 300000 in an EPB.
+    let mut f = ng_prefix(false);
+    f.extend(epb(false, 0, 1, 300_000, &vec![0; 300_000]));
+    assert!(matches!(
+        ng_error(f).kind,
+        CaptureErrorKind::CapLenTooLarge {
+            caplen: 300_000,
+            limit: 262_144
+        }
+    ));
+    // Interface ids are per section: interface 1 of section 1 does not exist even though
+    // the file has two interfaces.
+    let mut f = ng_prefix(false);
+    f.extend(idb(false, 1, 0, &[]));
+    f.extend(shb(false, 1, 0));
+    f.extend(idb(false, 1, 0, &[]));
+    f.extend(epb(false, 0, 1, 4, &[0; 4]));
+    f.extend(epb(false, 1, 1, 4, &[0; 4]));
+    let e = ng_error(f);
+    assert!(
+        matches!(&e.kind, CaptureErrorKind::Malformed(m) if m.contains("interface 1")),
+        "{e}"
+    );
+    assert_eq!(e.packet, Some(2));
+    // A packet before any IDB.
+    let mut f = shb(true, 1, 0);
+    f.extend(spb(true, 4, &[0; 4]));
+    assert!(matches!(ng_error(f).kind, CaptureErrorKind::Malformed(_)));
+    // A later section with an unsupported version.
+    let mut f = ng_prefix(false);
+    f.extend(epb(false, 0, 1, 4, &[0; 4]));
+    f.extend(shb(true, 2, 0));
+    let e = ng_error(f);
+    assert!(matches!(
+        e.kind,
+        CaptureErrorKind::UnsupportedVersion { major: 2, minor: 0 }
+    ));
+    assert_eq!(e.packet, Some(2));
+    // libpcap's if_tsresol / if_tsoffset rules.
+    for bad in [
+        vec![opt(false, 9, &[20])],        // 10^-20 does not fit 64 bits
+        vec![opt(false, 9, &[0x80 | 64])], // neither does 2^-64
+        vec![opt(false, 9, &[6, 6])],      // length != 1
+        vec![opt(false, 9, &[6]), opt(false, 9, &[6])], // repeated
+        vec![opt(false, 14, &[0; 4])],     // length != 8
+    ] {
+        let mut f = shb(false, 1, 0);
+        f.extend(idb(false, 1, 0, &bad));
+        assert!(matches!(ng_error(f).kind, CaptureErrorKind::Malformed(_)));
+    }
+    // Extreme but valid: seconds resolution, maximal timestamp, negative offset.
+    let mut f = shb(false, 1, 0);
+    f.extend(idb(
+        false,
+        1,
+        0,
+        &[opt(false, 9, &[0]), opt(false, 14, &i64::MIN.to_le_bytes())],
+    ));
+    f.extend(epb(false, 0, u64::MAX, 4, &[0; 4]));
+    f.extend(epb(false, 0, 0, 4, &[0; 4]));
+    let (_, recs) = read_ok(f);
+    assert_eq!(recs[0].secs, (u64::MAX as i128 + i64::MIN as i128) as i64);
+    assert_eq!(recs[1].secs, i64::MIN);
+    // SPB: captured length limited by the snaplen.
+    let mut f = shb(false, 1, 0);
+    f.extend(idb(false, 1, 16, &[]));
+    f.extend(spb(false, 40, &[9; 40]));
+    let (_, recs) = read_ok(f);
+    assert_eq!((recs[0].orig_len, recs[0].caplen), (40, 16));
+    // An EPB with large options (block > 1 MiB) is fine.
+    let mut f = ng_prefix(false);
+    let mut big = epb(false, 0, 1, 4, &[1, 2, 3, 4]);
+    let n = big.len();
+    big.truncate(n - 4 - 4); // drop opt_endofopt and trailer, add one 60 KB option 25 times
+    for _ in 0..25 {
+        big.extend(opt(false, 1, &vec![b'x'; 60_000]));
+    }
+    big.extend(opt(false, 0, b""));
+    let total = (big.len() + 4) as u32;
+    big[4..8].copy_from_slice(&total.to_le_bytes());
+    big.extend(total.to_le_bytes());
+    f.extend(big);
+    let (_, recs) = read_ok(f);
+    assert_eq!(recs[0].first_bytes, vec![1, 2, 3, 4]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Property tests: never panic, always end, bounded memory.
+
+/// Reads everything; the bound on iterations proves progress (every record consumes at least
+/// 12 bytes of the stream).
+fn exhaust(bytes: Vec<u8>) {
+    let limit = bytes.len() as u64 / 12 + 2;
+    let Ok(mut r) = FileReader::from_reader("fuzz", Box::new(Cursor::new(bytes))) else {
+        return;
+    };
+    let mut n = 0u64;
+    loop {
+        let iface = match r.next_frame() {
+            Ok(Some(f)) => {
+                assert!(f.ts.nanos < 1_000_000_000);
+                assert!(f.data.len() <= 262_144);
+                f.interface as usize
+            }
+            Ok(None) | Err(_) => break,
+        };
+        assert!(iface < r.interfaces().len());
+        n += 1;
+        assert!(n <= limit, "no progress");
+    }
+    assert!(matches!(r.next_frame(), Ok(None)));
+    assert!(r.buffer_capacity() <= 32 << 20);
+    assert!(r.stats().warnings.len() <= 101);
+    assert!(r.interfaces().len() <= 1 << 16);
+}
+
+const FUZZ_SEEDS: [&str; 9] = [
+    "td_dns_tcp.pcap",
+    "td_pptp.pcap",
+    "td_tcp-handshake-nano.pcap",
+    "rp_modified-format.pcap",
+    "zk_pcapng-multi-interface.pcapng",
+    "rp_test016-be.pcapng",
+    "td_time_2107.pcapng",
+    "zk_snap-arp.pcapng",
+    "pp_many_interfaces-1.pcapng",
+];
+
+#[derive(Debug, Clone)]
+enum Mutation {
+    Flip(usize, u8),
+    Truncate(usize),
+    Insert(usize, Vec<u8>),
+    Word(usize, u32),
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    prop_oneof![
+        (any::<usize>(), 1..=255u8).prop_map(|(i, x)| Mutation::Flip(i, x)),
+        any::<usize>().prop_map(Mutation::Truncate),
+        (any::<usize>(), prop::collection::vec(any::<u8>(), 1..64))
+            .prop_map(|(i, v)| Mutation::Insert(i, v)),
+        (
+            any::<usize>(),
+            prop_oneof![
+                Just(0u32),
+                Just(u32::MAX),
+                Just(0x7fff_ffff),
+                Just(12),
+                Just(16),
+                Just(262_145),
+                any::<u32>()
+            ]
+        )
+            .prop_map(|(i, w)| Mutation::Word(i, w)),
+    ]
+}
+
+fn apply(mut b: Vec<u8>, muts: &[Mutation]) -> Vec<u8> {
+    for m in muts {
+        if b.is_empty() {
+            break;
+        }
+        match m {
+            Mutation::Flip(i, x) => {
+                let n = b.len();
+                b[i % n] ^= x;
+            }
+            Mutation::Truncate(i) => {
+                let n = b.len();
+                b.truncate(i % n);
+            }
+            Mutation::Insert(i, v) => {
+                let at = i % (b.len() + 1);
+                b.splice(at..at, v.iter().copied());
+            }
+            Mutation::Word(i, w) => {
+                if b.len() >= 4 {
+                    let at = (i % (b.len() - 3)) & !3;
+                    b[at..at + 4].copy_from_slice(&w.to_le_bytes());
+                }
+            }
+        }
+    }
+    b
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_bytes(data in prop::collection::vec(any::<u8>(), 0..3000)) {
+        exhaust(data);
+    }
+
+    #[test]
+    fn random_after_valid_header(kind in 0..6usize, tail in prop::collection::vec(any::<u8>(), 0..3000)) {
+        let mut b = match kind {
+            0 => pcap_header(false, 0xa1b2_c3d4, (2, 4), 65535, 1),
+            1 => pcap_header(true, 0xa1b2_3c4d, (2, 4), 0, 113),
+            2 => pcap_header(false, 0xa1b2_cd34, (2, 4), 65535, 1),
+            3 => ng_prefix(false),
+            4 => ng_prefix(true),
+            _ => shb(false, 1, 0),
+        };
+        b.extend(tail);
+        exhaust(b);
+    }
+
+    #[test]
+    fn mutated_corpus(seed in 0..FUZZ_SEEDS.len(), muts in prop::collection::vec(mutation(), 1..6), gz in any::<bool>()) {
+        let b = apply(corpus_bytes(FUZZ_SEEDS[seed]), &muts);
+        exhaust(if gz { gzip(&[&b]) } else { b });
+    }
+
+    #[test]
+    fn mutated_gzip_stream(seed in 0..FUZZ_SEEDS.len(), muts in prop::collection::vec(mutation(), 1..4)) {
+        exhaust(apply(gzip(&[&corpus_bytes(FUZZ_SEEDS[seed])]), &muts));
+    }
+}
+
+#[test]
+fn stats_sections_and_formats_are_consistent() {
+    let mut kinds: HashMap<&str, usize> = HashMap::new();
+    for row in index() {
+        if row.exercises.starts_with("REJECT") {
+            continue;
+        }
+        let r = FileReader::open(&capture_path(&row.file)).unwrap();
+        *kinds.entry(r.format().short_name()).or_default() += 1;
+    }
+    assert!(kinds["pcap"] > 50 && kinds["pcapng"] > 10, "{kinds:?}");
+}
