@@ -26,6 +26,7 @@ import ipaddress
 import os
 import random
 import select
+import signal
 import socket
 import struct
 import sys
@@ -299,4 +300,7 @@ if __name__ == "__main__":
     try:
         main()
     except KeyboardInterrupt:
-        pass
+        # Die of SIGINT rather than exit 0, so that the calling shell sees
+        # the interrupt and runs its own traps (lab_down) instead of going on.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)

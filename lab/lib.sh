@@ -2,7 +2,7 @@
 # wirelens traffic lab: three network namespaces joined by veth pairs.
 #
 #     client (cl)                 router (rt)                 server (sv)
-#   cl-rt 10.200.1.2  <--->  rt-cl 10.200.1.1             
+#   cl-rt 10.200.1.2  <--->  rt-cl 10.200.1.1
 #         fd00:200:1::2            fd00:200:1::1
 #                                  rt-sv 10.200.2.1  <--->  sv-rt 10.200.2.2
 #                                        fd00:200:2::1            fd00:200:2::2
@@ -30,11 +30,15 @@
 #   lab_tcp_sink / lab_tcp_source / lab_udp_echo   python servers (lab/labtool.py)
 #   lab_dns_server           dnsmasq on the server, zone example.test (UDP+TCP 53)
 #   lab_capture_start NAME ROLE IF FILE [SNAPLEN] [FILTER...]
-#   lab_capture_stop NAME    stop tcpdump cleanly; fails if the kernel dropped packets
+#   lab_capture_stop NAME    stop tcpdump cleanly; fails if packets were dropped or unwritten
 #   lab_tool ROLE ARGS...    run lab/labtool.py in a namespace (clients)
 #   lab_neigh_flush ROLE     empty ROLE's ARP/ND cache (captures then show ARP/ND)
 #   lab_count FILE FILTER    packets tshark matches in FILE
 #   lab_check_checksums FILE fail if tshark finds a bad IP/TCP/UDP/ICMP checksum
+#
+# The functions expect the caller's "set -euo pipefail" and stop at the
+# first failing step.  Do not call them as a condition ("if lab_up",
+# "lab_up || ..."): bash then ignores set -e inside them.
 #
 # Roles are "cl", "rt", "sv".  Addresses are exported as LAB_CL4, LAB_CL6,
 # LAB_SV4, LAB_SV6, LAB_RT_CL4, ... (see below).
@@ -95,7 +99,9 @@ lab_check_env() {
     [[ $EUID -eq 0 ]] || lab_die "must run as root (network namespaces, raw sockets, tcpdump)" || return 1
     [[ "$LAB_PREFIX" =~ ^[A-Za-z0-9_-]{1,24}$ ]] ||
         lab_die "LAB_PREFIX must be 1-24 of [A-Za-z0-9_-], got '$LAB_PREFIX'" || return 1
-    lab_require ip nft ethtool tcpdump tshark dnsmasq dig curl ss "$LAB_PYTHON"
+    # What lab_up itself needs; helpers check for their own tools
+    # (dnsmasq, tcpdump, tshark, nft) when they are used.
+    lab_require ip ss ethtool sysctl "$LAB_PYTHON"
 }
 
 # ------------------------------------------------------------------ up/down
@@ -153,16 +159,9 @@ lab_up() {
     lab_exec sv ip route add default via $LAB_RT_SV4
     lab_exec sv ip -6 route add default via $LAB_RT_SV6
 
-    # The router's firewall table: a forward chain that lab_drop fills.
-    lab_exec rt nft -f - <<EOF
-table inet $LAB_NFT_TABLE {
-    chain forward { type filter hook forward priority filter; policy accept; }
-}
-EOF
-    [[ -z "$drop_n" ]] || lab_drop "$drop_n"
-
     sleep "$LAB_SETTLE"            # let MLD reports for the new addresses pass
     lab_ping_check
+    [[ -z "$drop_n" ]] || lab_drop "$drop_n"   # after the check, which must not lose
     lab_log "up: $(lab_ns cl) $(lab_ns rt) $(lab_ns sv)${drop_n:+ (dropping 1/$drop_n)}"
 }
 
@@ -182,8 +181,10 @@ lab_addr() {
 # makes every captured frame wire-sized with a correct checksum.
 lab_offloads_off() {
     local role=$1 ifc=$2
-    lab_exec "$role" ethtool -K "$ifc" tso off gso off gro off tx off rx off >/dev/null 2>&1 ||
+    if ! lab_exec "$role" ethtool -K "$ifc" tso off gso off gro off tx off rx off >/dev/null 2>&1; then
+        echo "lab[$LAB_PREFIX]: warning: cannot turn checksum offload off on $ifc: captures may show bad checksums" >&2
         lab_exec "$role" ethtool -K "$ifc" tso off gso off gro off >/dev/null
+    fi
 }
 
 # Quick reachability test through the router, both families (raw ICMP).
@@ -205,29 +206,25 @@ lab_neigh_flush() { lab_exec "$1" ip neigh flush all; }
 # lab_down: stop every process the lab started and delete its namespaces.
 # Safe to call repeatedly and when nothing is up.
 lab_down() {
-    local f pid role ns pids
-    # Processes recorded by lab_bg, by pid.
-    if [[ -d "$LAB_STATE/pids" ]]; then
-        for f in "$LAB_STATE"/pids/*.pid; do
-            [[ -e "$f" ]] || continue
-            pid=$(<"$f")
-            [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true
-        done
-    fi
-    # Anything else still running inside our namespaces was started there by
-    # us (e.g. a child of a server); end it by pid too, or the namespace
-    # could not go away cleanly.
+    local role ns pids any=0
+    # Every process the lab starts runs inside one of its namespaces, and
+    # whatever runs there was started by the lab (servers, their children,
+    # tcpdump): end those, by pid.  The pid files are not used for this: after
+    # an aborted run a recorded pid may since belong to someone else.
     for role in cl rt sv; do
         ns="$LAB_PREFIX-$role"
         lab_ns_exists "$ns" || continue
+        any=1
         pids=$(ip netns pids "$ns" 2>/dev/null || true)
+        # shellcheck disable=SC2086  # one pid per word
         [[ -z "$pids" ]] || kill $pids 2>/dev/null || true
     done
-    sleep 0.2
+    ((any)) && sleep 0.2
     for role in cl rt sv; do
         ns="$LAB_PREFIX-$role"
         lab_ns_exists "$ns" || continue
         pids=$(ip netns pids "$ns" 2>/dev/null || true)
+        # shellcheck disable=SC2086  # one pid per word
         [[ -z "$pids" ]] || kill -9 $pids 2>/dev/null || true
         ip netns del "$ns" 2>/dev/null || true
     done
@@ -243,16 +240,22 @@ lab_down() {
 lab_drop() {
     local n=$1 iif=${2:-}
     [[ "$n" =~ ^[1-9][0-9]*$ ]] || lab_die "lab_drop: bad N '$n'" || return 1
+    lab_require nft || return 1
+    # The lab's own table and forward chain in the router ("add" is a no-op
+    # when they exist).
+    lab_exec rt nft add table inet $LAB_NFT_TABLE
+    lab_exec rt nft add chain inet $LAB_NFT_TABLE forward \
+        '{ type filter hook forward priority filter; policy accept; }'
     lab_exec rt nft add rule inet $LAB_NFT_TABLE forward \
         ${iif:+iifname "\"$iif\""} numgen random mod "$n" 0 counter drop
     lab_log "router drops 1/$n forwarded packets${iif:+ arriving on $iif}"
 }
 
-lab_drop_clear() { lab_exec rt nft flush chain inet $LAB_NFT_TABLE forward; }
+lab_drop_clear() { lab_exec rt nft flush chain inet $LAB_NFT_TABLE forward 2>/dev/null || true; }
 
 # Packets dropped so far by lab_drop rules.
 lab_drop_count() {
-    lab_exec rt nft list chain inet $LAB_NFT_TABLE forward |
+    lab_exec rt nft list chain inet $LAB_NFT_TABLE forward 2>/dev/null |
         awk '/drop/ { for (i = 1; i < NF; i++) if ($i == "packets") n += $(i + 1) } END { print n + 0 }'
 }
 
@@ -283,6 +286,7 @@ lab_blackhole() {
     local role=$1 a ifc
     shift
     case "$role" in cl) ifc=$LAB_CL_IF ;; sv) ifc=$LAB_SV_IF ;; *) lab_die "lab_blackhole: role cl or sv" || return 1 ;; esac
+    lab_require nft || return 1
     lab_exec "$role" nft add table inet $LAB_NFT_TABLE
     lab_exec "$role" nft add chain inet $LAB_NFT_TABLE input '{ type filter hook input priority filter; policy accept; }'
     for a in "$@"; do
@@ -402,6 +406,7 @@ lab_udp_echo() {
 #   _http._tcp SRV 0 10 80 www;  big TXT x8 (~0.9 KB, truncated over 512-byte UDP)
 lab_dns_server() {
     local conf="$LAB_STATE/dnsmasq.conf" i
+    lab_require dnsmasq || return 1
     {
         cat <<EOF
 no-resolv
@@ -445,6 +450,7 @@ lab_capture_start() {
     local name=$1 role=$2 ifc=$3 file=$4 snap=${5:-262144} i
     shift 4
     (($# == 0)) || shift
+    lab_require tcpdump || return 1
     rm -f "$file"
     # --immediate-mode: hand each packet to tcpdump at once.  Without it
     # libpcap on Linux (TPACKET_V3) passes packets up a ring block at a

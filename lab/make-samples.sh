@@ -2,7 +2,8 @@
 # Regenerate the sample captures in samples/ with the traffic lab.
 #
 #   sudo lab/make-samples.sh                 # all samples, then samples/README.md
-#   sudo lab/make-samples.sh mix dns         # only some (README is left alone)
+#   sudo lab/make-samples.sh mix dns         # only some (README rewritten from the files)
+#   lab/make-samples.sh --readme             # only rewrite samples/README.md
 #
 # Samples: mix, lossy (lossy-sender.pcap + lossy-receiver.pcap), zero-window, dns.
 # Each is captured in a freshly built lab (lab/lib.sh), checked with tshark
@@ -12,12 +13,15 @@
 #
 # Environment: LAB_PREFIX (namespace prefix, default "wl-smp"), SAMPLES_DIR
 # (output, default samples/ of this repo), ATTEMPTS (default 3).
+# The lab's addresses and interface names are constants without spaces, and
+# lab_up / lab_dns_server take optional arguments of their own.
+# shellcheck disable=SC2086,SC2119
 set -euo pipefail
 
 LAB_PREFIX="${LAB_PREFIX:-wl-smp}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/.." && pwd)"
-# shellcheck source=lab/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$HERE/lib.sh"
 
 SAMPLES_DIR="${SAMPLES_DIR:-$REPO/samples}"
@@ -25,8 +29,6 @@ ATTEMPTS="${ATTEMPTS:-3}"
 WORK="$LAB_STATE/out"
 SNAPLEN=262144
 
-trap lab_down EXIT
-trap 'exit 130' INT TERM        # so that the EXIT trap runs on ^C too
 
 say() { echo "== $*" >&2; }
 fail() { echo "make-samples: $*" >&2; return 1; }
@@ -299,6 +301,12 @@ run_sample() {
 }
 
 main() {
+    if [[ "${1:-}" == --readme ]]; then   # only rewrite samples/README.md
+        write_readme
+        return
+    fi
+    trap lab_down EXIT
+    trap 'exit 130' INT TERM        # so that the EXIT trap runs on ^C too
     if [[ "${1:-}" == --capture ]]; then
         capture_one "$2"
         return
@@ -307,6 +315,7 @@ main() {
     ((${#want[@]})) || want=(mix lossy zero-window dns)
     for s in "${want[@]}"; do files_of "$s" >/dev/null; done
     lab_check_env
+    lab_require tcpdump tshark capinfos dnsmasq dig curl nft tc
     mkdir -p "$SAMPLES_DIR"
     for s in "${want[@]}"; do run_sample "$s"; done
     write_readme
@@ -329,7 +338,8 @@ tally() {
         ((n == 0)) || out+=("${spec%%=*} $n")
     done
     local IFS=,
-    echo "${out[*]}" | sed 's/,/, /g'
+    local joined="${out[*]}"
+    echo "${joined//,/, }"
 }
 
 # facts FILE: size, packets, duration.
@@ -439,7 +449,10 @@ zero, and the server probes it. Linux's zero-window probe is a zero-length
 segment whose sequence number is one below the unacknowledged data, which
 tshark 4.0 reports as a keep-alive (not as a zero-window probe, which it
 only recognises with one byte of data); the client answers each with a
-zero-window ACK, and a window update reopens the flow. tshark: $(tally "$d/zero-window.pcap" "${TCP_FLAGS[@]}").
+zero-window ACK, and a window update reopens the flow. Early on, while the
+client delays its ACK, the server may send a tail-loss probe, a
+retransmission of data the client already has, which the client reports
+with a D-SACK. tshark: $(tally "$d/zero-window.pcap" "${TCP_FLAGS[@]}").
 
 ## dns.pcap
 

@@ -113,9 +113,22 @@ impl Defragmenter {
         if d.buf.len() < end {
             d.buf.resize(end, 0);
         }
-        // Overlaps: the later fragment's bytes win (what Linux does since RFC
-        // 5722 made overlapping IPv6 fragments illegal; Wireshark flags them).
-        d.buf[offset as usize..end].copy_from_slice(data);
+        // Overlaps: bytes already received win, as in Wireshark's
+        // reassemble.c (fragments are copied in order and only the part past
+        // what is already there is taken). RFC 5722 makes overlapping IPv6
+        // fragments illegal; receivers drop them, Wireshark flags them.
+        let mut pos = offset;
+        for &(s, e) in d.have.iter().chain(std::iter::once(&(u32::MAX, u32::MAX))) {
+            if pos >= end as u32 {
+                break;
+            }
+            if s > pos {
+                let gap_end = s.min(end as u32);
+                let (from, to) = ((pos - offset) as usize, (gap_end - offset) as usize);
+                d.buf[pos as usize..gap_end as usize].copy_from_slice(&data[from..to]);
+            }
+            pos = pos.max(e);
+        }
         insert_range(&mut d.have, offset, end as u32);
         d.fragments = d.fragments.saturating_add(1);
         if !more {
@@ -218,6 +231,17 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(f.finish().unfinished, 0);
+    }
+
+    #[test]
+    fn first_received_bytes_win_overlaps() {
+        let mut f = Defragmenter::default();
+        assert_eq!(f.offer(key(), 0, true, &[1; 4], 4, ts(0)), Offer::Held);
+        assert_eq!(f.offer(key(), 8, false, &[3; 4], 4, ts(0)), Offer::Held);
+        match f.offer(key(), 0, true, &[2; 12], 12, ts(0)) {
+            Offer::Complete { payload, .. } => assert_eq!(payload, &[1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

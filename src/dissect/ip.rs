@@ -181,7 +181,9 @@ fn v4<'a>(p: &mut Packet<'a>, d: &'a [u8], off: usize) -> Option<IpPayload<'a>> 
         },
     };
     let end = (total_len as usize).min(h.len());
-    let wire_len = total_len.saturating_sub(hlen as u32);
+    // Wireshark shortens a datagram that claims more than the frame carried
+    // to the frame's length, so the layers above count what was on the wire.
+    let wire_len = total_len.min(wire as u32).saturating_sub(hlen as u32);
     if total_len as usize > wire {
         // The header claims more than the frame carried on the wire; Wireshark
         // flags it and decodes what is there.
@@ -269,7 +271,7 @@ fn v6<'a>(p: &mut Packet<'a>, d: &'a [u8], off: usize) -> Option<IpPayload<'a>> 
                     Problem::ExtHeaderOverrun { next_header: next },
                 );
             }
-            return None;
+            return Some(header_only(ip, next, pos, off));
         };
         let len = match next {
             proto::FRAGMENT => 8,
@@ -286,7 +288,7 @@ fn v6<'a>(p: &mut Packet<'a>, d: &'a [u8], off: usize) -> Option<IpPayload<'a>> 
                     Problem::ExtHeaderOverrun { next_header: next },
                 );
             }
-            return None;
+            return Some(header_only(ip, next, pos, off));
         }
         if next == proto::HOPOPT && payload_len == 0 {
             jumbo = jumbo_option(&h[pos + 2..pos + len]);
@@ -338,13 +340,21 @@ fn v6<'a>(p: &mut Packet<'a>, d: &'a [u8], off: usize) -> Option<IpPayload<'a>> 
         p.truncated = true;
     }
     let end = (ip.total_len as usize).min(h.len()).max(pos);
-    let wire_len = ip.total_len - pos as u32;
+    let wire_len = ip.total_len.min(wire as u32).saturating_sub(pos as u32);
     Some(IpPayload {
         ip,
         payload: &h[pos..end],
         wire_len,
         offset: off + pos,
     })
+}
+
+/// An IPv6 header whose extension chain could not be read to the end: the
+/// layer is kept (its addresses are valid) with nothing above it.
+fn header_only<'a>(mut ip: Ip, next: u8, pos: usize, off: usize) -> IpPayload<'a> {
+    ip.proto = next;
+    ip.header_len = pos as u16;
+    IpPayload { ip, payload: &[], wire_len: 0, offset: off + pos }
 }
 
 /// The Jumbo Payload option (type 0xC2) in Hop-by-Hop options.

@@ -242,10 +242,15 @@ fn loopback(p: &mut Packet<'_>, d: &[u8], network_order: bool) -> Net {
             ethertype: ethertype::IPV6,
             offset: 4,
         },
-        _ => {
-            p.fail(Layer::Link, 0, Problem::UnknownFamily { family });
-            Net::None
-        }
+        // Some writers put an ethertype in the second half instead of an
+        // address family; Wireshark's packet-null.c accepts that too.
+        _ => match be16(d, 2) {
+            Some(t @ (ethertype::IPV4 | ethertype::IPV6 | ethertype::ARP)) => Net::Ether { ethertype: t, offset: 4 },
+            _ => {
+                p.fail(Layer::Link, 0, Problem::UnknownFamily { family });
+                Net::None
+            }
+        },
     }
 }
 

@@ -333,7 +333,7 @@ fn other(s: &mut String, p: &Packet<'_>) {
         }
         return;
     }
-    if p.ethertype != 0 {
+    if p.ethertype != 0 && p.error.is_none() && matches!(p.link_header, crate::dissect::LinkHeader::Ethernet { .. }) {
         let _ = write!(s, "Ethernet II, type 0x{:04x}", p.ethertype);
     }
 }
