@@ -13,6 +13,7 @@ pub mod capture;
 pub mod cli;
 pub mod config;
 pub mod dissect;
+pub mod filter;
 pub mod flow;
 pub mod record;
 pub mod report;

@@ -14,9 +14,31 @@
 //! Specifications followed: pcap is draft-ietf-opsawg-pcap ("pcap" below), pcapng is
 //! draft-ietf-opsawg-pcapng ("pcapng" below). Where the drafts leave room, we follow libpcap
 //! (`sf-pcap.c`, `sf-pcapng.c`) and say so where it matters.
+//!
+//! Files: `file.rs` ([`FileReader`]: opening, format detection, pcap records), `pcapng.rs`
+//! (pcapng blocks), `stream.rs` (the read buffer, on pcap-parser's streaming readers).
+//!
+//! Edge cases, decided here once for every consumer:
+//! - pcap versions 2.0 to 2.4 and 543.0 are read (with libpcap's length swap for < 2.3);
+//!   others are [`CaptureErrorKind::UnsupportedVersion`], including 2.5, as libpcap does
+//!   (tshark reads 2.5). pcapng versions 1.0 and 1.2 are read, others refused (libpcap).
+//! - pcap linktype field with reserved bits (0x03FF0000) set: refused, as by libpcap and
+//!   tshark; the FCS-length bits are ignored; the link type is the low 16 bits.
+//! - "Modified" (Kuznetzov, magic a1b2cd34) pcap is read little-endian (pcap-parser's
+//!   support); the big-endian variant is a clear `Malformed` error.
+//! - Captured length above [`MAX_CAPLEN`]: [`CaptureErrorKind::CapLenTooLarge`]. Above the
+//!   snaplen or the original length but within the maximum: the frame is yielded whole and a
+//!   warning recorded (Wireshark keeps such frames; libpcap cuts or refuses them).
+//! - pcap timestamp fraction out of range (µs >= 1e6, ns >= 1e9): carried into the seconds,
+//!   with a warning. Timestamps are computed in integers: exact to the nanosecond (rounded
+//!   down), 64-bit pcapng timestamps past 2106 included, seconds saturating, never wrapping.
+//! - pcapng Simple Packet Blocks have no timestamp: they get 0, as in libpcap.
+//! - [`Frame::interface`] is global across pcapng sections (see [`FileReader::interfaces`]).
+//! - After an error, or at the end, a reader only returns `Ok(None)`.
 
 pub mod file;
 mod pcapng;
+mod stream;
 
 pub use file::FileReader;
 
@@ -97,16 +119,13 @@ pub struct Timestamp {
 impl Timestamp {
     /// Builds a timestamp, carrying `nanos >= 1e9` into `secs` (saturating at `i64::MAX`).
     pub const fn new(secs: i64, nanos: u32) -> Timestamp {
-        Timestamp {
-            secs: secs.saturating_add((nanos / 1_000_000_000) as i64),
-            nanos: nanos % 1_000_000_000,
-        }
+        Timestamp { secs: secs.saturating_add((nanos / 1_000_000_000) as i64), nanos: nanos % 1_000_000_000 }
     }
 
     /// `self - earlier` in nanoseconds, saturating at the `i64` range (about ±292 years).
     pub fn nanos_since(self, earlier: Timestamp) -> i64 {
-        let d = (self.secs as i128 - earlier.secs as i128) * 1_000_000_000
-            + (self.nanos as i128 - earlier.nanos as i128);
+        let d =
+            (self.secs as i128 - earlier.secs as i128) * 1_000_000_000 + (self.nanos as i128 - earlier.nanos as i128);
         d.clamp(i64::MIN as i128, i64::MAX as i128) as i64
     }
 
@@ -148,17 +167,9 @@ pub trait PacketSource {
 pub enum FileFormat {
     /// Classic libpcap format. `modified` is Alexey Kuznetzov's patched format (magic
     /// `a1b2cd34`, 24-byte record headers).
-    Pcap {
-        big_endian: bool,
-        nanosecond: bool,
-        version: (u16, u16),
-        modified: bool,
-    },
+    Pcap { big_endian: bool, nanosecond: bool, version: (u16, u16), modified: bool },
     /// pcapng; byte order and version of the first section (later sections may differ).
-    PcapNg {
-        big_endian: bool,
-        version: (u16, u16),
-    },
+    PcapNg { big_endian: bool, version: (u16, u16) },
 }
 
 impl FileFormat {
@@ -168,12 +179,7 @@ impl FileFormat {
     pub fn describe(&self) -> String {
         let order = |be: bool| if be { "big-endian" } else { "little-endian" };
         match *self {
-            FileFormat::Pcap {
-                big_endian,
-                nanosecond,
-                modified,
-                ..
-            } => {
+            FileFormat::Pcap { big_endian, nanosecond, modified, .. } => {
                 let name = if modified {
                     "Modified tcpdump - pcap"
                 } else if nanosecond {
@@ -181,11 +187,7 @@ impl FileFormat {
                 } else {
                     "Wireshark/tcpdump/... - pcap"
                 };
-                let res = if nanosecond {
-                    "nanosecond"
-                } else {
-                    "microsecond"
-                };
+                let res = if nanosecond { "nanosecond" } else { "microsecond" };
                 format!("{name} ({}, {res})", order(big_endian))
             }
             FileFormat::PcapNg { big_endian, .. } => {
@@ -297,11 +299,7 @@ pub enum CaptureErrorKind {
     #[error("captured length {caplen} is bigger than the maximum of {limit}")]
     CapLenTooLarge { caplen: u32, limit: u32 },
     #[error("pcapng block of type 0x{block_type:08x} has a bad total length {length}: {reason}")]
-    BadBlockLength {
-        block_type: u32,
-        length: u32,
-        reason: &'static str,
-    },
+    BadBlockLength { block_type: u32, length: u32, reason: &'static str },
     #[error("{0}")]
     Malformed(String),
 }
@@ -312,34 +310,16 @@ mod tests {
 
     #[test]
     fn timestamp_arithmetic() {
-        let a = Timestamp {
-            secs: 10,
-            nanos: 900_000_000,
-        };
-        let b = Timestamp {
-            secs: 12,
-            nanos: 100_000_000,
-        };
+        let a = Timestamp { secs: 10, nanos: 900_000_000 };
+        let b = Timestamp { secs: 12, nanos: 100_000_000 };
         assert_eq!(b.nanos_since(a), 1_200_000_000);
         assert_eq!(a.nanos_since(b), -1_200_000_000);
-        let far = Timestamp {
-            secs: i64::MAX,
-            nanos: 999_999_999,
-        };
-        let early = Timestamp {
-            secs: i64::MIN,
-            nanos: 0,
-        };
+        let far = Timestamp { secs: i64::MAX, nanos: 999_999_999 };
+        let early = Timestamp { secs: i64::MIN, nanos: 0 };
         assert_eq!(far.nanos_since(early), i64::MAX);
         assert_eq!(early.nanos_since(far), i64::MIN);
         assert!(a < b);
-        assert_eq!(
-            Timestamp::new(5, 2_500_000_000),
-            Timestamp {
-                secs: 7,
-                nanos: 500_000_000
-            }
-        );
+        assert_eq!(Timestamp::new(5, 2_500_000_000), Timestamp { secs: 7, nanos: 500_000_000 });
         assert!((b.as_secs_f64() - 12.1).abs() < 1e-9);
     }
 
@@ -365,17 +345,9 @@ mod tests {
             e.to_string(),
             "x.pcap: packet 3: not a pcap or pcapng file (magic bytes 3c 21 44 4f) (at byte offset 120)"
         );
-        let f = FileFormat::Pcap {
-            big_endian: false,
-            nanosecond: false,
-            version: (2, 4),
-            modified: false,
-        };
+        let f = FileFormat::Pcap { big_endian: false, nanosecond: false, version: (2, 4), modified: false };
         assert!(f.describe().ends_with("pcap (little-endian, microsecond)"));
-        let g = FileFormat::PcapNg {
-            big_endian: true,
-            version: (1, 0),
-        };
+        let g = FileFormat::PcapNg { big_endian: true, version: (1, 0) };
         assert!(g.describe().ends_with("pcapng (big-endian)"));
     }
 }

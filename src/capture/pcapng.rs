@@ -1,13 +1,16 @@
-//! Decoding of individual pcapng blocks (draft-ietf-opsawg-pcapng) once the reader has a
-//! whole, framing-checked block in its buffer, plus timestamp conversion shared with pcap.
+//! pcapng (draft-ietf-opsawg-pcapng): walking the blocks of a stream and decoding the ones
+//! that matter for frames, plus the exact timestamp conversion shared with pcap.
 //!
-//! Only the blocks that matter for yielding frames are decoded: SHB (byte order, version),
-//! IDB (link type, snaplen, `if_tsresol`, `if_tsoffset`, name, description), and the three
-//! packet blocks (EPB, obsolete PB, SPB). Packet-block options are not parsed at all (libpcap
-//! does not parse them either), so reading allocates nothing per packet.
-//! This module knows nothing about I/O or buffering; see `file.rs`.
+//! Every block's framing is checked first (total length at least 12, a multiple of 4, at most
+//! 16 MiB, at least the block type's fixed part, equal to the trailer's), then the whole block
+//! is buffered and decoded in place. Decoded: SHB (byte order, version: a new section with its
+//! own interface numbering), IDB (link type, snaplen, `if_tsresol`, `if_tsoffset`, name,
+//! description), and the packet blocks EPB, SPB and the obsolete PB. Every other block (NRB,
+//! ISB, DSB, custom, unknown) is skipped by its length and counted. Packet-block options are
+//! not parsed (libpcap does not parse them either), so reading allocates nothing per packet.
 
-use super::{CaptureErrorKind, MAX_BLOCK_LEN, Timestamp};
+use super::file::Meta;
+use super::{CaptureError, CaptureErrorKind, FileReader, Interface, LinkType, MAX_BLOCK_LEN, MAX_CAPLEN, Timestamp};
 
 pub(super) const BT_SHB: u32 = 0x0A0D_0D0A;
 pub(super) const BT_IDB: u32 = 0x0000_0001;
@@ -21,35 +24,44 @@ const BYTE_ORDER_MAGIC: u32 = 0x1A2B_3C4D;
 /// Interface name/description bytes kept (bounded memory for files with many IDBs).
 const MAX_NAME_LEN: usize = 256;
 
+/// Interfaces kept across the whole file: bounds memory on a file made of IDBs.
+const MAX_INTERFACES: usize = 1 << 16;
+
+/// The current section, as far as reading packet blocks needs it.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct NgState {
+    big_endian: bool,
+    /// Index in `FileReader::interfaces` of the section's interface 0: interface ids in
+    /// packet blocks are per section, `Frame::interface` is global.
+    section_start: usize,
+}
+
+/// Where [`FileReader::next_block`] stopped.
+pub(super) enum Step {
+    End,
+    /// A packet block's header is at the front of the buffer (only when asked to stop there).
+    AtPacket,
+    /// A whole packet block of this length is at the front of the buffer.
+    Packet(usize, PacketBlock),
+}
+
 #[inline]
 pub(super) fn rd16(d: &[u8], at: usize, be: bool) -> u16 {
     let b = [d[at], d[at + 1]];
-    if be {
-        u16::from_be_bytes(b)
-    } else {
-        u16::from_le_bytes(b)
-    }
+    if be { u16::from_be_bytes(b) } else { u16::from_le_bytes(b) }
 }
 
 #[inline]
 pub(super) fn rd32(d: &[u8], at: usize, be: bool) -> u32 {
     let b = [d[at], d[at + 1], d[at + 2], d[at + 3]];
-    if be {
-        u32::from_be_bytes(b)
-    } else {
-        u32::from_le_bytes(b)
-    }
+    if be { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) }
 }
 
 #[inline]
 fn rd64(d: &[u8], at: usize, be: bool) -> u64 {
     let mut b = [0u8; 8];
     b.copy_from_slice(&d[at..at + 8]);
-    if be {
-        u64::from_be_bytes(b)
-    } else {
-        u64::from_le_bytes(b)
-    }
+    if be { u64::from_be_bytes(b) } else { u64::from_le_bytes(b) }
 }
 
 /// Byte order announced by an SHB's byte-order magic (bytes 8..12 of the block):
@@ -146,9 +158,7 @@ pub(super) fn parse_idb(block: &[u8], be: bool) -> Result<Idb, String> {
         let len = rd16(block, at + 2, be) as usize;
         let padded = (len + 3) & !3;
         if end - at - 4 < padded {
-            return Err(format!(
-                "interface description block: option {code} of length {len} overruns the block"
-            ));
+            return Err(format!("interface description block: option {code} of length {len} overruns the block"));
         }
         let v = &block[at + 4..at + 4 + len];
         at += 4 + padded;
@@ -164,12 +174,8 @@ pub(super) fn parse_idb(block: &[u8], be: bool) -> Result<Idb, String> {
                     return Err("interface description block has more than one if_tsresol".into());
                 }
                 saw_resol = true;
-                idb.ts_units_per_sec = tsresol_units(v[0]).ok_or_else(|| {
-                    format!(
-                        "if_tsresol 0x{:02x} is too fine for 64-bit timestamps",
-                        v[0]
-                    )
-                })?;
+                idb.ts_units_per_sec = tsresol_units(v[0])
+                    .ok_or_else(|| format!("if_tsresol 0x{:02x} is too fine for 64-bit timestamps", v[0]))?;
             }
             14 => {
                 if len != 8 {
@@ -215,11 +221,7 @@ pub(super) struct PacketBlock {
 }
 
 /// Decodes the fixed part of an EPB, PB or SPB (whole block, framing already checked).
-pub(super) fn parse_packet_block(
-    block: &[u8],
-    block_type: u32,
-    be: bool,
-) -> Result<PacketBlock, CaptureErrorKind> {
+pub(super) fn parse_packet_block(block: &[u8], block_type: u32, be: bool) -> Result<PacketBlock, CaptureErrorKind> {
     let room_after = |start: usize| block.len() - 4 - start;
     if block_type == BT_SPB {
         // SPB: original length, then data padded to 32 bits. No interface id (it is
@@ -243,10 +245,7 @@ pub(super) fn parse_packet_block(
     let caplen = rd32(block, 20, be);
     let orig_len = rd32(block, 24, be);
     if caplen > super::MAX_CAPLEN {
-        return Err(CaptureErrorKind::CapLenTooLarge {
-            caplen,
-            limit: super::MAX_CAPLEN,
-        });
+        return Err(CaptureErrorKind::CapLenTooLarge { caplen, limit: super::MAX_CAPLEN });
     }
     let room = room_after(28);
     if caplen as usize > room {
@@ -255,14 +254,7 @@ pub(super) fn parse_packet_block(
             block.len()
         )));
     }
-    Ok(PacketBlock {
-        if_id,
-        ts: Some(ts),
-        caplen: Some(caplen),
-        orig_len,
-        data_start: 28,
-        data_room: room,
-    })
+    Ok(PacketBlock { if_id, ts: Some(ts), caplen: Some(caplen), orig_len, data_start: 28, data_room: room })
 }
 
 /// Converts a timestamp counted in `1/units_per_sec` seconds, plus an offset in seconds, to
@@ -280,11 +272,140 @@ pub(super) fn ts_from_units(ts: u64, units_per_sec: u64, offset_secs: i64) -> Ti
         _ if r <= u64::MAX / 1_000_000_000 => frac * 1_000_000_000 / r,
         _ => (u128::from(frac) * 1_000_000_000 / u128::from(r)) as u64,
     } as u32;
-    let secs =
-        (i128::from(whole) + i128::from(offset_secs)).clamp(i64::MIN as i128, i64::MAX as i128);
-    Timestamp {
-        secs: secs as i64,
-        nanos,
+    let secs = (i128::from(whole) + i128::from(offset_secs)).clamp(i64::MIN as i128, i64::MAX as i128);
+    Timestamp { secs: secs as i64, nanos }
+}
+
+impl FileReader {
+    /// The next packet block's frame, walking and consuming the blocks before it.
+    pub(super) fn next_pcapng(&mut self) -> Result<Option<Meta>, CaptureError> {
+        let (len, pkt) = match self.next_block(false)? {
+            Step::Packet(len, pkt) => (len, pkt),
+            Step::End | Step::AtPacket => return Ok(None),
+        };
+        let st = self.ng;
+        let global = st.section_start + pkt.if_id as usize;
+        let Some(iface) = self.interfaces.get(global) else {
+            let defined = self.interfaces.len() - st.section_start;
+            return Err(self.error(CaptureErrorKind::Malformed(format!(
+                "packet block refers to interface {}, but its section has {defined} interface(s)",
+                pkt.if_id
+            ))));
+        };
+        let (link, snaplen, units, offset) = (iface.link, iface.snaplen, iface.ts_units_per_sec, iface.ts_offset_secs);
+        let caplen = match pkt.caplen {
+            Some(c) => c,
+            None => {
+                // SPB (pcapng, "Simple Packet Block"): the captured length is the original
+                // length cut to the interface's snaplen (0: none) and to the block's data.
+                let mut c = pkt.orig_len.min(u32::try_from(pkt.data_room).unwrap_or(u32::MAX));
+                if snaplen != 0 {
+                    c = c.min(snaplen);
+                }
+                if c > MAX_CAPLEN {
+                    return Err(self.error(CaptureErrorKind::CapLenTooLarge { caplen: c, limit: MAX_CAPLEN }));
+                }
+                c
+            }
+        };
+        // Like Wireshark, keep a frame longer than its interface's snaplen (libpcap refuses
+        // it), and one longer than its original length, with a warning.
+        let n = self.stats.frames + 1;
+        if snaplen != 0 && caplen > snaplen {
+            self.warn(|| format!("packet {n}: captured length {caplen} exceeds snaplen {snaplen}"));
+        }
+        if caplen > pkt.orig_len {
+            let orig = pkt.orig_len;
+            self.warn(|| format!("packet {n}: captured length {caplen} exceeds original length {orig}"));
+        }
+        // SPBs have no timestamp: like libpcap we report 0 (tshark shows none).
+        let ts = pkt.ts.map_or(Timestamp::default(), |t| ts_from_units(t, units, offset));
+        Ok(Some(Meta {
+            ts,
+            link,
+            interface: u32::try_from(global).unwrap_or(u32::MAX),
+            orig_len: pkt.orig_len,
+            start: pkt.data_start,
+            caplen: caplen as usize,
+            record_len: len,
+        }))
+    }
+
+    /// Processes and consumes blocks up to the next packet block, which is left in the
+    /// buffer: whole and decoded, or, with `stop_at_packet`, as soon as its type is known.
+    pub(super) fn next_block(&mut self, stop_at_packet: bool) -> Result<Step, CaptureError> {
+        loop {
+            let have = self.fill(8)?;
+            if have == 0 {
+                return Ok(Step::End);
+            }
+            if have < 8 {
+                return Err(self.truncated(8, have));
+            }
+            // An SHB's type reads the same in both byte orders; its byte-order magic says how
+            // to read its length and the rest of its section.
+            let mut be = self.ng.big_endian;
+            if rd32(self.buf.data(), 0, be) == BT_SHB {
+                let have = self.fill(12)?;
+                if have < 12 {
+                    return Err(self.truncated(12, have));
+                }
+                be = shb_big_endian(self.buf.data()).ok_or_else(|| {
+                    self.error(CaptureErrorKind::Malformed("section header block has a bad byte-order magic".into()))
+                })?;
+            }
+            let block_type = rd32(self.buf.data(), 0, be);
+            let len = rd32(self.buf.data(), 4, be);
+            check_block_len(block_type, len)
+                .map_err(|reason| self.error(CaptureErrorKind::BadBlockLength { block_type, length: len, reason }))?;
+            let is_packet = matches!(block_type, BT_EPB | BT_PB | BT_SPB);
+            if is_packet && stop_at_packet {
+                return Ok(Step::AtPacket);
+            }
+            let n = len as usize;
+            let have = self.fill(n)?;
+            if have < n {
+                return Err(self.truncated(n, have));
+            }
+            let block = &self.buf.data()[..n];
+            if rd32(block, n - 4, be) != len {
+                return Err(self.error(CaptureErrorKind::BadBlockLength {
+                    block_type,
+                    length: len,
+                    reason: "the lengths in the block header and trailer differ",
+                }));
+            }
+            match block_type {
+                _ if is_packet => {
+                    let pkt = parse_packet_block(block, block_type, be).map_err(|k| self.error(k))?;
+                    return Ok(Step::Packet(n, pkt));
+                }
+                BT_SHB => {
+                    shb_version(block, be).map_err(|k| self.error(k))?;
+                    self.ng = NgState { big_endian: be, section_start: self.interfaces.len() };
+                    self.stats.sections += 1;
+                }
+                BT_IDB => {
+                    let idb = parse_idb(block, be).map_err(|m| self.error(CaptureErrorKind::Malformed(m)))?;
+                    if self.interfaces.len() >= MAX_INTERFACES {
+                        let msg = format!("more than {MAX_INTERFACES} interfaces in the file");
+                        return Err(self.error(CaptureErrorKind::Malformed(msg)));
+                    }
+                    self.interfaces.push(Interface {
+                        link: LinkType(u32::from(idb.link)),
+                        snaplen: idb.snaplen,
+                        ts_units_per_sec: idb.ts_units_per_sec,
+                        ts_offset_secs: idb.ts_offset_secs,
+                        name: idb.name,
+                        description: idb.description,
+                        section: self.stats.sections.saturating_sub(1),
+                    });
+                }
+                // NRB, ISB, DSB, custom, systemd journal, unknown: skipped by their length.
+                _ => self.stats.skipped_blocks += 1,
+            }
+            self.advance(n);
+        }
     }
 }
 
@@ -305,53 +426,20 @@ mod tests {
 
     #[test]
     fn exact_conversion() {
-        assert_eq!(
-            ts_from_units(1_500_000, 1_000_000, 0),
-            Timestamp {
-                secs: 1,
-                nanos: 500_000_000
-            }
-        );
+        assert_eq!(ts_from_units(1_500_000, 1_000_000, 0), Timestamp { secs: 1, nanos: 500_000_000 });
         // 2^-10 units: 5.5 s exactly
-        assert_eq!(
-            ts_from_units(1024 * 5 + 512, 1024, 0),
-            Timestamp {
-                secs: 5,
-                nanos: 500_000_000
-            }
-        );
+        assert_eq!(ts_from_units(1024 * 5 + 512, 1024, 0), Timestamp { secs: 5, nanos: 500_000_000 });
         // 2^-32 units: one unit is 0.23283064365 ns, rounded down
-        assert_eq!(
-            ts_from_units((7 << 32) | 1, 1 << 32, 0),
-            Timestamp { secs: 7, nanos: 0 }
-        );
-        assert_eq!(
-            ts_from_units((7 << 32) | 5, 1 << 32, 0),
-            Timestamp { secs: 7, nanos: 1 }
-        );
+        assert_eq!(ts_from_units((7 << 32) | 1, 1 << 32, 0), Timestamp { secs: 7, nanos: 0 });
+        assert_eq!(ts_from_units((7 << 32) | 5, 1 << 32, 0), Timestamp { secs: 7, nanos: 1 });
         // 10^-19 and 2^-63 units, maximal fractions: no overflow
         let r19 = 10_000_000_000_000_000_000u64;
-        assert_eq!(
-            ts_from_units(r19 - 1, r19, 0),
-            Timestamp {
-                secs: 0,
-                nanos: 999_999_999
-            }
-        );
-        assert_eq!(
-            ts_from_units(u64::MAX, 1 << 63, 0),
-            Timestamp {
-                secs: 1,
-                nanos: 999_999_999
-            }
-        );
+        assert_eq!(ts_from_units(r19 - 1, r19, 0), Timestamp { secs: 0, nanos: 999_999_999 });
+        assert_eq!(ts_from_units(u64::MAX, 1 << 63, 0), Timestamp { secs: 1, nanos: 999_999_999 });
         // seconds resolution at the top of the range saturates instead of wrapping
         assert_eq!(ts_from_units(u64::MAX, 1, 0).secs, i64::MAX);
         assert_eq!(ts_from_units(10, 1, i64::MIN).secs, i64::MIN + 10);
-        assert_eq!(
-            ts_from_units(0, 1_000_000, -5),
-            Timestamp { secs: -5, nanos: 0 }
-        );
+        assert_eq!(ts_from_units(0, 1_000_000, -5), Timestamp { secs: -5, nanos: 0 });
     }
 
     #[test]

@@ -180,6 +180,8 @@ pub struct PartialRecord {
     pub cache_flush: bool,
     pub ttl: u32,
     pub rdlength: u16,
+    /// True when the message ended before RDLENGTH bytes of RDATA.
+    pub rdata_truncated: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -388,7 +390,19 @@ impl Message {
     /// "[Time: ...]", retransmissions) need the whole capture and are left to
     /// the caller.
     pub fn write_tree(&self, depth: usize, out: &mut Vec<(usize, String)>) {
-        tree::write_tree(self, depth, out)
+        tree::write_tree(self, depth, out, false)
+    }
+
+    /// [`Message::write_tree`] for a frame cut by the snaplen: a message that
+    /// ran out of bytes ends with "[Packet size limited during capture: DNS
+    /// truncated]" instead of "[Malformed Packet: DNS]".
+    pub fn write_tree_for_capture(
+        &self,
+        depth: usize,
+        out: &mut Vec<(usize, String)>,
+        snaplen_cut: bool,
+    ) {
+        tree::write_tree(self, depth, out, snaplen_cut)
     }
 
     /// The header rcode alone (4 bits), which is what tshark shows in the

@@ -50,6 +50,31 @@ impl FieldType {
         !matches!(self, FieldType::Protocol | FieldType::Bool)
     }
 
+    /// Width in bits of an unsigned integer type.
+    pub(crate) fn bits(self) -> u32 {
+        match self {
+            FieldType::U8 => 8,
+            FieldType::U16 => 16,
+            FieldType::U32 => 32,
+            _ => 64,
+        }
+    }
+
+    /// The type with an article, for error messages ("a number").
+    pub(crate) fn a(self) -> &'static str {
+        match self {
+            FieldType::Protocol => "a protocol",
+            FieldType::Bool => "a boolean",
+            FieldType::U8 | FieldType::U16 | FieldType::U32 | FieldType::U64 => "a number",
+            FieldType::Float => "a number",
+            FieldType::Ipv4 => "an IPv4 address",
+            FieldType::Ipv6 => "an IPv6 address",
+            FieldType::Mac => "an Ethernet address",
+            FieldType::Str => "a string",
+            FieldType::Bytes => "a byte sequence",
+        }
+    }
+
     /// A short name for error messages and the field reference.
     pub fn describe(self) -> &'static str {
         match self {
@@ -164,16 +189,25 @@ pub(crate) enum Builtin {
     Icmpv6Code,
     Icmpv6EchoId,
     Icmpv6EchoSeq,
-    // dns.* (from the caller's `DnsFacts`)
+    // dns.* (from the parsed DNS messages)
     DnsId,
     DnsResponse,
     DnsOpcode,
     DnsRcode,
+    DnsAuthoritative,
+    DnsTruncated,
+    DnsRecDesired,
+    DnsRecAvail,
+    DnsQueryCount,
+    DnsAnswerCount,
     DnsQryName,
     DnsQryType,
-    DnsAnswerCount,
+    DnsRespName,
+    DnsRespType,
+    DnsRespTtl,
     DnsA,
     DnsAaaa,
+    DnsCname,
 }
 
 /// One entry of the field reference.
@@ -190,12 +224,29 @@ pub struct FieldInfo {
 }
 
 impl FieldInfo {
-    /// The value comes from the caller's parsed DNS messages (`DnsFacts`).
+    /// The value comes from the packet's parsed DNS messages.
     pub fn needs_dns(&self) -> bool {
         use Builtin::*;
         matches!(
             self.id,
-            DnsId | DnsResponse | DnsOpcode | DnsRcode | DnsQryName | DnsQryType | DnsAnswerCount | DnsA | DnsAaaa
+            DnsId
+                | DnsResponse
+                | DnsOpcode
+                | DnsRcode
+                | DnsAuthoritative
+                | DnsTruncated
+                | DnsRecDesired
+                | DnsRecAvail
+                | DnsQueryCount
+                | DnsAnswerCount
+                | DnsQryName
+                | DnsQryType
+                | DnsRespName
+                | DnsRespType
+                | DnsRespTtl
+                | DnsA
+                | DnsAaaa
+                | DnsCname
         )
     }
 }
@@ -298,13 +349,22 @@ pub(crate) static BUILTINS: &[FieldInfo] = &[
     f("icmpv6.echo.sequence_number", B::Icmpv6EchoSeq, T::U16, false, "Echo sequence number"),
     f("dns.id", B::DnsId, T::U16, true, "Transaction ID"),
     f("dns.flags.response", B::DnsResponse, T::Bool, true, "QR bit: the message is a response"),
-    f("dns.flags.opcode", B::DnsOpcode, T::U8, true, "Opcode (0 query)"),
-    f("dns.flags.rcode", B::DnsRcode, T::U16, true, "Response code from the header (3 NXDOMAIN)"),
-    f("dns.qry.name", B::DnsQryName, T::Str, true, "Question name, without the trailing dot"),
-    f("dns.qry.type", B::DnsQryType, T::U16, true, "Question type (1 A, 28 AAAA...)"),
+    f("dns.flags.opcode", B::DnsOpcode, T::U8, true, "Opcode (0 standard query)"),
+    f("dns.flags.rcode", B::DnsRcode, T::U16, true, "Response code, the header's 4 bits (3 NXDOMAIN)"),
+    f("dns.flags.authoritative", B::DnsAuthoritative, T::Bool, true, "AA bit"),
+    f("dns.flags.truncated", B::DnsTruncated, T::Bool, true, "TC bit"),
+    f("dns.flags.recdesired", B::DnsRecDesired, T::Bool, true, "RD bit"),
+    f("dns.flags.recavail", B::DnsRecAvail, T::Bool, true, "RA bit"),
+    f("dns.count.queries", B::DnsQueryCount, T::U16, true, "Question count (QDCOUNT)"),
     f("dns.count.answers", B::DnsAnswerCount, T::U16, true, "Answer count (ANCOUNT)"),
-    f("dns.a", B::DnsA, T::Ipv4, true, "Address of an A answer"),
-    f("dns.aaaa", B::DnsAaaa, T::Ipv6, true, "Address of an AAAA answer"),
+    f("dns.qry.name", B::DnsQryName, T::Str, true, "Question name as Wireshark shows it (no trailing dot; <Root>)"),
+    f("dns.qry.type", B::DnsQryType, T::U16, true, "Question type (1 A, 28 AAAA...)"),
+    f("dns.resp.name", B::DnsRespName, T::Str, true, "Owner name of a record (any section)"),
+    f("dns.resp.type", B::DnsRespType, T::U16, true, "Type of a record (any section)"),
+    f("dns.resp.ttl", B::DnsRespTtl, T::U32, true, "TTL of a record (not OPT)"),
+    f("dns.a", B::DnsA, T::Ipv4, true, "Address of an A record"),
+    f("dns.aaaa", B::DnsAaaa, T::Ipv6, true, "Address of an AAAA record"),
+    f("dns.cname", B::DnsCname, T::Str, true, "Target of a CNAME record"),
 ];
 
 /// Other spellings accepted for a built-in field: older Wireshark names and
@@ -375,7 +435,7 @@ pub(crate) fn suggest(name: &str, extras: &[ExtraField]) -> Option<&'static str>
     for cand in all {
         let same = proto(cand) == wanted;
         let mut d = distance(name, cand);
-        if same && name.contains('.') && (cand.starts_with(name) || name.starts_with(cand)) {
+        if same && name.contains('.') && cand.starts_with(name) {
             d = d.min(1);
         }
         let limit = if name.len() <= 4 { 1 } else { 2 };
@@ -430,7 +490,7 @@ mod tests {
         assert_eq!(suggest("udp.len", &[]), Some("udp.length"));
         assert_eq!(suggest("ip.sorc", &[]), Some("ip.src"));
         assert_eq!(suggest("ipv4", &[]), Some("ip"));
-        assert_eq!(suggest("tcp.flags.sin", &[]), Some("tcp.flags.syn"));
+        assert_eq!(suggest("tcp.flags.synn", &[]), Some("tcp.flags.syn"));
         assert_eq!(suggest("completely.unknown", &[]), None);
         let extra = [ExtraField { name: "tcp.analysis.retransmission", ty: FieldType::Bool, id: 0, description: "" }];
         assert_eq!(suggest("tcp.analysis.retransmision", &extra), Some("tcp.analysis.retransmission"));

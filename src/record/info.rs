@@ -107,7 +107,7 @@ fn proto_name(p: u8) -> &'static str {
 pub fn info(p: &Packet<'_>, dns: &[dns::Message], rel: Option<Relative>, resolve: bool) -> String {
     let mut s = String::new();
     if !dns.is_empty() {
-        let parts: Vec<String> = dns.iter().map(|m| m.info()).collect();
+        let parts: Vec<String> = dns.iter().map(|m| m.info_for_capture(p.truncated)).collect();
         s = parts.join(" , ");
     } else {
         match &p.transport {

@@ -308,7 +308,7 @@ pub fn build(
     if opts.tree {
         // dissect::tree::write_tree(p, &mut r.tree); (lands with -V)
         for m in dns {
-            m.write_tree(0, &mut r.tree);
+            m.write_tree_for_capture(0, &mut r.tree, p.truncated);
         }
     }
     if opts.bytes {
@@ -370,10 +370,14 @@ fn addresses(p: &Packet<'_>) -> (Option<String>, Option<String>) {
     }
 }
 
-/// Parses the DNS messages a packet carries.
+/// Parses the DNS messages a packet carries, as the port says: mDNS and
+/// LLMNR differ from DNS in a few header and class bits.
 pub fn parse_dns(p: &Packet<'_>) -> Vec<dns::Message> {
-    if p.app == AppKind::None {
-        return Vec::new();
-    }
-    p.dns.iter().filter_map(|m| dns::parse(m).ok()).collect()
+    let flavor = match p.app {
+        AppKind::None => return Vec::new(),
+        AppKind::Dns => dns::Flavor::Dns,
+        AppKind::Mdns => dns::Flavor::Mdns,
+        AppKind::Llmnr => dns::Flavor::Llmnr,
+    };
+    p.dns.iter().filter_map(|m| dns::parse_as(m, flavor).ok()).collect()
 }

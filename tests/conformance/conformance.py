@@ -54,6 +54,7 @@ TSHARK_FIELDS = [
     "udp.srcport", "udp.dstport", "udp.length",
     "dns.id", "dns.flags.response", "dns.flags.opcode", "dns.flags.rcode",
     "dns.count.queries", "dns.qry.name", "dns.qry.type", "dns.count.answers",
+    "dns.resp.ext_rcode",
 ]
 
 # IPv6 extension headers: next-header value -> tshark field carrying its own next header
@@ -188,10 +189,6 @@ def norm_qname(v):
     if s in ("<Root>", ".", ""):
         return "<Root>"
     return s
-
-
-def ts_hex_or_dec(s):
-    return to_int(s)
 
 
 def short(v, limit=160):
@@ -407,6 +404,11 @@ def tshark_view(row):
             if m["response"]:
                 ri = sum(1 for x in resp[:k] if to_bool(x))
                 m["rcode"] = to_int(rc[ri]) if ri < len(rc) else None
+                # EDNS: the OPT RR carries the upper 8 bits (RFC 6891); tshark
+                # shows them apart, as dns.resp.ext_rcode
+                ext = row.get("dns.resp.ext_rcode", [])
+                if n == 1 and m["rcode"] is not None and ext and to_int(ext[0]):
+                    m["rcode"] |= to_int(ext[0]) << 4
             else:
                 m["rcode"] = None
             an = row.get("dns.count.answers", [])
@@ -457,12 +459,13 @@ def wl_has(pkt, layer):
 
 
 def wl_dns_msgs(pkt):
+    """DNS messages of a frame: `dns` (object, or a list) followed by `dns_more`."""
     v = pkt.get("dns")
-    if isinstance(v, dict):
-        return [v]
-    if isinstance(v, list):
-        return [x for x in v if isinstance(x, dict)]
-    return []
+    out = [v] if isinstance(v, dict) else [x for x in v if isinstance(x, dict)] if isinstance(v, list) else []
+    more = pkt.get("dns_more")
+    if isinstance(more, list):
+        out += [x for x in more if isinstance(x, dict)]
+    return out
 
 
 def wl_view_dns(m):

@@ -29,7 +29,7 @@ FIELDS = ["frame.number", "frame.time_epoch", "frame.len", "frame.cap_len", "fra
           "tcp.window_size_value", "tcp.len",
           "udp.srcport", "udp.dstport", "udp.length",
           "dns.id", "dns.flags.response", "dns.flags.opcode", "dns.flags.rcode",
-          "dns.qry.name", "dns.qry.type", "dns.count.answers"]
+          "dns.qry.name", "dns.qry.type", "dns.count.answers", "dns.resp.ext_rcode"]
 SEP = "\x1e"
 EXT = {0: "ipv6.hopopts.nxt", 43: "ipv6.routing.nxt", 44: "ipv6.fraghdr.nxt",
        60: "ipv6.dstopts.nxt"}
@@ -149,7 +149,8 @@ def main():
                 resp = g("dns.flags.response") == "1"
                 pkt["dns"] = {"id": num(g("dns.id")), "response": resp,
                               "opcode": num(g("dns.flags.opcode")),
-                              "rcode": num(g("dns.flags.rcode")) if resp else 0,
+                              "rcode": (num(g("dns.flags.rcode")) | (num(g("dns.resp.ext_rcode") or "0") << 4))
+                              if resp and g("dns.flags.rcode") else 0,
                               "answer_count": num(g("dns.count.answers")),
                               "questions": [{"name": "." if n == "<Root>" else n, "type": "T%s" % t2,
                                              "type_code": num(t2)} for n, t2 in zip(qn, qt)],

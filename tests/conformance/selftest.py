@@ -67,9 +67,70 @@ def diffset(summary, known=None):
     return out
 
 
+def unit_tests():
+    sys.path.insert(0, HERE)
+    import conformance as c
+    row = {f: [] for f in c.TSHARK_FIELDS}
+    row.update({
+        "frame.number": ["5"], "frame.time_epoch": ["1.5"], "frame.len": ["200"], "frame.cap_len": ["200"],
+        "frame.protocols": ["eth:ethertype:ieee8021ad:ethertype:vlan:ethertype:ip:tcp:dns:dns"],
+        "vlan.id": ["2001"], "ieee8021ad.id": ["200"],
+        "ip.src": ["10.0.0.1"], "ip.dst": ["10.0.0.2"], "ip.proto": ["6"], "ip.id": ["0x1c46"],
+        "ip.flags.mf": ["0"], "ip.frag_offset": ["185"],
+        "tcp.srcport": ["53"], "tcp.dstport": ["4000"], "tcp.seq_raw": ["1"], "tcp.ack_raw": ["9"],
+        "tcp.flags": ["0x0002"], "tcp.window_size_value": ["512"], "tcp.len": ["100"],
+        "dns.id": ["0x0001", "0x0002"], "dns.flags.response": ["1", "1"], "dns.flags.opcode": ["0", "0"],
+        "dns.flags.rcode": ["0", "3"], "dns.count.queries": ["1", "2"],
+        "dns.qry.name": ["a.example", "<Root>", "b,c.example"], "dns.qry.type": ["1", "2", "28"],
+        "dns.count.answers": ["1", "0"],
+    })
+    layers, f, msgs = c.tshark_view(row)
+    check(layers == {"ip", "tcp", "dns"}, "view: layers")
+    check(f["vlan"] == [200, 2001], "view: 802.1ad S-tag before 802.1Q tag")
+    check(f["ip.id"] == 0x1c46 and f["ip.frag_offset"] == 1480, "view: ip.id hex, frag offset x8")
+    check("tcp.ack" not in f, "view: tcp.ack skipped without ACK flag")
+    check([m["id"] for m in msgs] == [1, 2] and msgs[1]["qnames"] == ["<Root>", "b,c.example"]
+          and msgs[1]["rcode"] == 3 and msgs[0]["qtypes"] == [1], "view: two DNS messages split by qdcount")
+    pkt = {"frame": 5, "ts": "1970-01-01T00:00:01.500000000Z", "len": 200, "caplen": 200, "vlan": [200, 2001],
+           "src": "10.0.0.1", "dst": "10.0.0.2", "sport": 53, "dport": 4000,
+           "ip": {"version": 4, "proto": 6, "id": 0x1c46, "mf": False, "frag_offset": 1480},
+           "tcp": {"flags_raw": 2, "seq": 1, "ack": 0, "win": 512, "len": 100},
+           "dns": {"id": 1, "response": True, "opcode": 0, "rcode": 0, "answer_count": 1,
+                   "questions": [{"name": "a.example", "type": "A", "type_code": 1}]},
+           "dns_more": [{"id": 2, "response": True, "opcode": 0, "rcode": 3, "answer_count": 0,
+                         "questions": [{"name": ".", "type": "NS", "type_code": 2},
+                                       {"name": "b,c.example", "type": "AAAA", "type_code": 28}]}]}
+    r = c.FileResult("x.pcap", "x.pcap")
+    c.compare_frame(r, 5, row, pkt, [])
+    check(r.unexplained == 0 and r.compared > 25, "compare: dns + dns_more all agree (%d compared, %s)" % (
+        r.compared, [(d["field"], d["tshark"], d["wirelens"]) for d in r.diffs]))
+    pkt["dns_more"][0]["rcode"] = 2
+    r = c.FileResult("x.pcap", "x.pcap")
+    c.compare_frame(r, 5, row, pkt, [])
+    check([d["field"] for d in r.diffs] == ["dns[1].rcode"], "compare: second message difference named dns[1].rcode")
+    del pkt["dns_more"]
+    r = c.FileResult("x.pcap", "x.pcap")
+    c.compare_frame(r, 5, row, pkt, [])
+    check([d["field"] for d in r.diffs] == ["dns.messages"], "compare: missing second message -> dns.messages")
+    row2 = dict(row, **{"dns.id": ["0x0001"], "dns.flags.response": ["1"], "dns.flags.rcode": ["7"],
+                        "dns.resp.ext_rcode": ["0x01"], "dns.count.queries": ["1"],
+                        "dns.qry.name": ["<Root>"], "dns.qry.type": ["6"]})
+    check(c.tshark_view(row2)[2][0]["rcode"] == 23, "view: EDNS extended rcode (BADCOOKIE 23)")
+    check(c.ts_epoch_ns("1418145370.1000000000") == 1418145371 * 10**9, "ts: un-normalised tshark nsecs")
+    check(c.wl_ts_ns("586524-01-19T07:53:24.126329Z") == c.ts_epoch_ns("18446744073204.126329000"),
+          "ts: RFC 3339 beyond year 9999")
+    check(c.wl_ts_ns("18446744073204.126329000") == c.ts_epoch_ns("18446744073204.126329000"),
+          "ts: bare secs.nanos accepted")
+    check(c.norm_addr("2001:0db8:0:0::1") == c.norm_addr("2001:db8::1"), "addresses compared canonically")
+    check(c.parse_frames_spec("1,4,10-12") == [(1, 1), (4, 4), (10, 12)] and c.parse_frames_spec("*") is None,
+          "frames spec parsing")
+
+
 def main():
     full = "--full" in sys.argv
-    files = [] if full else [os.path.join(CAPS, n) for n in SUBSET]
+    unit_tests()
+    # the corpus only: samples/ may be regenerated while the test runs
+    files = [CAPS] if full else [os.path.join(CAPS, n) for n in SUBSET]
     empty_known = tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False)
     empty_known.write("# empty\n")
     empty_known.close()
@@ -138,9 +199,9 @@ def main():
           "wirelens exit 2 on a file tshark reads: file.open + missing frames (rc=%s)" % rc)
 
     # 5. tooling failures
-    rc, s, out, err = run(["--wirelens", "/nonexistent/wirelens"], None, files[:1] or None)
+    rc, s, out, err = run(["--wirelens", "/nonexistent/wirelens"], None, files[:1])
     check(rc == 2, "missing wirelens binary: exit 2 (rc=%s)" % rc)
-    rc, s, out, err = run(base + ["--tshark", "/nonexistent/tshark"], None, files[:1] or None)
+    rc, s, out, err = run(base + ["--tshark", "/nonexistent/tshark"], None, files[:1])
     check(rc == 2, "missing tshark: exit 2 (rc=%s)" % rc)
 
     for p in (empty_known.name, log.name, kn.name):

@@ -147,24 +147,26 @@ fn raw_info(r: &Record, rd: &[u8], s: &mut String) {
         }
         // HINFO (RFC 1035 §3.3.2): CPU and OS character-strings.
         13 => {
-            if let Some((cpu, rest)) = char_string(rd)
-                && let Some((os, _)) = char_string(rest)
+            if let Some((cpu, os)) =
+                char_string(rd).and_then(|(c, rest)| Some((c, char_string(rest)?.0)))
             {
                 let _ = write!(s, " {} {}", ascii(cpu), ascii(os));
             }
         }
         // NAPTR (RFC 3403 §4.1): order, preference, flags.
         35 => {
-            if let (Some(order), Some(pref)) = (u16_at(rd, 0), u16_at(rd, 2))
-                && let Some((flags, _)) = rd.get(4..).and_then(char_string)
-            {
+            if let (Some(order), Some(pref), Some((flags, _))) = (
+                u16_at(rd, 0),
+                u16_at(rd, 2),
+                rd.get(4..).and_then(char_string),
+            ) {
                 let _ = write!(s, " {order} {pref} {}", ascii(flags));
             }
         }
         // KX (RFC 2230): preference and exchanger.
         36 => {
-            if let Some(pref) = u16_at(rd, 0)
-                && let Some((name, _)) = rd.get(2..).and_then(super::wire::plain_name)
+            if let (Some(pref), Some((name, _))) =
+                (u16_at(rd, 0), rd.get(2..).and_then(super::wire::plain_name))
             {
                 let _ = write!(s, " {pref} {name}");
             }

@@ -180,6 +180,15 @@ pub fn class_name(c: u16) -> Cow<'static, str> {
     }
 }
 
+/// The "Class: ..." field text of tshark's tree: "IN (0x0001)",
+/// "Unknown (0x1234)".
+pub(super) fn class_field(c: u16) -> String {
+    match class_entry(c) {
+        Some(n) => format!("{n} (0x{c:04x})"),
+        None => format!("Unknown (0x{c:04x})"),
+    }
+}
+
 /// Class as tshark shows it in a tree heading ("class IN", "class Unknown").
 pub(super) fn class_short(c: u16) -> &'static str {
     class_entry(c).unwrap_or("Unknown")

@@ -7,14 +7,14 @@
 
 use super::info::{ascii, char_string};
 use super::tables::{
-    class_short, dnssec_algorithm, ds_digest, named, nsec3_hash, opcode_const, opcode_field,
-    rcode_const, rcode_field, type_field,
+    class_field, class_short, dnssec_algorithm, ds_digest, named, nsec3_hash, opcode_const,
+    opcode_field, rcode_const, rcode_field, type_field,
 };
 use super::text::{bits, bytes_field, hex, time_secs, utc_time};
 use super::wire::{O_CLIENT_SUBNET, O_COOKIE, T_OPT, ecs_address, plain_name, u16_at, u32_at};
 use super::{
-    Flavor, Message, PartialRecord, Question, RData, Record, class_name, edns_option_name,
-    type_description, type_name,
+    Flavor, Message, PartialRecord, Question, RData, Record, edns_option_name, type_description,
+    type_name,
 };
 
 struct Tree<'a> {
@@ -42,7 +42,7 @@ fn tf(b: bool, yes: &'static str, no: &'static str) -> &'static str {
     if b { yes } else { no }
 }
 
-pub(super) fn write_tree(m: &Message, d: usize, out: &mut Vec<(usize, String)>) {
+pub(super) fn write_tree(m: &Message, d: usize, out: &mut Vec<(usize, String)>, snaplen_cut: bool) {
     let mut t = Tree { out };
     let kind = if m.response { "response" } else { "query" };
     t.line(
@@ -123,15 +123,24 @@ pub(super) fn write_tree(m: &Message, d: usize, out: &mut Vec<(usize, String)>) 
         for r in records.iter() {
             record(&mut t, m, r, d + 2);
         }
-        if let Some(p) = &m.partial_record
-            && p.section == section
+        // tshark cannot add the subtree of a record whose RDATA runs past
+        // the end of the data, so it shows only the partial records whose
+        // RDATA was present but invalid.
+        if let Some(p) = m
+            .partial_record
+            .as_ref()
+            .filter(|p| p.section == section && !p.rdata_truncated)
         {
             partial(&mut t, m, p, d + 2);
         }
         complete = records.len() == usize::from(count);
     }
-    if m.malformed.is_some() {
-        t.line(d, "[Malformed Packet: DNS]");
+    if let Some(bad) = &m.malformed {
+        if snaplen_cut && bad.is_truncation() {
+            t.line(d, "[Packet size limited during capture: DNS truncated]");
+        } else {
+            t.line(d, "[Malformed Packet: DNS]");
+        }
     }
 }
 
@@ -289,10 +298,10 @@ fn flags(t: &mut Tree, m: &Message, d: usize) {
 fn class_lines(t: &mut Tree, m: &Message, d: usize, class: u16, top_bit: bool, top_label: &str) {
     if m.flavor == Flavor::Mdns {
         let full = class | if top_bit { 0x8000 } else { 0 };
-        t.bits16(d, full, 0x7fff, "Class", &class_name(class));
+        t.bits16(d, full, 0x7fff, "Class", &class_field(class));
         t.bits16(d, full, 0x8000, top_label, tf(top_bit, "True", "False"));
     } else {
-        t.line(d, format!("Class: {}", class_name(class)));
+        t.line(d, format!("Class: {}", class_field(class)));
     }
 }
 
@@ -503,6 +512,7 @@ fn record(t: &mut Tree, m: &Message, r: &Record, d: usize) {
         cache_flush: r.cache_flush,
         ttl: r.ttl,
         rdlength: r.rdata.len() as u16,
+        rdata_truncated: false,
     };
     header_lines(t, m, d, &p);
     if r.rdata.is_empty() {
@@ -638,6 +648,10 @@ fn option_lines(t: &mut Tree, rd: &[u8], d: usize) {
                 t.line(d2, format!("Client Cookie: {}", hex(&data[..8])));
                 t.line(d2, format!("Server Cookie: {}", bytes_field(&data[8..])));
             }
+            11 if data.len() == 2 => t.line(
+                d2,
+                format!("Timeout: {}", u16::from_be_bytes([data[0], data[1]])),
+            ),
             12 => t.line(d2, format!("Padding: {}", bytes_field(data))),
             13 if !data.is_empty() => {
                 // An ASCII string field: shown up to the first NUL.

@@ -71,6 +71,22 @@ pub(super) struct Name {
 /// a pointer to itself or after 255 pointers ("<Name contains a pointer that
 /// loops>"), so it decodes forward pointers that this module rejects.
 pub(super) fn read_name(msg: &[u8], start: usize) -> Result<Name, Malformed> {
+    read_name_in(msg, start, None)
+}
+
+/// [`read_name`]; with `rdata_end`, the uncompressed part of the name (up to
+/// its first pointer) must also end within the RDATA holding it.
+fn read_name_in(msg: &[u8], start: usize, rdata_end: Option<usize>) -> Result<Name, Malformed> {
+    let in_rdata = rdata_end.is_some();
+    let inline_end = rdata_end.unwrap_or(msg.len());
+    let overrun = || {
+        bad(
+            start,
+            format!(
+                "name at offset {start} runs past the end of its record data at offset {inline_end}"
+            ),
+        )
+    };
     let mut pos = start;
     // Pointers must target offsets below `limit`.
     let mut limit = start;
@@ -80,6 +96,9 @@ pub(super) fn read_name(msg: &[u8], start: usize) -> Result<Name, Malformed> {
     let mut wire_len = 0usize;
     let mut raw: Vec<u8> = Vec::new();
     loop {
+        if in_rdata && end.is_none() && pos >= inline_end {
+            return Err(overrun());
+        }
         let Some(len_byte) = get(msg, pos) else {
             return Err(bad(
                 pos,
@@ -92,7 +111,7 @@ pub(super) fn read_name(msg: &[u8], start: usize) -> Result<Name, Malformed> {
                     // The root label ends the name.
                     wire_len += 1;
                     if wire_len > MAX_NAME_LEN {
-                        return Err(bad(pos, format!("name exceeds {MAX_NAME_LEN} bytes")));
+                        return Err(bad(start, format!("name exceeds {MAX_NAME_LEN} bytes")));
                     }
                     let end = end.unwrap_or(pos + 1);
                     let text = if raw.is_empty() {
@@ -106,9 +125,12 @@ pub(super) fn read_name(msg: &[u8], start: usize) -> Result<Name, Malformed> {
                 let len = usize::from(len_byte);
                 wire_len += 1 + len;
                 if wire_len > MAX_NAME_LEN {
-                    return Err(bad(pos, format!("name exceeds {MAX_NAME_LEN} bytes")));
+                    return Err(bad(start, format!("name exceeds {MAX_NAME_LEN} bytes")));
                 }
                 let label_start = pos + 1;
+                if in_rdata && end.is_none() && label_start + len > inline_end {
+                    return Err(overrun());
+                }
                 let Some(label) = msg.get(label_start..label_start + len) else {
                     let remain = msg.len().saturating_sub(label_start);
                     return Err(bad(
@@ -125,6 +147,9 @@ pub(super) fn read_name(msg: &[u8], start: usize) -> Result<Name, Malformed> {
                 pos = label_start + len;
             }
             0xc0 => {
+                if in_rdata && end.is_none() && pos + 2 > inline_end {
+                    return Err(overrun());
+                }
                 let Some(low) = get(msg, pos + 1) else {
                     return Err(bad(
                         pos,
@@ -181,16 +206,7 @@ pub(super) fn read_name(msg: &[u8], start: usize) -> Result<Name, Malformed> {
 /// A name inside RDATA: like [`read_name`], but the uncompressed part must
 /// end within the RDATA.
 fn rdata_name(msg: &[u8], start: usize, rd_end: usize) -> Result<Name, Malformed> {
-    let name = read_name(msg, start)?;
-    if name.end > rd_end {
-        return Err(bad(
-            start,
-            format!(
-                "name at offset {start} runs past the end of its record data at offset {rd_end}"
-            ),
-        ));
-    }
-    Ok(name)
+    read_name_in(msg, start, Some(rd_end))
 }
 
 fn section_word(section: Section) -> &'static str {
@@ -372,7 +388,7 @@ fn parse_record(
     let rd_start = hdr + 10;
     let rd_len = usize::from(rdlength);
     let rd_end = rd_start + rd_len;
-    let partial = PartialRecord {
+    let mut partial = PartialRecord {
         section,
         name: name.text.clone(),
         rtype,
@@ -380,8 +396,10 @@ fn parse_record(
         cache_flush,
         ttl,
         rdlength,
+        rdata_truncated: false,
     };
     let Some(rdata) = msg.get(rd_start..rd_end) else {
+        partial.rdata_truncated = true;
         m.partial_record = Some(partial);
         let remain = msg.len().saturating_sub(rd_start);
         return Err(bad(
@@ -556,14 +574,28 @@ pub(super) fn parse_type_bitmap(
                 format!("type bitmap window at offset {p} is cut short"),
             ));
         };
+        if p + 2 > end {
+            return Err(bad(
+                p,
+                format!("type bitmap window at offset {p} is cut short"),
+            ));
+        }
         let len = usize::from(len);
         if p + 2 + len > end {
             return Err(bad(
                 p,
                 format!(
                     "type bitmap window of {len} bytes at offset {p} overruns its record data ({} remain)",
-                    end - p - 2
+                    end - (p + 2)
                 ),
+            ));
+        }
+        // §4.1.2: "The Bitmap Length is a value in the range 1-32"; longer
+        // windows would spill into the next block's type numbers.
+        if len > 32 {
+            return Err(bad(
+                p,
+                format!("type bitmap window of {len} bytes at offset {p} exceeds 32"),
             ));
         }
         for i in 0..len {
