@@ -15,6 +15,7 @@ use crate::bpf::Bpf;
 use crate::capture::{CaptureError, FileReader, PacketSource};
 use crate::config::{Config, Format, InfoConfig, Input, Job, PacketsConfig};
 use crate::dissect::Dissector;
+use crate::filter::{EvalContext, Filter};
 use crate::flow::relseq::RelSeq;
 use crate::record::{self, RecordOptions, Time};
 use crate::report::{self, packets};
@@ -30,10 +31,13 @@ pub fn run(config: &Config) -> Result<u8> {
     }
 }
 
-fn open(input: &Input) -> Result<(FileReader, Option<Bpf>)> {
+/// Opens the input and compiles its filters, so that a bad filter fails
+/// before any packet is read.
+fn open(input: &Input) -> Result<(FileReader, Option<Bpf>, Option<Filter>)> {
     let bpf = input.bpf.as_deref().map(Bpf::new).transpose()?;
+    let filter = input.display_filter.as_deref().map(Filter::compile).transpose()?;
     let reader = FileReader::open(&input.path)?;
-    Ok((reader, bpf))
+    Ok((reader, bpf, filter))
 }
 
 /// Reads frames until the end, the count limit or a fault; calls `each` for
@@ -75,16 +79,12 @@ fn report_fault(fault: Option<CaptureError>) -> u8 {
 }
 
 fn run_packets(c: &PacketsConfig) -> Result<u8> {
-    let (mut reader, mut bpf) = open(&c.input)?;
+    let (mut reader, mut bpf, filter) = open(&c.input)?;
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut dissector = Dissector::new();
     let mut rel = RelSeq::new();
-    let opts = RecordOptions {
-        resolve_ports: c.resolve_ports,
-        tree: c.verbose,
-        bytes: c.hex,
-    };
+    let opts = RecordOptions { resolve_ports: c.resolve_ports, tree: c.verbose, bytes: c.hex };
     let mut first: Option<Time> = None;
     let mut prev: Option<Time> = None;
     if c.format == Format::Csv {
@@ -97,11 +97,18 @@ fn run_packets(c: &PacketsConfig) -> Result<u8> {
     let input = c.input.clone();
     let fault = for_each_frame(&mut reader, &input, &mut bpf, |f| {
         let p = dissector.dissect(f);
+        // Relative numbers and times follow every packet, displayed or not
+        // (tshark's frame.time_relative counts from the first packet read).
         let r = rel.segment(&p);
+        let first_t = *first.get_or_insert(Time { secs: p.ts.secs, nanos: p.ts.nanos });
         let dns = record::parse_dns(&p);
+        if let Some(flt) = &filter {
+            if !flt.matches(&EvalContext::new(&p).with_dns(&dns)) {
+                return Ok(());
+            }
+        }
         let rec = record::build(&p, &dns, r, &opts);
         let t = rec.ts;
-        let first_t = *first.get_or_insert(t);
         match c.format {
             Format::Table => {
                 let time = packets::time_column(t, c.time, first_t, prev);
@@ -111,7 +118,7 @@ fn run_packets(c: &PacketsConfig) -> Result<u8> {
                     out.write_all(packets::tree(&rec).as_bytes())?;
                 }
                 if c.hex {
-                    // out.write_all(report::hexdump::hexdump(&rec.bytes).as_bytes())?; (lands with -x)
+                    out.write_all(report::hexdump::hexdump(&rec.bytes).as_bytes())?;
                 }
                 if c.verbose || c.hex {
                     out.write_all(b"\n")?;
@@ -141,22 +148,23 @@ fn run_packets(c: &PacketsConfig) -> Result<u8> {
 }
 
 fn run_info(c: &InfoConfig) -> Result<u8> {
-    let (mut reader, mut bpf) = open(&c.input)?;
+    let (mut reader, mut bpf, filter) = open(&c.input)?;
     let mut dissector = Dissector::new();
     let mut sb = StatsBuilder::default();
     let input = c.input.clone();
     let fault = for_each_frame(&mut reader, &input, &mut bpf, |f| {
         let p = dissector.dissect(f);
-        let has_dns = !record::parse_dns(&p).is_empty();
-        sb.add(&p, has_dns);
+        let dns = record::parse_dns(&p);
+        if let Some(flt) = &filter {
+            if !flt.matches(&EvalContext::new(&p).with_dns(&dns)) {
+                return Ok(());
+            }
+        }
+        sb.add(&p, !dns.is_empty());
         Ok(())
     })?;
     let ds = dissector.finish();
-    let file_size = if c.input.path == "-" {
-        None
-    } else {
-        std::fs::metadata(&c.input.path).ok().map(|m| m.len())
-    };
+    let file_size = if c.input.path == "-" { None } else { std::fs::metadata(&c.input.path).ok().map(|m| m.len()) };
     let duration = match (sb.first, sb.last) {
         (Some(f), Some(l)) => l.since(f).max(0.0),
         _ => 0.0,
@@ -190,11 +198,7 @@ fn run_info(c: &InfoConfig) -> Result<u8> {
         duration_secs: duration,
         bytes_per_sec: per_sec(sb.data_bytes as f64),
         bits_per_sec: per_sec(sb.data_bytes as f64 * 8.0),
-        avg_packet_size: if sb.packets > 0 {
-            sb.data_bytes as f64 / sb.packets as f64
-        } else {
-            0.0
-        },
+        avg_packet_size: if sb.packets > 0 { sb.data_bytes as f64 / sb.packets as f64 } else { 0.0 },
         packets_per_sec: per_sec(sb.packets as f64),
         undecoded: CaptureSummary::undecoded_from(&ds),
         fragments: ds.defrag.fragments,

@@ -24,26 +24,16 @@ impl Bpf {
     /// Checks the expression compiles for Ethernet, so a typo fails before
     /// any packet is read.
     pub fn new(expr: &str) -> Result<Bpf, BpfError> {
-        let mut b = Bpf {
-            expr: expr.to_string(),
-            programs: HashMap::new(),
-        };
+        let mut b = Bpf { expr: expr.to_string(), programs: HashMap::new() };
         b.program(LinkType::ETHERNET)?;
         Ok(b)
     }
 
     fn program(&mut self, link: LinkType) -> Result<&pcap::BpfProgram, BpfError> {
         if !self.programs.contains_key(&link) {
-            let err = |message: String| BpfError {
-                expr: self.expr.clone(),
-                link: link.0,
-                message,
-            };
-            let dead = pcap::Capture::dead(pcap::Linktype(link.0 as i32))
-                .map_err(|e| err(e.to_string()))?;
-            let prog = dead
-                .compile(&self.expr, true)
-                .map_err(|e| err(e.to_string()))?;
+            let err = |message: String| BpfError { expr: self.expr.clone(), link: link.0, message };
+            let dead = pcap::Capture::dead(pcap::Linktype(link.0 as i32)).map_err(|e| err(e.to_string()))?;
+            let prog = dead.compile(&self.expr, true).map_err(|e| err(e.to_string()))?;
             self.programs.insert(link, prog);
         }
         Ok(&self.programs[&link])

@@ -45,12 +45,7 @@ pub struct Config {
 }
 
 fn input(a: InputArgs) -> Input {
-    Input {
-        path: a.file,
-        display_filter: a.display_filter,
-        bpf: a.bpf,
-        count: a.count,
-    }
+    Input { path: a.file, display_filter: a.display_filter, bpf: a.bpf, count: a.count }
 }
 
 fn format(f: Option<FormatArg>) -> Format {
@@ -75,40 +70,29 @@ impl Config {
         };
         let fmt = format(cli.output.format);
         let job = match cli.command {
-            Some(Command::Packets(PacketsArgs {
-                input: i,
-                verbose,
-                hex,
-                numeric,
-                time,
-            })) => Job::Packets(PacketsConfig {
-                input: input(i),
-                format: fmt,
-                time: match time {
-                    TimeArg::Rel => TimeFormat::Relative,
-                    TimeArg::Abs => TimeFormat::Absolute,
-                    TimeArg::Delta => TimeFormat::Delta,
-                    TimeArg::Epoch => TimeFormat::Epoch,
-                    TimeArg::Utc => TimeFormat::Utc,
-                },
-                verbose,
-                hex,
-                resolve_ports: !numeric,
-            }),
-            Some(Command::Info(InfoArgs { input: i }))
-            | Some(Command::Summary(InfoArgs { input: i })) => Job::Info(InfoConfig {
-                input: input(i),
-                format: fmt,
-            }),
+            Some(Command::Packets(PacketsArgs { input: i, verbose, hex, numeric, time })) => {
+                Job::Packets(PacketsConfig {
+                    input: input(i),
+                    format: fmt,
+                    time: match time {
+                        TimeArg::Rel => TimeFormat::Relative,
+                        TimeArg::Abs => TimeFormat::Absolute,
+                        TimeArg::Delta => TimeFormat::Delta,
+                        TimeArg::Epoch => TimeFormat::Epoch,
+                        TimeArg::Utc => TimeFormat::Utc,
+                    },
+                    verbose,
+                    hex,
+                    resolve_ports: !numeric,
+                })
+            }
+            Some(Command::Info(InfoArgs { input: i })) | Some(Command::Summary(InfoArgs { input: i })) => {
+                Job::Info(InfoConfig { input: input(i), format: fmt })
+            }
             None => {
                 let path = cli.file?;
                 Job::Info(InfoConfig {
-                    input: Input {
-                        path,
-                        display_filter: None,
-                        bpf: None,
-                        count: None,
-                    },
+                    input: Input { path, display_filter: None, bpf: None, count: None },
                     format: fmt,
                 })
             }

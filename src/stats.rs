@@ -6,9 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::dissect::{
-    AppKind, DissectStats, Fragment, LinkHeader, Packet, Transport, ip::proto, link::ethertype,
-};
+use crate::dissect::{AppKind, DissectStats, Fragment, LinkHeader, Packet, Transport, ip::proto, link::ethertype};
 use crate::record::Time;
 
 /// One node of the protocol hierarchy: frames and bytes that contain this
@@ -30,10 +28,7 @@ impl ProtoNode {
         let i = match self.children.iter().position(|c| c.protocol == *first) {
             Some(i) => i,
             None => {
-                self.children.push(ProtoNode {
-                    protocol: first,
-                    ..Default::default()
-                });
+                self.children.push(ProtoNode { protocol: first, ..Default::default() });
                 self.children.len() - 1
             }
         };
@@ -105,10 +100,7 @@ pub struct StatsBuilder {
 
 impl StatsBuilder {
     pub fn add(&mut self, p: &Packet<'_>, has_dns: bool) {
-        let t = Time {
-            secs: p.ts.secs,
-            nanos: p.ts.nanos,
-        };
+        let t = Time { secs: p.ts.secs, nanos: p.ts.nanos };
         self.packets += 1;
         self.data_bytes += u64::from(p.orig_len);
         self.captured_bytes += p.data.len() as u64;
@@ -117,10 +109,7 @@ impl StatsBuilder {
         }
         self.first = Some(self.first.map_or(t, |f| f.min(t)));
         self.last = Some(self.last.map_or(t, |l| l.max(t)));
-        *self
-            .encapsulations
-            .entry(p.link.name().to_string())
-            .or_default() += 1;
+        *self.encapsulations.entry(p.link.name().to_string()).or_default() += 1;
         let mut path: Vec<&'static str> = Vec::with_capacity(8);
         protocol_path(p, has_dns, &mut path);
         self.root.frames += 1;

@@ -102,13 +102,7 @@ fn messages(file: &str) -> Vec<Found> {
     let mut out = Vec::new();
     for (i, b) in cap.blocks.iter().enumerate() {
         if let Some((dns, dns_by_ip_len, flavor)) = dns_in_frame(link, b.data) {
-            out.push(Found {
-                frame: i + 1,
-                dns,
-                dns_by_ip_len,
-                flavor,
-                snaplen_cut: b.caplen < b.origlen,
-            });
+            out.push(Found { frame: i + 1, dns, dns_by_ip_len, flavor, snaplen_cut: b.caplen < b.origlen });
         }
     }
     out
@@ -120,23 +114,16 @@ fn parse(f: &Found) -> Message {
 
 /// tshark's fields TSV for a capture: frame number -> column -> value.
 fn tshark_fields(file: &str) -> HashMap<usize, HashMap<String, String>> {
-    let path = corpus()
-        .join("expected/tshark-4.0.17")
-        .join(format!("{file}.fields.tsv.gz"));
+    let path = corpus().join("expected/tshark-4.0.17").join(format!("{file}.fields.tsv.gz"));
     let gz = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut text = String::new();
-    flate2::read::GzDecoder::new(&gz[..])
-        .read_to_string(&mut text)
-        .unwrap();
+    flate2::read::GzDecoder::new(&gz[..]).read_to_string(&mut text).unwrap();
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
     let mut rows = HashMap::new();
     for line in lines {
-        let row: HashMap<String, String> = header
-            .iter()
-            .zip(line.split('\t'))
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let row: HashMap<String, String> =
+            header.iter().zip(line.split('\t')).map(|(k, v)| (k.to_string(), v.to_string())).collect();
         rows.insert(row["frame.number"].parse().unwrap(), row);
     }
     rows
@@ -156,27 +143,15 @@ fn compare_with_tsv(file: &str) -> usize {
         let m = parse(&f);
         let ctx = format!("{file} frame {}", f.frame);
         assert_eq!(format!("0x{:04x}", m.id), row["dns.id"], "{ctx}");
-        assert_eq!(
-            if m.response { "1" } else { "0" },
-            row["dns.flags.response"],
-            "{ctx}"
-        );
+        assert_eq!(if m.response { "1" } else { "0" }, row["dns.flags.response"], "{ctx}");
         // tshark only has the rcode field for responses (4-bit header rcode).
-        let rcode = if m.response {
-            m.header_rcode().to_string()
-        } else {
-            String::new()
-        };
+        let rcode = if m.response { m.header_rcode().to_string() } else { String::new() };
         assert_eq!(rcode, row["dns.flags.rcode"], "{ctx}");
         let names: Vec<&str> = m.questions.iter().map(|q| q.name.as_str()).collect();
         assert_eq!(names.join(","), row["dns.qry.name"], "{ctx}");
         let types: Vec<String> = m.questions.iter().map(|q| q.qtype.to_string()).collect();
         assert_eq!(types.join(","), row["dns.qry.type"], "{ctx}");
-        assert_eq!(
-            m.answer_count.to_string(),
-            row["dns.count.answers"],
-            "{ctx}"
-        );
+        assert_eq!(m.answer_count.to_string(), row["dns.count.answers"], "{ctx}");
         compared += 1;
     }
     compared
@@ -184,16 +159,11 @@ fn compare_with_tsv(file: &str) -> usize {
 
 /// FNV-1a, 64 bits: a fingerprint of long expected texts.
 fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 fn info_lines(file: &str) -> HashMap<usize, String> {
-    messages(file)
-        .iter()
-        .map(|f| (f.frame, parse(f).info_for_capture(f.snaplen_cut)))
-        .collect()
+    messages(file).iter().map(|f| (f.frame, parse(f).info_for_capture(f.snaplen_cut))).collect()
 }
 
 fn tree_text(file: &str) -> (String, usize) {
@@ -261,282 +231,82 @@ fn pp_dns_packets_all_messages() {
 /// tshark 4.0.17's Info column (`_ws.col.Info`) for every DNS message of the
 /// smaller captures and a sample of pp_DnsPackets.
 const TSHARK_INFO: &[(&str, usize, &str)] = &[
-    (
-        "td_dns_udp",
-        1,
-        r#"Standard query 0x5934 A www.tcpdump.org OPT"#,
-    ),
+    ("td_dns_udp", 1, r#"Standard query 0x5934 A www.tcpdump.org OPT"#),
     (
         "td_dns_udp",
         2,
         r#"Standard query response 0x5934 A www.tcpdump.org A 192.139.46.66 A 198.199.88.104 NS sns.cooperix.net NS nic.sandelman.ca A 209.87.249.18 AAAA 2607:f0b0:f::babe:f00d A 97.107.133.15 AAAA 2600:3c03::f03c:91ff:fe96:e8ef OPT"#,
     ),
-    (
-        "td_dns_udp_2",
-        1,
-        r#"Standard query 0x5934 A www.tcpdump.org OPT"#,
-    ),
+    ("td_dns_udp_2", 1, r#"Standard query 0x5934 A www.tcpdump.org OPT"#),
     (
         "td_dns_udp_2",
         2,
         r#"Standard query response 0x5934 A www.tcpdump.org A 192.139.46.66[Packet size limited during capture]"#,
     ),
-    (
-        "td_dnssec",
-        1,
-        r#"Standard query 0x51ec SSHFP monadic.cynic.net OPT"#,
-    ),
+    ("td_dnssec", 1, r#"Standard query 0x51ec SSHFP monadic.cynic.net OPT"#),
     (
         "td_dnssec",
         2,
         r#"Standard query response 0x51ec SSHFP monadic.cynic.net SSHFP RRSIG RRSIG NS ns1.cynic.net NS ns4.cynic.net NS ns2.cynic.net NS ns3.cynic.net RRSIG RRSIG A 125.100.126.205 A 199.175.137.213 A 203.141.153.22 A 122.103.238.186 RRSIG RRSIG RRSIG RRSIG RRSIG RRSIG RRSIG RRSIG OPT"#,
     ),
-    (
-        "td_dnssec",
-        3,
-        r#"Standard query 0xbdc0 A monadic.cynic.net OPT"#,
-    ),
+    ("td_dnssec", 3, r#"Standard query 0xbdc0 A monadic.cynic.net OPT"#),
     (
         "td_dnssec",
         4,
         r#"Standard query response 0xbdc0 A monadic.cynic.net A 125.100.126.202 NS ns4.cynic.net NS ns2.cynic.net NS ns3.cynic.net NS ns1.cynic.net A 125.100.126.205 A 199.175.137.213 A 203.141.153.22 A 122.103.238.186 OPT"#,
     ),
-    (
-        "td_dnssec",
-        5,
-        r#"Standard query 0xc118 SSHFP monadic.cynic.net OPT"#,
-    ),
+    ("td_dnssec", 5, r#"Standard query 0xc118 SSHFP monadic.cynic.net OPT"#),
     (
         "td_dnssec",
         6,
         r#"Standard query response 0xc118 SSHFP monadic.cynic.net SSHFP NS ns4.cynic.net NS ns1.cynic.net NS ns3.cynic.net NS ns2.cynic.net A 125.100.126.205 A 199.175.137.213 A 203.141.153.22 A 122.103.238.186 OPT"#,
     ),
     ("td_edns-opts", 1, r#"Standard query 0x35d8 A example.com"#),
-    (
-        "td_edns-opts",
-        2,
-        r#"Standard query response 0x35d8 A example.com A 93.184.216.34"#,
-    ),
-    (
-        "td_edns-opts",
-        3,
-        r#"Standard query 0xb940 A example.com OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        4,
-        r#"Standard query response 0xb940 A example.com A 93.184.216.34 RRSIG OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        5,
-        r#"Standard query 0xa30b A example.com OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        6,
-        r#"Standard query response 0xa30b A example.com A 93.184.216.34 OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        7,
-        r#"Standard query 0x4691 A example.com OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        8,
-        r#"Standard query response 0x4691 A example.com A 93.184.216.34 OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        9,
-        r#"Standard query 0x85bd A example.com OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        10,
-        r#"Standard query response 0x85bd A example.com A 93.184.216.34 OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        11,
-        r#"Standard query 0x7611 A example.com OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        12,
-        r#"Standard query response 0x7611 A example.com A 93.184.216.34 OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        13,
-        r#"Standard query 0xcdd0 A example.com OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        14,
-        r#"Standard query response 0xcdd0 A example.com A 93.184.216.34 RRSIG OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        15,
-        r#"Standard query 0xe1d0 A example.com OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        16,
-        r#"Standard query response 0xe1d0 A example.com A 93.184.216.34 RRSIG OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        17,
-        r#"Standard query 0x811e A example.com OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        18,
-        r#"Standard query response 0x811e A example.com A 93.184.216.34 RRSIG OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        19,
-        r#"Standard query 0x3811 A example.com OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        20,
-        r#"Standard query response 0x3811 A example.com A 93.184.216.34 OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        21,
-        r#"Standard query 0x4272 A example.com OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        22,
-        r#"Standard query response 0x4272 A example.com A 93.184.216.34 RRSIG OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        23,
-        r#"Standard query 0x0f36 A example.com OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        24,
-        r#"Standard query response 0x0f36 A example.com A 93.184.216.34 RRSIG OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        25,
-        r#"Standard query 0x211c A example.com OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        26,
-        r#"Standard query response 0x211c A example.com A 93.184.216.34 OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        27,
-        r#"Standard query 0x0f7e A example.com OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        28,
-        r#"Standard query response 0x0f7e A example.com A 93.184.216.34 OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        29,
-        r#"Standard query 0x67d4 A example.com OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        30,
-        r#"Standard query response 0x67d4 A example.com A 93.184.216.34 OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        31,
-        r#"Standard query 0x088e A example.com OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        32,
-        r#"Standard query response 0x088e A example.com A 93.184.216.34 OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        33,
-        r#"Standard query 0x4002 A example.com OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        34,
-        r#"Standard query response 0x4002 A example.com A 93.184.216.34 OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        35,
-        r#"Standard query 0x18e5 A example.com OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        36,
-        r#"Standard query response 0x18e5 A example.com A 93.184.216.34 OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        37,
-        r#"Standard query 0x7253 A example.com OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        38,
-        r#"Standard query response 0x7253 A example.com A 93.184.216.34 OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        39,
-        r#"Standard query 0xe7be A example.com OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        40,
-        r#"Standard query response 0xe7be A example.com A 93.184.216.34 OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        41,
-        r#"Standard query 0x42e2 A example.com OPT"#,
-    ),
-    (
-        "td_edns-opts",
-        42,
-        r#"Standard query response 0x42e2 A example.com A 93.184.216.34 RRSIG OPT"#,
-    ),
-    (
-        "td_dns-badcookie",
-        1,
-        r#"Standard query 0xf6ab SOA <Root> OPT"#,
-    ),
-    (
-        "td_dns-badcookie",
-        2,
-        r#"Standard query response 0xf6ab RRset exists SOA <Root> OPT"#,
-    ),
-    (
-        "td_dns-badcookie",
-        3,
-        r#"Standard query 0xb433 SOA <Root> OPT"#,
-    ),
-    (
-        "td_dns-badcookie",
-        4,
-        r#"Standard query response 0xb433 SOA <Root> SOA a.root-servers.net OPT"#,
-    ),
+    ("td_edns-opts", 2, r#"Standard query response 0x35d8 A example.com A 93.184.216.34"#),
+    ("td_edns-opts", 3, r#"Standard query 0xb940 A example.com OPT"#),
+    ("td_edns-opts", 4, r#"Standard query response 0xb940 A example.com A 93.184.216.34 RRSIG OPT"#),
+    ("td_edns-opts", 5, r#"Standard query 0xa30b A example.com OPT"#),
+    ("td_edns-opts", 6, r#"Standard query response 0xa30b A example.com A 93.184.216.34 OPT"#),
+    ("td_edns-opts", 7, r#"Standard query 0x4691 A example.com OPT"#),
+    ("td_edns-opts", 8, r#"Standard query response 0x4691 A example.com A 93.184.216.34 OPT"#),
+    ("td_edns-opts", 9, r#"Standard query 0x85bd A example.com OPT"#),
+    ("td_edns-opts", 10, r#"Standard query response 0x85bd A example.com A 93.184.216.34 OPT"#),
+    ("td_edns-opts", 11, r#"Standard query 0x7611 A example.com OPT"#),
+    ("td_edns-opts", 12, r#"Standard query response 0x7611 A example.com A 93.184.216.34 OPT"#),
+    ("td_edns-opts", 13, r#"Standard query 0xcdd0 A example.com OPT"#),
+    ("td_edns-opts", 14, r#"Standard query response 0xcdd0 A example.com A 93.184.216.34 RRSIG OPT"#),
+    ("td_edns-opts", 15, r#"Standard query 0xe1d0 A example.com OPT"#),
+    ("td_edns-opts", 16, r#"Standard query response 0xe1d0 A example.com A 93.184.216.34 RRSIG OPT"#),
+    ("td_edns-opts", 17, r#"Standard query 0x811e A example.com OPT"#),
+    ("td_edns-opts", 18, r#"Standard query response 0x811e A example.com A 93.184.216.34 RRSIG OPT"#),
+    ("td_edns-opts", 19, r#"Standard query 0x3811 A example.com OPT"#),
+    ("td_edns-opts", 20, r#"Standard query response 0x3811 A example.com A 93.184.216.34 OPT"#),
+    ("td_edns-opts", 21, r#"Standard query 0x4272 A example.com OPT"#),
+    ("td_edns-opts", 22, r#"Standard query response 0x4272 A example.com A 93.184.216.34 RRSIG OPT"#),
+    ("td_edns-opts", 23, r#"Standard query 0x0f36 A example.com OPT"#),
+    ("td_edns-opts", 24, r#"Standard query response 0x0f36 A example.com A 93.184.216.34 RRSIG OPT"#),
+    ("td_edns-opts", 25, r#"Standard query 0x211c A example.com OPT"#),
+    ("td_edns-opts", 26, r#"Standard query response 0x211c A example.com A 93.184.216.34 OPT"#),
+    ("td_edns-opts", 27, r#"Standard query 0x0f7e A example.com OPT"#),
+    ("td_edns-opts", 28, r#"Standard query response 0x0f7e A example.com A 93.184.216.34 OPT"#),
+    ("td_edns-opts", 29, r#"Standard query 0x67d4 A example.com OPT"#),
+    ("td_edns-opts", 30, r#"Standard query response 0x67d4 A example.com A 93.184.216.34 OPT"#),
+    ("td_edns-opts", 31, r#"Standard query 0x088e A example.com OPT"#),
+    ("td_edns-opts", 32, r#"Standard query response 0x088e A example.com A 93.184.216.34 OPT"#),
+    ("td_edns-opts", 33, r#"Standard query 0x4002 A example.com OPT"#),
+    ("td_edns-opts", 34, r#"Standard query response 0x4002 A example.com A 93.184.216.34 OPT"#),
+    ("td_edns-opts", 35, r#"Standard query 0x18e5 A example.com OPT"#),
+    ("td_edns-opts", 36, r#"Standard query response 0x18e5 A example.com A 93.184.216.34 OPT"#),
+    ("td_edns-opts", 37, r#"Standard query 0x7253 A example.com OPT"#),
+    ("td_edns-opts", 38, r#"Standard query response 0x7253 A example.com A 93.184.216.34 OPT"#),
+    ("td_edns-opts", 39, r#"Standard query 0xe7be A example.com OPT"#),
+    ("td_edns-opts", 40, r#"Standard query response 0xe7be A example.com A 93.184.216.34 OPT"#),
+    ("td_edns-opts", 41, r#"Standard query 0x42e2 A example.com OPT"#),
+    ("td_edns-opts", 42, r#"Standard query response 0x42e2 A example.com A 93.184.216.34 RRSIG OPT"#),
+    ("td_dns-badcookie", 1, r#"Standard query 0xf6ab SOA <Root> OPT"#),
+    ("td_dns-badcookie", 2, r#"Standard query response 0xf6ab RRset exists SOA <Root> OPT"#),
+    ("td_dns-badcookie", 3, r#"Standard query 0xb433 SOA <Root> OPT"#),
+    ("td_dns-badcookie", 4, r#"Standard query response 0xb433 SOA <Root> SOA a.root-servers.net OPT"#),
     (
         "zk_dns-mdns",
         1,
@@ -627,26 +397,14 @@ const TSHARK_INFO: &[(&str, usize, &str)] = &[
         24,
         r#"Standard query response 0x0000 PTR, cache flush johanna-QEMU-Virtual-Machine.local PTR, cache flush johanna-QEMU-Virtual-Machine.local AAAA, cache flush fd52:429e:c03c:8235:5968:5bc6:1563:f82f AAAA, cache flush fd52:429e:c03c:8235:883c:d6ff:fee1:4dc4"#,
     ),
-    (
-        "zk_dns-zero-RRs",
-        1,
-        r#"Standard query 0x43ab AAAA psu.edu"#,
-    ),
-    (
-        "zk_dns-zero-RRs",
-        2,
-        r#"Standard query response 0x43ab AAAA psu.edu SOA otc2.psu.edu"#,
-    ),
+    ("zk_dns-zero-RRs", 1, r#"Standard query 0x43ab AAAA psu.edu"#),
+    ("zk_dns-zero-RRs", 2, r#"Standard query response 0x43ab AAAA psu.edu SOA otc2.psu.edu"#),
     (
         "zk_dns53",
         1,
         r#"Standard query response 0x6465 A us.v27.distributed.net A 206.109.64.186 A 216.1.205.81 A 205.149.163.211 A 134.53.131.135 A 134.53.131.192 A 128.104.18.148 A 204.152.186.139 A 63.77.33.226 NS ns1.distributed.net NS ns2.distributed.net NS ns3.distributed.net NS ns6.distributed.net NS ns1.best.com NS ns2.best.com NS ns3.best.com A 209.98.32.14 A 64.9.167.166 A 216.1.205.81 A 205.149.163.211 A 209.24.149.41 A 209.157.102.11 A 209.24.149.42"#,
     ),
-    (
-        "td_dns_tcp",
-        4,
-        r#"Standard query 0x4319 A www.tcpdump.org OPT"#,
-    ),
+    ("td_dns_tcp", 4, r#"Standard query 0x4319 A www.tcpdump.org OPT"#),
     (
         "td_dns_tcp",
         6,
@@ -657,11 +415,7 @@ const TSHARK_INFO: &[(&str, usize, &str)] = &[
         8,
         r#"Standard query response 0xcda0 TKEY 1068-ms-7.309-2c6e448.7a9463b8-b109-11ed-26a3-080027f220e5 TKEY TSIG"#,
     ),
-    (
-        "pp_DnsPackets",
-        1,
-        r#"Standard query 0x8185 A www.google.com"#,
-    ),
+    ("pp_DnsPackets", 1, r#"Standard query 0x8185 A www.google.com"#),
     (
         "pp_DnsPackets",
         2,
@@ -677,39 +431,23 @@ const TSHARK_INFO: &[(&str, usize, &str)] = &[
         12,
         r#"Standard query response 0x343a A www.meetingcpp.com CNAME meetingcpp.com A 81.169.145.151"#,
     ),
-    (
-        "pp_DnsPackets",
-        20,
-        r#"Standard query response 0x0b61 No such name A wpad.HOME SOA a.root-servers.net"#,
-    ),
+    ("pp_DnsPackets", 20, r#"Standard query response 0x0b61 No such name A wpad.HOME SOA a.root-servers.net"#),
     ("pp_DnsPackets", 21, r#"Standard query 0xa706 A wpad"#),
     (
         "pp_DnsPackets",
         25,
         r#"Standard query 0x0000 PTR _apple-mobdev._tcp.local, "QM" question PTR _sleep-proxy._udp.local, "QM" question"#,
     ),
-    (
-        "pp_DnsPackets",
-        418,
-        r#"Standard query 0x0000 ANY Yaels-iPhone.local, "QU" question A 10.0.0.2 OPT"#,
-    ),
-    (
-        "pp_DnsPackets",
-        419,
-        r#"Standard query 0x0000 ANY Yaels-iPhone.local, "QM" question A 10.0.0.2 OPT"#,
-    ),
+    ("pp_DnsPackets", 418, r#"Standard query 0x0000 ANY Yaels-iPhone.local, "QU" question A 10.0.0.2 OPT"#),
+    ("pp_DnsPackets", 419, r#"Standard query 0x0000 ANY Yaels-iPhone.local, "QM" question A 10.0.0.2 OPT"#),
 ];
 
 #[test]
 fn info_matches_tshark() {
     let mut by_file: HashMap<&str, HashMap<usize, String>> = HashMap::new();
     for (file, frame, want) in TSHARK_INFO {
-        let infos = by_file
-            .entry(file)
-            .or_insert_with(|| info_lines(&format!("{file}.pcap")));
-        let got = infos
-            .get(frame)
-            .unwrap_or_else(|| panic!("{file} frame {frame}: no DNS"));
+        let infos = by_file.entry(file).or_insert_with(|| info_lines(&format!("{file}.pcap")));
+        let got = infos.get(frame).unwrap_or_else(|| panic!("{file} frame {frame}: no DNS"));
         assert_eq!(got, want, "{file} frame {frame}");
     }
     // Every DNS message of these files is listed above.
@@ -740,11 +478,7 @@ fn trees_match_tshark() {
         ("zk_dns53.pcap", 0x4498_fd1e_4b1f_9c4d, 181),
         ("td_dns-badcookie.pcap", 0xdc65_8de3_824d_562c, 172),
         ("zk_dns-zero-RRs.pcap", 0x2203_2fb4_5ba9_39e2, 58),
-        (
-            "zk_dns-max-compression-depth.pcap",
-            0x37d1_5992_03e5_71b5,
-            74,
-        ),
+        ("zk_dns-max-compression-depth.pcap", 0x37d1_5992_03e5_71b5, 74),
         ("td_dns_udp_2.pcap", 0xf80f_120f_7792_21ab, 71),
         ("zk_dns-long-connection.pcap", 0x7f25_1394_8829_256b, 631),
         ("zk_dns-corrupt.pcap", 0x1af8_b634_7c51_93f0, 88),
@@ -802,10 +536,7 @@ Domain Name System (query)
     let f = &messages("td_dns_udp.pcap")[0];
     let mut out = Vec::new();
     parse(f).write_tree(0, &mut out);
-    let got: String = out
-        .iter()
-        .map(|(d, l)| format!("{}{l}\n", "    ".repeat(*d)))
-        .collect();
+    let got: String = out.iter().map(|(d, l)| format!("{}{l}\n", "    ".repeat(*d))).collect();
     assert_eq!(got, want);
 }
 
@@ -837,19 +568,12 @@ fn decoded_values() {
         .filter_map(|f| parse(f).edns)
         .flat_map(|e| e.options)
         .filter_map(|o| match o {
-            dns::EdnsOption::ClientSubnet {
-                address,
-                source_prefix,
-                ..
-            } => Some(format!("{address}/{source_prefix}")),
+            dns::EdnsOption::ClientSubnet { address, source_prefix, .. } => Some(format!("{address}/{source_prefix}")),
             _ => None,
         })
         .collect();
     assert!(subnets.contains(&"192.0.2.0/24".to_string()), "{subnets:?}");
-    assert!(
-        subnets.contains(&"2001:db8:85a3::8a2e:0:0/100".to_string()),
-        "{subnets:?}"
-    );
+    assert!(subnets.contains(&"2001:db8:85a3::8a2e:0:0/100".to_string()), "{subnets:?}");
 }
 
 // ---- crafted captures: exact outcomes ---------------------------------------
@@ -874,17 +598,9 @@ fn malformed(m: &Message) -> (usize, &str) {
 fn zlip_loops() {
     let cases = [
         // Question name is a pointer to itself: c0 0c at offset 12.
-        (
-            "td_dns-zlip-1.pcap",
-            12,
-            "compression pointer at offset 12 points to itself",
-        ),
+        ("td_dns-zlip-1.pcap", 12, "compression pointer at offset 12 points to itself"),
         // c0 0e at 12 points forward to 14, where c0 0c points back to 12.
-        (
-            "td_dns-zlip-2.pcap",
-            12,
-            "compression pointer at offset 12 points forward to 14",
-        ),
+        ("td_dns-zlip-2.pcap", 12, "compression pointer at offset 12 points forward to 14"),
         // A 62-byte label, then c0 0c back to the start of the same name.
         (
             "td_dns-zlip-3.pcap",
@@ -900,10 +616,7 @@ fn zlip_loops() {
         assert!(m.questions.is_empty());
         assert_eq!(m.question_count, 1);
         assert!(m.info().ends_with("[Malformed Packet]"));
-        assert!(
-            tshark_fields(file)[&1]["dns.id"].is_empty(),
-            "{file}: tshark has no DNS"
-        );
+        assert!(tshark_fields(file)[&1]["dns.id"].is_empty(), "{file}: tshark has no DNS");
     }
 }
 
@@ -921,28 +634,13 @@ fn zlip_loops() {
 fn forward_pointer() {
     let f = only_message("td_dns_fwdptr.pcap");
     let m = parse(&f);
-    assert_eq!(
-        malformed(&m),
-        (
-            46,
-            "compression pointer at offset 46 points forward to 15107"
-        )
-    );
-    assert_eq!(
-        (m.id, m.flags_raw, m.question_count, m.answer_count),
-        (0xc980, 0xffef, 64259, 507)
-    );
+    assert_eq!(malformed(&m), (46, "compression pointer at offset 46 points forward to 15107"));
+    assert_eq!((m.id, m.flags_raw, m.question_count, m.answer_count), (0xc980, 0xffef, 64259, 507));
     assert!(m.questions.is_empty());
-    assert_eq!(
-        m.info(),
-        "Unknown operation (15) response 0xc980 Unknown error (15)[Malformed Packet]"
-    );
+    assert_eq!(m.info(), "Unknown operation (15) response 0xc980 Unknown error (15)[Malformed Packet]");
     let row = &tshark_fields("td_dns_fwdptr.pcap")[&1];
     assert!(row["dns.qry.name"].starts_with("<Name too long>,<Name too long>,"));
-    assert_eq!(
-        row["_ws.expert.message"],
-        "Malformed Packet (Exception occurred)"
-    );
+    assert_eq!(row["_ws.expert.message"], "Malformed Packet (Exception occurred)");
 }
 
 /// td_dns-badlabel.pcap: the same 63 KB response with the label bytes
@@ -958,16 +656,10 @@ fn bad_label() {
     let m = parse(&f);
     assert_eq!(malformed(&m), (12, "name exceeds 255 bytes"));
     assert!(m.questions.is_empty());
-    assert_eq!(
-        m.info(),
-        "Unknown operation (15) response 0xc980 Unknown error (15)[Malformed Packet]"
-    );
+    assert_eq!(m.info(), "Unknown operation (15) response 0xc980 Unknown error (15)[Malformed Packet]");
     let row = &tshark_fields("td_dns-badlabel.pcap")[&1];
     assert_eq!(row["dns.qry.name"], "<Name too long>");
-    assert_eq!(
-        row["_ws.expert.message"],
-        "Malformed Packet (Exception occurred)"
-    );
+    assert_eq!(row["_ws.expert.message"], "Malformed Packet (Exception occurred)");
 }
 
 /// zk_dns-corrupt.pcap: despite the name, both messages are valid DNS
@@ -976,24 +668,14 @@ fn bad_label() {
 #[test]
 fn zeek_corrupt() {
     let found = messages("zk_dns-corrupt.pcap");
-    let names: Vec<(Option<Message>, usize)> =
-        found.iter().map(|f| (Some(parse(f)), f.frame)).collect();
+    let names: Vec<(Option<Message>, usize)> = found.iter().map(|f| (Some(parse(f)), f.frame)).collect();
     let q = names[0].0.as_ref().unwrap();
     let r = names[1].0.as_ref().unwrap();
     assert_eq!((q.malformed.as_ref(), r.malformed.as_ref()), (None, None));
     assert_eq!(q.questions[0].name, "zeek.org");
-    assert_eq!(
-        r.answers.iter().map(|a| a.data.short()).collect::<Vec<_>>(),
-        ["192.0.78.212", "192.0.78.150"]
-    );
-    assert!(matches!(
-        &q.edns.as_ref().unwrap().options[0],
-        dns::EdnsOption::Cookie { server: None, .. }
-    ));
-    assert_eq!(
-        r.info(),
-        "Standard query response 0xb823 A zeek.org A 192.0.78.212 A 192.0.78.150 OPT"
-    );
+    assert_eq!(r.answers.iter().map(|a| a.data.short()).collect::<Vec<_>>(), ["192.0.78.212", "192.0.78.150"]);
+    assert!(matches!(&q.edns.as_ref().unwrap().options[0], dns::EdnsOption::Cookie { server: None, .. }));
+    assert_eq!(r.info(), "Standard query response 0xb823 A zeek.org A 192.0.78.212 A 192.0.78.150 OPT");
 }
 
 /// zk_dns-invalid-names.pcap, three one-question queries:
@@ -1036,19 +718,10 @@ fn zeek_invalid_names() {
         ]
     );
     let rows = tshark_fields("zk_dns-invalid-names.pcap");
-    assert_eq!(
-        rows[&1]["_ws.expert.message"],
-        "Malformed Packet (Exception occurred)"
-    );
-    assert_eq!(
-        rows[&2]["dns.qry.name"],
-        "<Name contains a pointer that loops>"
-    );
+    assert_eq!(rows[&1]["_ws.expert.message"], "Malformed Packet (Exception occurred)");
+    assert_eq!(rows[&2]["dns.qry.name"], "<Name contains a pointer that loops>");
     assert_eq!(rows[&2]["_ws.expert.message"], "");
-    assert_eq!(
-        rows[&3]["_ws.expert.message"],
-        "Malformed Packet (Exception occurred)"
-    );
+    assert_eq!(rows[&3]["_ws.expert.message"], "Malformed Packet (Exception occurred)");
 }
 
 /// zk_dns-max-compression-depth.pcap: seven answers, each owner a pointer
@@ -1064,10 +737,7 @@ fn zeek_max_compression_depth() {
     let owners: Vec<&str> = m.answers.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(owners, ["a"; 7]);
     let addrs: Vec<String> = m.answers.iter().map(|a| a.data.short()).collect();
-    assert_eq!(
-        addrs,
-        (1..=7).map(|i| format!("127.0.0.{i}")).collect::<Vec<_>>()
-    );
+    assert_eq!(addrs, (1..=7).map(|i| format!("127.0.0.{i}")).collect::<Vec<_>>());
 }
 
 /// td_dns_udp_2.pcap: snaplen 98 cuts the response inside its second
@@ -1077,10 +747,7 @@ fn snaplen_truncated_response() {
     let f = &messages("td_dns_udp_2.pcap")[1];
     assert!(f.snaplen_cut);
     let m = parse(f);
-    assert_eq!(
-        malformed(&m),
-        (51, "truncated: record header needs 10 bytes, 5 remain")
-    );
+    assert_eq!(malformed(&m), (51, "truncated: record header needs 10 bytes, 5 remain"));
     assert_eq!(m.answers.len(), 1);
     assert_eq!(
         m.info_for_capture(true),

@@ -76,15 +76,7 @@ pub enum Offer<'a> {
 impl Defragmenter {
     /// Offers a fragment: `offset` in bytes, `data` its captured payload,
     /// `wire_len` its payload length on the wire.
-    pub fn offer(
-        &mut self,
-        key: Key,
-        offset: u32,
-        more: bool,
-        data: &[u8],
-        wire_len: u32,
-        ts: Timestamp,
-    ) -> Offer<'_> {
+    pub fn offer(&mut self, key: Key, offset: u32, more: bool, data: &[u8], wire_len: u32, ts: Timestamp) -> Offer<'_> {
         self.stats.fragments += 1;
         self.sweep(ts);
         if (data.len() as u32) < wire_len {
@@ -145,10 +137,7 @@ impl Defragmenter {
         let total = d.total.unwrap_or(0) as usize;
         d.buf.truncate(total);
         std::mem::swap(&mut self.out, &mut d.buf);
-        Offer::Complete {
-            payload: &self.out,
-            fragments: d.fragments,
-        }
+        Offer::Complete { payload: &self.out, fragments: d.fragments }
     }
 
     fn sweep(&mut self, now: Timestamp) {
@@ -169,12 +158,7 @@ impl Defragmenter {
     }
 
     fn evict_oldest(&mut self) {
-        if let Some(k) = self
-            .pending
-            .iter()
-            .min_by_key(|(_, d)| d.first_seen)
-            .map(|(k, _)| *k)
-        {
+        if let Some(k) = self.pending.iter().min_by_key(|(_, d)| d.first_seen).map(|(k, _)| *k) {
             if let Some(d) = self.pending.remove(&k) {
                 self.stats.evicted += u64::from(d.fragments);
             }
@@ -207,12 +191,7 @@ mod tests {
     use std::net::Ipv4Addr;
 
     fn key() -> Key {
-        Key {
-            src: IpAddr::V4(Ipv4Addr::LOCALHOST),
-            dst: IpAddr::V4(Ipv4Addr::LOCALHOST),
-            id: 1,
-            proto: 17,
-        }
+        Key { src: IpAddr::V4(Ipv4Addr::LOCALHOST), dst: IpAddr::V4(Ipv4Addr::LOCALHOST), id: 1, proto: 17 }
     }
 
     fn ts(s: i64) -> Timestamp {
@@ -252,10 +231,7 @@ mod tests {
         k2.id = 2;
         assert_eq!(f.offer(k2, 0, true, &[1; 8], 8, ts(100)), Offer::Held);
         assert_eq!(f.stats.expired, 1);
-        assert_eq!(
-            f.offer(k2, 65530, false, &[1; 8], 8, ts(100)),
-            Offer::Dropped
-        );
+        assert_eq!(f.offer(k2, 65530, false, &[1; 8], 8, ts(100)), Offer::Dropped);
         assert_eq!(f.stats.oversized, 1);
         assert_eq!(f.offer(k2, 8, false, &[1; 4], 8, ts(100)), Offer::Dropped);
         assert_eq!(f.stats.truncated, 2);

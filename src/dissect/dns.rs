@@ -48,8 +48,8 @@ mod wire;
 mod tests;
 
 pub use tables::{
-    class_name, edns_option_name, opcode_description, opcode_name, rcode_description, rcode_name,
-    type_description, type_name,
+    class_name, edns_option_name, opcode_description, opcode_name, rcode_description, rcode_name, type_description,
+    type_name,
 };
 pub use text::format_text;
 
@@ -295,39 +295,15 @@ impl RData {
             RData::A(a) => a.to_string(),
             RData::Aaaa(a) => a.to_string(),
             RData::Cname(n) | RData::Ns(n) | RData::Ptr(n) | RData::Dname(n) => n.clone(),
-            RData::Mx {
-                preference,
-                exchange,
-            } => format!("{preference} {exchange}"),
-            RData::Txt(strings) => strings
-                .iter()
-                .map(|s| format!("\"{s}\""))
-                .collect::<Vec<_>>()
-                .join(" "),
-            RData::Soa {
-                mname,
-                rname,
-                serial,
-                refresh,
-                retry,
-                expire,
-                minimum,
-            } => {
+            RData::Mx { preference, exchange } => format!("{preference} {exchange}"),
+            RData::Txt(strings) => strings.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(" "),
+            RData::Soa { mname, rname, serial, refresh, retry, expire, minimum } => {
                 format!("{mname} {rname} {serial} {refresh} {retry} {expire} {minimum}")
             }
-            RData::Srv {
-                priority,
-                weight,
-                port,
-                target,
-            } => {
+            RData::Srv { priority, weight, port, target } => {
                 format!("{priority} {weight} {port} {target}")
             }
-            RData::Opt(options) => options
-                .iter()
-                .map(EdnsOption::short)
-                .collect::<Vec<_>>()
-                .join(" "),
+            RData::Opt(options) => options.iter().map(EdnsOption::short).collect::<Vec<_>>().join(" "),
             RData::Raw(bytes) => text::hex(bytes),
             RData::Nsec { next_domain, types } => {
                 let mut s = next_domain.clone();
@@ -345,12 +321,7 @@ impl EdnsOption {
     /// Short form: "ECS 192.0.2.0/24/0", "COOKIE 0102..", "NSID <hex>", ...
     pub fn short(&self) -> String {
         match self {
-            EdnsOption::ClientSubnet {
-                source_prefix,
-                scope_prefix,
-                address,
-                ..
-            } => {
+            EdnsOption::ClientSubnet { source_prefix, scope_prefix, address, .. } => {
                 format!("ECS {address}/{source_prefix}/{scope_prefix}")
             }
             EdnsOption::Cookie { client, server } => match server {
@@ -359,11 +330,7 @@ impl EdnsOption {
             },
             EdnsOption::Other { code, data } => {
                 let name = tables::edns_option_short(*code);
-                if data.is_empty() {
-                    name.into_owned()
-                } else {
-                    format!("{name} {}", text::hex(data))
-                }
+                if data.is_empty() { name.into_owned() } else { format!("{name} {}", text::hex(data)) }
             }
         }
     }
@@ -396,12 +363,7 @@ impl Message {
     /// [`Message::write_tree`] for a frame cut by the snaplen: a message that
     /// ran out of bytes ends with "[Packet size limited during capture: DNS
     /// truncated]" instead of "[Malformed Packet: DNS]".
-    pub fn write_tree_for_capture(
-        &self,
-        depth: usize,
-        out: &mut Vec<(usize, String)>,
-        snaplen_cut: bool,
-    ) {
+    pub fn write_tree_for_capture(&self, depth: usize, out: &mut Vec<(usize, String)>, snaplen_cut: bool) {
         tree::write_tree(self, depth, out, snaplen_cut)
     }
 
@@ -413,9 +375,6 @@ impl Message {
 
     /// All records in wire order (answers, authorities, additionals).
     pub fn records(&self) -> impl Iterator<Item = &Record> {
-        self.answers
-            .iter()
-            .chain(self.authorities.iter())
-            .chain(self.additionals.iter())
+        self.answers.iter().chain(self.authorities.iter()).chain(self.additionals.iter())
     }
 }

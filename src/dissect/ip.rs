@@ -48,32 +48,18 @@ fn cut(p: &mut Packet<'_>, layer: Layer, offset: usize, need: usize, have: usize
     if (p.orig_len as usize) > p.data.len() {
         p.truncated = true;
     } else {
-        p.fail(
-            layer,
-            offset,
-            Problem::TooShort {
-                need: need as u32,
-                have: have as u32,
-            },
-        );
+        p.fail(layer, offset, Problem::TooShort { need: need as u32, have: have as u32 });
     }
 }
 
 /// Bytes of the frame on the wire after `offset` (the snaplen does not shrink this).
 fn wire_after(p: &Packet<'_>, offset: usize) -> usize {
-    (p.orig_len as usize)
-        .max(p.data.len())
-        .saturating_sub(offset)
+    (p.orig_len as usize).max(p.data.len()).saturating_sub(offset)
 }
 
 /// Decodes an IP header at `offset` of `d` (the frame or, for ICMP errors, a
 /// quote inside it). `expect` is the version the link type promises.
-pub fn decode<'a>(
-    p: &mut Packet<'a>,
-    d: &'a [u8],
-    offset: usize,
-    expect: Option<u8>,
-) -> Option<IpPayload<'a>> {
+pub fn decode<'a>(p: &mut Packet<'a>, d: &'a [u8], offset: usize, expect: Option<u8>) -> Option<IpPayload<'a>> {
     let Some(first) = u8_at(d, offset) else {
         cut(p, Layer::Ipv4, offset, 1, 0);
         return None;
@@ -81,28 +67,14 @@ pub fn decode<'a>(
     let version = first >> 4;
     if let Some(e) = expect.filter(|&e| e != version) {
         let layer = if e == 4 { Layer::Ipv4 } else { Layer::Ipv6 };
-        p.fail(
-            layer,
-            offset,
-            Problem::BadVersion {
-                found: version,
-                expected: e,
-            },
-        );
+        p.fail(layer, offset, Problem::BadVersion { found: version, expected: e });
         return None;
     }
     match version {
         4 => v4(p, d, offset),
         6 => v6(p, d, offset),
         v => {
-            p.fail(
-                Layer::Ipv4,
-                offset,
-                Problem::BadVersion {
-                    found: v,
-                    expected: 4,
-                },
-            );
+            p.fail(Layer::Ipv4, offset, Problem::BadVersion { found: v, expected: 4 });
             None
         }
     }
@@ -112,13 +84,7 @@ fn v4<'a>(p: &mut Packet<'a>, d: &'a [u8], off: usize) -> Option<IpPayload<'a>> 
     let h = &d[off..];
     let hlen = usize::from(h[0] & 0x0f) * 4;
     if hlen < 20 {
-        p.fail(
-            Layer::Ipv4,
-            off,
-            Problem::Ipv4HeaderLen {
-                ihl_bytes: hlen as u8,
-            },
-        );
+        p.fail(Layer::Ipv4, off, Problem::Ipv4HeaderLen { ihl_bytes: hlen as u8 });
         return None;
     }
     if h.len() < hlen {
@@ -140,14 +106,7 @@ fn v4<'a>(p: &mut Packet<'a>, d: &'a [u8], off: usize) -> Option<IpPayload<'a>> 
         wire as u32
     } else {
         if usize::from(total) < hlen {
-            p.fail(
-                Layer::Ipv4,
-                off,
-                Problem::Ipv4TotalLen {
-                    total,
-                    header: hlen as u16,
-                },
-            );
+            p.fail(Layer::Ipv4, off, Problem::Ipv4TotalLen { total, header: hlen as u16 });
             return None;
         }
         u32::from(total)
@@ -174,11 +133,7 @@ fn v4<'a>(p: &mut Packet<'a>, d: &'a [u8], off: usize) -> Option<IpPayload<'a>> 
         options_len: (hlen - 20) as u16,
         ext_headers: [0; 8],
         ext_count: 0,
-        fragment: if mf || frag_offset != 0 {
-            Fragment::Held
-        } else {
-            Fragment::None
-        },
+        fragment: if mf || frag_offset != 0 { Fragment::Held } else { Fragment::None },
     };
     let end = (total_len as usize).min(h.len());
     // Wireshark shortens a datagram that claims more than the frame carried
@@ -187,23 +142,11 @@ fn v4<'a>(p: &mut Packet<'a>, d: &'a [u8], off: usize) -> Option<IpPayload<'a>> 
     if total_len as usize > wire {
         // The header claims more than the frame carried on the wire; Wireshark
         // flags it and decodes what is there.
-        p.fail(
-            Layer::Ipv4,
-            off,
-            Problem::IpLengthExceedsFrame {
-                ip_len: total_len,
-                available: wire as u32,
-            },
-        );
+        p.fail(Layer::Ipv4, off, Problem::IpLengthExceedsFrame { ip_len: total_len, available: wire as u32 });
     } else if (total_len as usize) > h.len() {
         p.truncated = true;
     }
-    Some(IpPayload {
-        ip,
-        payload: &h[hlen..end.max(hlen)],
-        wire_len,
-        offset: off + hlen,
-    })
+    Some(IpPayload { ip, payload: &h[hlen..end.max(hlen)], wire_len, offset: off + hlen })
 }
 
 fn v6<'a>(p: &mut Packet<'a>, d: &'a [u8], off: usize) -> Option<IpPayload<'a>> {
@@ -248,12 +191,7 @@ fn v6<'a>(p: &mut Packet<'a>, d: &'a [u8], off: usize) -> Option<IpPayload<'a>> 
     loop {
         let generic = matches!(
             next,
-            proto::HOPOPT
-                | proto::ROUTING
-                | proto::DSTOPTS
-                | proto::MOBILITY
-                | proto::HIP
-                | proto::SHIM6
+            proto::HOPOPT | proto::ROUTING | proto::DSTOPTS | proto::MOBILITY | proto::HIP | proto::SHIM6
         );
         if !(generic || next == proto::FRAGMENT || next == proto::AH) {
             break;
@@ -265,11 +203,7 @@ fn v6<'a>(p: &mut Packet<'a>, d: &'a [u8], off: usize) -> Option<IpPayload<'a>> 
             if wire_after(p, off) > pos {
                 p.truncated = true;
             } else {
-                p.fail(
-                    Layer::Ipv6,
-                    off + pos,
-                    Problem::ExtHeaderOverrun { next_header: next },
-                );
+                p.fail(Layer::Ipv6, off + pos, Problem::ExtHeaderOverrun { next_header: next });
             }
             return Some(header_only(ip, next, pos, off));
         };
@@ -282,11 +216,7 @@ fn v6<'a>(p: &mut Packet<'a>, d: &'a [u8], off: usize) -> Option<IpPayload<'a>> 
             if wire_after(p, off) >= pos + len {
                 p.truncated = true;
             } else {
-                p.fail(
-                    Layer::Ipv6,
-                    off + pos,
-                    Problem::ExtHeaderOverrun { next_header: next },
-                );
+                p.fail(Layer::Ipv6, off + pos, Problem::ExtHeaderOverrun { next_header: next });
             }
             return Some(header_only(ip, next, pos, off));
         }
@@ -320,33 +250,17 @@ fn v6<'a>(p: &mut Packet<'a>, d: &'a [u8], off: usize) -> Option<IpPayload<'a>> 
         };
     }
     if (ip.total_len as usize) < pos {
-        p.fail(
-            Layer::Ipv6,
-            off,
-            Problem::ExtHeaderOverrun { next_header: next },
-        );
+        p.fail(Layer::Ipv6, off, Problem::ExtHeaderOverrun { next_header: next });
         return None;
     }
     if ip.total_len as usize > wire {
-        p.fail(
-            Layer::Ipv6,
-            off,
-            Problem::IpLengthExceedsFrame {
-                ip_len: ip.total_len,
-                available: wire as u32,
-            },
-        );
+        p.fail(Layer::Ipv6, off, Problem::IpLengthExceedsFrame { ip_len: ip.total_len, available: wire as u32 });
     } else if ip.total_len as usize > h.len() {
         p.truncated = true;
     }
     let end = (ip.total_len as usize).min(h.len()).max(pos);
     let wire_len = ip.total_len.min(wire as u32).saturating_sub(pos as u32);
-    Some(IpPayload {
-        ip,
-        payload: &h[pos..end],
-        wire_len,
-        offset: off + pos,
-    })
+    Some(IpPayload { ip, payload: &h[pos..end], wire_len, offset: off + pos })
 }
 
 /// An IPv6 header whose extension chain could not be read to the end: the
@@ -395,9 +309,7 @@ mod tests {
         Packet::new(1, Timestamp::default(), LinkType::RAW, 0, d.len() as u32, d)
     }
 
-    const V4: [u8; 20] = [
-        0x45, 0, 0, 20, 0x1c, 0x46, 0x40, 0, 0x40, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
-    ];
+    const V4: [u8; 20] = [0x45, 0, 0, 20, 0x1c, 0x46, 0x40, 0, 0x40, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
 
     fn with_checksum(mut h: Vec<u8>) -> Vec<u8> {
         let c = fold(ones_sum(0, &h[..20]));
@@ -449,10 +361,7 @@ mod tests {
         h.extend_from_slice(&[0; 8]);
         let mut p = pkt(&h);
         let r = decode(&mut p, &h, 0, None).unwrap();
-        assert_eq!(
-            (r.ip.proto, r.ip.frag_offset, r.ip.mf, r.ip.id),
-            (17, 8, true, 7)
-        );
+        assert_eq!((r.ip.proto, r.ip.frag_offset, r.ip.mf, r.ip.id), (17, 8, true, 7));
         assert_eq!(r.ip.fragment, Fragment::Held);
         assert_eq!(r.payload.len(), 8);
     }
@@ -462,12 +371,6 @@ mod tests {
         let d = [0x60u8; 40];
         let mut p = pkt(&d);
         assert!(decode(&mut p, &d, 0, Some(4)).is_none());
-        assert_eq!(
-            p.error.unwrap().problem,
-            Problem::BadVersion {
-                found: 6,
-                expected: 4
-            }
-        );
+        assert_eq!(p.error.unwrap().problem, Problem::BadVersion { found: 6, expected: 4 });
     }
 }

@@ -46,18 +46,9 @@ pub fn decode(p: &mut Packet<'_>) -> Net {
     match p.link {
         LinkType::ETHERNET => ethernet(p, d),
         // libpcap writes DLT_RAW as 12 on some BSDs and 14 on OpenBSD; all mean raw IP.
-        LinkType::RAW | LinkType::RAW_12 | LinkType::RAW_14 => Net::Ip {
-            offset: 0,
-            expect: None,
-        },
-        LinkType::IPV4 => Net::Ip {
-            offset: 0,
-            expect: Some(4),
-        },
-        LinkType::IPV6 => Net::Ip {
-            offset: 0,
-            expect: Some(6),
-        },
+        LinkType::RAW | LinkType::RAW_12 | LinkType::RAW_14 => Net::Ip { offset: 0, expect: None },
+        LinkType::IPV4 => Net::Ip { offset: 0, expect: Some(4) },
+        LinkType::IPV6 => Net::Ip { offset: 0, expect: Some(6) },
         LinkType::NULL => loopback(p, d, false),
         LinkType::LOOP => loopback(p, d, true),
         LinkType::LINUX_SLL => sll(p, d),
@@ -77,28 +68,16 @@ fn short(p: &mut Packet<'_>, layer: Layer, offset: usize, need: usize) -> Net {
         p.truncated = true;
     } else {
         let have = p.data.len().saturating_sub(offset) as u32;
-        p.fail(
-            layer,
-            offset,
-            Problem::TooShort {
-                need: need as u32,
-                have,
-            },
-        );
+        p.fail(layer, offset, Problem::TooShort { need: need as u32, have });
     }
     Net::None
 }
 
 fn ethernet(p: &mut Packet<'_>, d: &[u8]) -> Net {
-    let (Some(dst), Some(src), Some(ethertype)) = (array::<6>(d, 0), array::<6>(d, 6), be16(d, 12))
-    else {
+    let (Some(dst), Some(src), Some(ethertype)) = (array::<6>(d, 0), array::<6>(d, 6), be16(d, 12)) else {
         return short(p, Layer::Link, 0, 14);
     };
-    p.link_header = LinkHeader::Ethernet {
-        dst: Mac(dst),
-        src: Mac(src),
-        ethertype,
-    };
+    p.link_header = LinkHeader::Ethernet { dst: Mac(dst), src: Mac(src), ethertype };
     after_ethertype(p, d, ethertype, 14)
 }
 
@@ -129,12 +108,7 @@ fn after_ethertype(p: &mut Packet<'_>, d: &[u8], mut ethertype: u16, mut offset:
                 let (Some(tci), Some(next)) = (be16(d, offset), be16(d, offset + 2)) else {
                     return short(p, Layer::Vlan, offset, 4);
                 };
-                let tag = VlanTag {
-                    tpid: ethertype,
-                    pcp: (tci >> 13) as u8,
-                    dei: tci & 0x1000 != 0,
-                    id: tci & 0x0fff,
-                };
+                let tag = VlanTag { tpid: ethertype, pcp: (tci >> 13) as u8, dei: tci & 0x1000 != 0, id: tci & 0x0fff };
                 if !p.vlans.push(tag) {
                     p.fail(Layer::Vlan, offset, Problem::TooManyTags);
                     return Net::None;
@@ -154,21 +128,14 @@ fn after_ethertype(p: &mut Packet<'_>, d: &[u8], mut ethertype: u16, mut offset:
             MPLS | MPLS_MC => return mpls(p, d, offset),
             PPPOE_SESS => {
                 // RFC 2516 §5: ver/type, code, session id, length; then the PPP protocol.
-                let (Some(session), Some(proto)) = (be16(d, offset + 2), be16(d, offset + 6))
-                else {
+                let (Some(session), Some(proto)) = (be16(d, offset + 2), be16(d, offset + 6)) else {
                     return short(p, Layer::Pppoe, offset, 8);
                 };
                 p.encaps.pppoe_session = Some(session);
                 p.ethertype = ethertype;
                 return match proto {
-                    0x0021 => Net::Ether {
-                        ethertype: IPV4,
-                        offset: offset + 8,
-                    },
-                    0x0057 => Net::Ether {
-                        ethertype: IPV6,
-                        offset: offset + 8,
-                    },
+                    0x0021 => Net::Ether { ethertype: IPV4, offset: offset + 8 },
+                    0x0057 => Net::Ether { ethertype: IPV6, offset: offset + 8 },
                     _ => Net::None,
                 };
             }
@@ -197,10 +164,7 @@ fn mpls(p: &mut Packet<'_>, d: &[u8], mut offset: usize) -> Net {
         }
     }
     match u8_at(d, offset).map(|b| b >> 4) {
-        Some(4) | Some(6) => Net::Ip {
-            offset,
-            expect: None,
-        },
+        Some(4) | Some(6) => Net::Ip { offset, expect: None },
         Some(0) => {
             // Control word (4 bytes) then an Ethernet frame without FCS.
             let inner = offset + 4;
@@ -218,30 +182,16 @@ fn mpls(p: &mut Packet<'_>, d: &[u8], mut offset: usize) -> Net {
 /// byte order, so like Wireshark we take a value with the low 16 bits zero as
 /// byte-swapped. LOOP (OpenBSD) is always network order.
 fn loopback(p: &mut Packet<'_>, d: &[u8], network_order: bool) -> Net {
-    let Some(raw) = (if network_order {
-        be32(d, 0)
-    } else {
-        le32(d, 0)
-    }) else {
+    let Some(raw) = (if network_order { be32(d, 0) } else { le32(d, 0) }) else {
         return short(p, Layer::Link, 0, 4);
     };
-    let family = if !network_order && raw & 0xffff == 0 {
-        raw.swap_bytes()
-    } else {
-        raw
-    };
+    let family = if !network_order && raw & 0xffff == 0 { raw.swap_bytes() } else { raw };
     p.link_header = LinkHeader::Null { family };
     match family {
         // AF_INET is 2 everywhere; AF_INET6 is 24 (NetBSD/OpenBSD), 28 (FreeBSD),
         // 30 (macOS) or 10 (Linux).
-        2 => Net::Ether {
-            ethertype: ethertype::IPV4,
-            offset: 4,
-        },
-        10 | 24 | 28 | 30 => Net::Ether {
-            ethertype: ethertype::IPV6,
-            offset: 4,
-        },
+        2 => Net::Ether { ethertype: ethertype::IPV4, offset: 4 },
+        10 | 24 | 28 | 30 => Net::Ether { ethertype: ethertype::IPV6, offset: 4 },
         // Some writers put an ethertype in the second half instead of an
         // address family; Wireshark's packet-null.c accepts that too.
         _ => match be16(d, 2) {
@@ -257,37 +207,21 @@ fn loopback(p: &mut Packet<'_>, d: &[u8], network_order: bool) -> Net {
 /// Linux cooked capture v1: 16 bytes; the protocol field is an ethertype
 /// except for a few ARPHRD-specific values (see libpcap's sll.h).
 fn sll(p: &mut Packet<'_>, d: &[u8]) -> Net {
-    let (Some(pkttype), Some(hatype), Some(halen), Some(addr), Some(protocol)) = (
-        be16(d, 0),
-        be16(d, 2),
-        be16(d, 4),
-        array::<8>(d, 6),
-        be16(d, 14),
-    ) else {
+    let (Some(pkttype), Some(hatype), Some(halen), Some(addr), Some(protocol)) =
+        (be16(d, 0), be16(d, 2), be16(d, 4), array::<8>(d, 6), be16(d, 14))
+    else {
         return short(p, Layer::Link, 0, 16);
     };
-    p.link_header = LinkHeader::Sll {
-        version: 1,
-        pkttype,
-        hatype,
-        addr,
-        addr_len: halen.min(8) as u8,
-        protocol,
-        ifindex: 0,
-    };
+    p.link_header =
+        LinkHeader::Sll { version: 1, pkttype, hatype, addr, addr_len: halen.min(8) as u8, protocol, ifindex: 0 };
     sll_payload(p, d, hatype, protocol, 16)
 }
 
 /// Linux cooked capture v2: 20 bytes with the interface index.
 fn sll2(p: &mut Packet<'_>, d: &[u8]) -> Net {
-    let (Some(protocol), Some(ifindex), Some(hatype), Some(pkttype), Some(halen), Some(addr)) = (
-        be16(d, 0),
-        be32(d, 4),
-        be16(d, 8),
-        u8_at(d, 10),
-        u8_at(d, 11),
-        array::<8>(d, 12),
-    ) else {
+    let (Some(protocol), Some(ifindex), Some(hatype), Some(pkttype), Some(halen), Some(addr)) =
+        (be16(d, 0), be32(d, 4), be16(d, 8), u8_at(d, 10), u8_at(d, 11), array::<8>(d, 12))
+    else {
         return short(p, Layer::Link, 0, 20);
     };
     p.link_header = LinkHeader::Sll {
@@ -323,23 +257,15 @@ fn nflog(p: &mut Packet<'_>, d: &[u8]) -> Net {
     let (Some(family), Some(resource_id)) = (u8_at(d, 0), be16(d, 2)) else {
         return short(p, Layer::Link, 0, 4);
     };
-    p.link_header = LinkHeader::Nflog {
-        family,
-        resource_id,
-    };
+    p.link_header = LinkHeader::Nflog { family, resource_id };
     let little = match (le16(d, 4), be16(d, 4)) {
         (Some(le), Some(be)) => le >= 4 && (be < 4 || le <= be),
         _ => true,
     };
     let mut off = 4usize;
-    while let (Some(len), Some(ty)) = (
-        if little { le16(d, off) } else { be16(d, off) },
-        if little {
-            le16(d, off + 2)
-        } else {
-            be16(d, off + 2)
-        },
-    ) {
+    while let (Some(len), Some(ty)) =
+        (if little { le16(d, off) } else { be16(d, off) }, if little { le16(d, off + 2) } else { be16(d, off + 2) })
+    {
         let len = usize::from(len);
         if len < 4 {
             break;
@@ -350,10 +276,7 @@ fn nflog(p: &mut Packet<'_>, d: &[u8]) -> Net {
                 10 => Some(6),
                 _ => None,
             };
-            return Net::Ip {
-                offset: off + 4,
-                expect,
-            };
+            return Net::Ip { offset: off + 4, expect };
         }
         // TLVs are padded to 4 bytes (NFA_ALIGN).
         off += (len + 3) & !3;
@@ -378,44 +301,18 @@ mod tests {
     #[test]
     fn qinq_stack_is_walked() {
         let mut f = vec![0u8; 12];
-        f.extend_from_slice(&[
-            0x88, 0xa8, 0x00, 0x64, 0x81, 0x00, 0x20, 0xc8, 0x08, 0x00, 0x45,
-        ]);
+        f.extend_from_slice(&[0x88, 0xa8, 0x00, 0x64, 0x81, 0x00, 0x20, 0xc8, 0x08, 0x00, 0x45]);
         let (n, p) = run(LinkType::ETHERNET, &f);
-        assert_eq!(
-            n,
-            Net::Ether {
-                ethertype: 0x0800,
-                offset: 22
-            }
-        );
+        assert_eq!(n, Net::Ether { ethertype: 0x0800, offset: 22 });
         assert_eq!(p.vlans.ids().collect::<Vec<_>>(), vec![100, 200]);
         assert_eq!(p.vlans.as_slice()[1].pcp, 1);
     }
 
     #[test]
     fn null_family_in_either_byte_order() {
-        assert_eq!(
-            run(LinkType::NULL, &[2, 0, 0, 0, 0x45]).0,
-            Net::Ether {
-                ethertype: 0x0800,
-                offset: 4
-            }
-        );
-        assert_eq!(
-            run(LinkType::NULL, &[0, 0, 0, 30, 0x60]).0,
-            Net::Ether {
-                ethertype: 0x86dd,
-                offset: 4
-            }
-        );
-        assert_eq!(
-            run(LinkType::LOOP, &[0, 0, 0, 2, 0x45]).0,
-            Net::Ether {
-                ethertype: 0x0800,
-                offset: 4
-            }
-        );
+        assert_eq!(run(LinkType::NULL, &[2, 0, 0, 0, 0x45]).0, Net::Ether { ethertype: 0x0800, offset: 4 });
+        assert_eq!(run(LinkType::NULL, &[0, 0, 0, 30, 0x60]).0, Net::Ether { ethertype: 0x86dd, offset: 4 });
+        assert_eq!(run(LinkType::LOOP, &[0, 0, 0, 2, 0x45]).0, Net::Ether { ethertype: 0x0800, offset: 4 });
         let (n, p) = run(LinkType::NULL, &[7, 0, 0, 0]);
         assert_eq!(n, Net::None);
         assert!(p.error.is_some());
@@ -426,19 +323,13 @@ mod tests {
         let (n, p) = run(LinkType::ETHERNET, &[1, 2, 3]);
         assert_eq!(n, Net::None);
         assert!(!p.truncated);
-        assert_eq!(
-            p.error.unwrap().problem,
-            Problem::TooShort { need: 14, have: 3 }
-        );
+        assert_eq!(p.error.unwrap().problem, Problem::TooShort { need: 14, have: 3 });
     }
 
     #[test]
     fn unknown_link_type_is_reported() {
         let (n, p) = run(LinkType(147), &[1, 2, 3]);
         assert_eq!(n, Net::None);
-        assert_eq!(
-            p.error.unwrap().problem,
-            Problem::UnknownLinkType { link: 147 }
-        );
+        assert_eq!(p.error.unwrap().problem, Problem::UnknownLinkType { link: 147 });
     }
 }

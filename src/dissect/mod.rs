@@ -16,6 +16,7 @@ pub mod link;
 pub mod packet;
 pub mod tcpdns;
 pub mod transport;
+pub mod tree;
 
 use std::collections::BTreeMap;
 
@@ -61,32 +62,18 @@ impl Dissector {
 
     /// Decodes one frame as far as its bytes allow.
     pub fn dissect<'a>(&'a mut self, f: &Frame<'a>) -> Packet<'a> {
-        let Dissector {
-            defrag,
-            tcp_dns,
-            stats,
-        } = self;
+        let Dissector { defrag, tcp_dns, stats } = self;
         let mut p = Packet::new(f.number, f.ts, f.link, f.interface, f.orig_len, f.data);
         let net = link::decode(&mut p);
         // The version the lower layer promises: an ethertype or a link type
         // says which IP it carries; raw IP and MPLS leave it to the first nibble.
         let (ethertype, offset, expect) = match net {
-            Net::Ether {
-                ethertype: t @ ethertype::IPV4,
-                offset,
-            } => (t, offset, Some(4)),
-            Net::Ether {
-                ethertype: t @ ethertype::IPV6,
-                offset,
-            } => (t, offset, Some(6)),
+            Net::Ether { ethertype: t @ ethertype::IPV4, offset } => (t, offset, Some(4)),
+            Net::Ether { ethertype: t @ ethertype::IPV6, offset } => (t, offset, Some(6)),
             Net::Ether { ethertype, offset } => (ethertype, offset, None),
             Net::Ip { offset, expect } => {
                 let version = expect.or_else(|| p.data.get(offset).map(|b| b >> 4));
-                let t = if version == Some(6) {
-                    ethertype::IPV6
-                } else {
-                    ethertype::IPV4
-                };
+                let t = if version == Some(6) { ethertype::IPV6 } else { ethertype::IPV4 };
                 (t, offset, expect)
             }
             Net::None => (0, 0, None),
@@ -95,9 +82,7 @@ impl Dissector {
             p.ethertype = ethertype;
             p.net_offset = offset as u32;
             match ethertype {
-                ethertype::IPV4 | ethertype::IPV6 => {
-                    ip_and_above(&mut p, offset, expect, defrag, tcp_dns)
-                }
+                ethertype::IPV4 | ethertype::IPV6 => ip_and_above(&mut p, offset, expect, defrag, tcp_dns),
                 ethertype::ARP => arp(&mut p, offset),
                 _ => {}
             }
@@ -107,10 +92,7 @@ impl Dissector {
             stats.truncated += 1;
         }
         if let Some(e) = &p.error {
-            *stats
-                .errors
-                .entry(format!("{}: {}", e.layer.name(), problem_kind(&e.problem)))
-                .or_default() += 1;
+            *stats.errors.entry(format!("{}: {}", e.layer.name(), problem_kind(&e.problem))).or_default() += 1;
         }
         p
     }
@@ -155,20 +137,8 @@ fn ip_and_above<'a>(
         return;
     };
     if ipp.ip.fragment == Fragment::Held {
-        let key = defrag::Key {
-            src: ipp.ip.src,
-            dst: ipp.ip.dst,
-            id: ipp.ip.id,
-            proto: ipp.ip.proto,
-        };
-        match defrag.offer(
-            key,
-            ipp.ip.frag_offset,
-            ipp.ip.mf,
-            ipp.payload,
-            ipp.wire_len,
-            p.ts,
-        ) {
+        let key = defrag::Key { src: ipp.ip.src, dst: ipp.ip.dst, id: ipp.ip.id, proto: ipp.ip.proto };
+        match defrag.offer(key, ipp.ip.frag_offset, ipp.ip.mf, ipp.payload, ipp.wire_len, p.ts) {
             Offer::Held => {
                 p.ip = Some(ipp.ip);
                 p.payload = ipp.payload;
@@ -181,10 +151,7 @@ fn ip_and_above<'a>(
                 return;
             }
             Offer::Complete { payload, fragments } => {
-                ipp.ip.fragment = Fragment::Completed {
-                    fragments,
-                    len: payload.len() as u32,
-                };
+                ipp.ip.fragment = Fragment::Completed { fragments, len: payload.len() as u32 };
                 ipp.payload = payload;
                 ipp.wire_len = payload.len() as u32;
             }
@@ -204,12 +171,7 @@ fn ip_and_above<'a>(
         }
         Transport::Tcp(t) if t.sport == ports::DNS || t.dport == ports::DNS => {
             p.app = AppKind::Dns;
-            let key = tcpdns::Key {
-                src: ipp.ip.src,
-                dst: ipp.ip.dst,
-                sport: t.sport,
-                dport: t.dport,
-            };
+            let key = tcpdns::Key { src: ipp.ip.src, dst: ipp.ip.dst, sport: t.sport, dport: t.dport };
             let complete = payload.len() as u32 == t.payload_len;
             let fin_rst = t.has(tcp_flags::FIN) || t.has(tcp_flags::RST);
             let seq = t.seq.wrapping_add(u32::from(t.has(tcp_flags::SYN)));
@@ -242,26 +204,14 @@ fn arp(p: &mut Packet<'_>, offset: usize) {
         if (p.orig_len as usize) > d.len() {
             p.truncated = true;
         } else {
-            p.fail(
-                Layer::Arp,
-                offset,
-                Problem::TooShort {
-                    need: 8,
-                    have: h.len() as u32,
-                },
-            );
+            p.fail(Layer::Arp, offset, Problem::TooShort { need: 8, have: h.len() as u32 });
         }
         return;
     };
     if h.get(4..6) != Some(&[6, 4][..]) {
         return;
     }
-    match (
-        array::<6>(h, 8),
-        array::<4>(h, 14),
-        array::<6>(h, 18),
-        array::<4>(h, 24),
-    ) {
+    match (array::<6>(h, 8), array::<4>(h, 14), array::<6>(h, 18), array::<4>(h, 24)) {
         (Some(sm), Some(si), Some(tm), Some(ti)) => {
             p.arp = Some(Arp {
                 hw_type: hw,
@@ -277,14 +227,7 @@ fn arp(p: &mut Packet<'_>, offset: usize) {
             if (p.orig_len as usize) > d.len() {
                 p.truncated = true;
             } else {
-                p.fail(
-                    Layer::Arp,
-                    offset,
-                    Problem::TooShort {
-                        need: 28,
-                        have: h.len() as u32,
-                    },
-                );
+                p.fail(Layer::Arp, offset, Problem::TooShort { need: 28, have: h.len() as u32 });
             }
         }
     }

@@ -17,11 +17,7 @@ pub struct Mac(pub [u8; 6]);
 impl fmt::Display for Mac {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let m = self.0;
-        write!(
-            f,
-            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-            m[0], m[1], m[2], m[3], m[4], m[5]
-        )
+        write!(f, "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4], m[5])
     }
 }
 
@@ -35,15 +31,7 @@ pub enum LinkHeader {
     /// outer header (a value ≤ 1500 is a length: an 802.3 frame with LLC).
     Ethernet { dst: Mac, src: Mac, ethertype: u16 },
     /// Linux cooked capture v1 (LINKTYPE 113) or v2 (276).
-    Sll {
-        version: u8,
-        pkttype: u16,
-        hatype: u16,
-        addr: [u8; 8],
-        addr_len: u8,
-        protocol: u16,
-        ifindex: u32,
-    },
+    Sll { version: u8, pkttype: u16, hatype: u16, addr: [u8; 8], addr_len: u8, protocol: u16, ifindex: u32 },
     /// BSD loopback (NULL: host byte order; LOOP: network byte order).
     Null { family: u32 },
     /// Linux netfilter log (LINKTYPE 239).
@@ -346,43 +334,32 @@ pub enum Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            Problem::TooShort { need, have } => write!(
-                f,
-                "header needs {need} bytes but only {have} were on the wire"
-            ),
-            Problem::BadVersion { found, expected } => write!(
-                f,
-                "IP version {found} where version {expected} was expected"
-            ),
-            Problem::Ipv4HeaderLen { ihl_bytes } => write!(
-                f,
-                "IPv4 header length {ihl_bytes} is shorter than the minimum 20 bytes"
-            ),
-            Problem::Ipv4TotalLen { total, header } => write!(
-                f,
-                "IPv4 total length {total} is shorter than its {header}-byte header"
-            ),
-            Problem::TcpHeaderLen { bytes } => write!(
-                f,
-                "TCP header length {bytes} is shorter than the minimum 20 bytes"
-            ),
+            Problem::TooShort { need, have } => write!(f, "header needs {need} bytes but only {have} were on the wire"),
+            Problem::BadVersion { found, expected } => {
+                write!(f, "IP version {found} where version {expected} was expected")
+            }
+            Problem::Ipv4HeaderLen { ihl_bytes } => {
+                write!(f, "IPv4 header length {ihl_bytes} is shorter than the minimum 20 bytes")
+            }
+            Problem::Ipv4TotalLen { total, header } => {
+                write!(f, "IPv4 total length {total} is shorter than its {header}-byte header")
+            }
+            Problem::TcpHeaderLen { bytes } => {
+                write!(f, "TCP header length {bytes} is shorter than the minimum 20 bytes")
+            }
             Problem::UdpLength { length } => {
                 write!(f, "UDP length {length} is shorter than the 8-byte header")
             }
-            Problem::ExtHeaderOverrun { next_header } => write!(
-                f,
-                "IPv6 extension header {next_header} runs past the end of the packet"
-            ),
+            Problem::ExtHeaderOverrun { next_header } => {
+                write!(f, "IPv6 extension header {next_header} runs past the end of the packet")
+            }
             Problem::TooManyTags => write!(f, "more than {} stacked VLAN tags", Vlans::MAX),
             Problem::UnknownLinkType { link } => write!(f, "link type {link} is not decoded"),
             Problem::UnknownFamily { family } => {
                 write!(f, "loopback address family {family} is not IPv4 or IPv6")
             }
             Problem::IpLengthExceedsFrame { ip_len, available } => {
-                write!(
-                    f,
-                    "IP length {ip_len} is larger than the {available} bytes the frame carries"
-                )
+                write!(f, "IP length {ip_len} is larger than the {available} bytes the frame carries")
             }
         }
     }
@@ -399,13 +376,7 @@ pub struct DecodeError {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: {} (frame offset {})",
-            self.layer.name(),
-            self.problem,
-            self.offset
-        )
+        write!(f, "{}: {} (frame offset {})", self.layer.name(), self.problem, self.offset)
     }
 }
 
@@ -454,14 +425,7 @@ pub struct Packet<'a> {
 }
 
 impl<'a> Packet<'a> {
-    pub fn new(
-        number: u64,
-        ts: Timestamp,
-        link: LinkType,
-        interface: u32,
-        orig_len: u32,
-        data: &'a [u8],
-    ) -> Self {
+    pub fn new(number: u64, ts: Timestamp, link: LinkType, interface: u32, orig_len: u32, data: &'a [u8]) -> Self {
         Packet {
             number,
             ts,
@@ -521,11 +485,7 @@ impl<'a> Packet<'a> {
 
     pub(crate) fn fail(&mut self, layer: Layer, offset: usize, problem: Problem) {
         if self.error.is_none() {
-            self.error = Some(DecodeError {
-                layer,
-                offset: offset as u32,
-                problem,
-            });
+            self.error = Some(DecodeError { layer, offset: offset as u32, problem });
         }
     }
 }

@@ -74,10 +74,7 @@ impl TcpDns {
                 self.evicted += 1;
             }
         }
-        let s = self.streams.entry(key).or_insert_with(|| Stream {
-            next_seq: seq,
-            buf: Vec::new(),
-        });
+        let s = self.streams.entry(key).or_insert_with(|| Stream { next_seq: seq, buf: Vec::new() });
         let ahead = seq.wrapping_sub(s.next_seq) as i32;
         let data = if ahead == 0 {
             payload
@@ -93,10 +90,7 @@ impl TcpDns {
             s.buf.clear();
             payload
         };
-        s.next_seq = s
-            .next_seq
-            .wrapping_add(ahead.max(0) as u32)
-            .wrapping_add(data.len() as u32);
+        s.next_seq = s.next_seq.wrapping_add(ahead.max(0) as u32).wrapping_add(data.len() as u32);
         s.buf.extend_from_slice(data);
         let mut pos = 0usize;
         while s.buf.len() - pos >= 2 {
@@ -125,29 +119,17 @@ mod tests {
 
     fn key() -> Key {
         let a = IpAddr::V4(Ipv4Addr::LOCALHOST);
-        Key {
-            src: a,
-            dst: a,
-            sport: 1000,
-            dport: 53,
-        }
+        Key { src: a, dst: a, sport: 1000, dport: 53 }
     }
 
     #[test]
     fn several_messages_and_spanning() {
         let mut t = TcpDns::default();
         let seg1 = [0, 2, 0xaa, 0xbb, 0, 3, 1];
-        let got: Vec<Vec<u8>> = t
-            .segment(key(), 100, false, false, &seg1, true)
-            .iter()
-            .map(|m| m.to_vec())
-            .collect();
+        let got: Vec<Vec<u8>> = t.segment(key(), 100, false, false, &seg1, true).iter().map(|m| m.to_vec()).collect();
         assert_eq!(got, vec![vec![0xaa, 0xbb]]);
         // Retransmission of the first bytes yields nothing.
-        assert!(
-            t.segment(key(), 100, false, false, &seg1[..4], true)
-                .is_empty()
-        );
+        assert!(t.segment(key(), 100, false, false, &seg1[..4], true).is_empty());
         let got = t.segment(key(), 107, false, false, &[2, 3], true);
         assert_eq!(got, vec![&[1u8, 2, 3][..]]);
     }
@@ -155,10 +137,7 @@ mod tests {
     #[test]
     fn gap_restarts_framing() {
         let mut t = TcpDns::default();
-        assert!(
-            t.segment(key(), 0, false, false, &[0, 5, 1], true)
-                .is_empty()
-        );
+        assert!(t.segment(key(), 0, false, false, &[0, 5, 1], true).is_empty());
         let got = t.segment(key(), 50, false, false, &[0, 1, 9], true);
         assert_eq!(got, vec![&[9u8][..]]);
     }

@@ -34,14 +34,7 @@ fn cut(p: &mut Packet<'_>, ipp: &IpPayload<'_>, layer: Layer, need: usize) {
     if ipp.wire_len as usize >= need {
         p.truncated = true;
     } else {
-        p.fail(
-            layer,
-            ipp.offset,
-            Problem::TooShort {
-                need: need as u32,
-                have: ipp.wire_len,
-            },
-        );
+        p.fail(layer, ipp.offset, Problem::TooShort { need: need as u32, have: ipp.wire_len });
     }
 }
 
@@ -50,12 +43,7 @@ fn checksum_ok(ipp: &IpPayload<'_>, proto: u8, d: &[u8]) -> bool {
     fold(ones_sum(sum, d)) == 0
 }
 
-fn tcp<'a>(
-    p: &mut Packet<'a>,
-    ipp: &IpPayload<'a>,
-    d: &'a [u8],
-    whole: bool,
-) -> (Transport, &'a [u8]) {
+fn tcp<'a>(p: &mut Packet<'a>, ipp: &IpPayload<'a>, d: &'a [u8], whole: bool) -> (Transport, &'a [u8]) {
     if d.len() < 20 {
         cut(p, ipp, Layer::Tcp, 20);
         return (Transport::None, &[]);
@@ -63,11 +51,7 @@ fn tcp<'a>(
     let flags_word = be16(d, 12).unwrap_or(0);
     let hlen = usize::from(flags_word >> 12) * 4;
     if hlen < 20 {
-        p.fail(
-            Layer::Tcp,
-            ipp.offset,
-            Problem::TcpHeaderLen { bytes: hlen as u8 },
-        );
+        p.fail(Layer::Tcp, ipp.offset, Problem::TcpHeaderLen { bytes: hlen as u8 });
         return (Transport::None, &[]);
     }
     let mut t = Tcp {
@@ -76,7 +60,7 @@ fn tcp<'a>(
         seq: be32(d, 4).unwrap_or(0),
         ack: be32(d, 8).unwrap_or(0),
         header_len: hlen as u8,
-        flags: flags_word & 0x01ff,
+        flags: flags_word & 0x0fff,
         window: be16(d, 14).unwrap_or(0),
         checksum: be16(d, 16).unwrap_or(0),
         checksum_ok: None,
@@ -92,14 +76,7 @@ fn tcp<'a>(
         return (Transport::Tcp(t), &[]);
     }
     if (ipp.wire_len as usize) < hlen {
-        p.fail(
-            Layer::Tcp,
-            ipp.offset,
-            Problem::TooShort {
-                need: hlen as u32,
-                have: ipp.wire_len,
-            },
-        );
+        p.fail(Layer::Tcp, ipp.offset, Problem::TooShort { need: hlen as u32, have: ipp.wire_len });
     }
     t.options = options(&d[20..hlen]);
     if whole {
@@ -138,8 +115,7 @@ pub fn options(mut o: &[u8]) -> TcpOptions {
             (5, _) if (len - 2) % 8 == 0 => {
                 for block in body.chunks_exact(8) {
                     if usize::from(r.sack_count) < r.sack.len() {
-                        r.sack[usize::from(r.sack_count)] =
-                            (be32(block, 0).unwrap_or(0), be32(block, 4).unwrap_or(0));
+                        r.sack[usize::from(r.sack_count)] = (be32(block, 0).unwrap_or(0), be32(block, 4).unwrap_or(0));
                         r.sack_count += 1;
                     }
                 }
@@ -157,12 +133,7 @@ pub fn options(mut o: &[u8]) -> TcpOptions {
     r
 }
 
-fn udp<'a>(
-    p: &mut Packet<'a>,
-    ipp: &IpPayload<'a>,
-    d: &'a [u8],
-    whole: bool,
-) -> (Transport, &'a [u8]) {
+fn udp<'a>(p: &mut Packet<'a>, ipp: &IpPayload<'a>, d: &'a [u8], whole: bool) -> (Transport, &'a [u8]) {
     if d.len() < 8 {
         cut(p, ipp, Layer::Udp, 8);
         return (Transport::None, &[]);
@@ -193,13 +164,7 @@ fn udp<'a>(
     (Transport::Udp(u), &d[8..end])
 }
 
-fn icmp<'a>(
-    p: &mut Packet<'a>,
-    ipp: &IpPayload<'a>,
-    d: &'a [u8],
-    whole: bool,
-    v6: bool,
-) -> Option<Icmp> {
+fn icmp<'a>(p: &mut Packet<'a>, ipp: &IpPayload<'a>, d: &'a [u8], whole: bool, v6: bool) -> Option<Icmp> {
     if d.len() < 4 {
         cut(p, ipp, Layer::Icmp, 4);
         return None;
@@ -216,27 +181,15 @@ fn icmp<'a>(
     };
     if whole {
         // ICMPv4 sums the message alone; ICMPv6 adds the pseudo-header.
-        i.checksum_ok = Some(if v6 {
-            checksum_ok(ipp, proto::ICMPV6, d)
-        } else {
-            fold(ones_sum(0, d)) == 0
-        });
+        i.checksum_ok = Some(if v6 { checksum_ok(ipp, proto::ICMPV6, d) } else { fold(ones_sum(0, d)) == 0 });
     }
-    let echo = if v6 {
-        matches!(icmp_type, 128 | 129)
-    } else {
-        matches!(icmp_type, 0 | 8 | 13 | 14 | 15 | 16)
-    };
+    let echo = if v6 { matches!(icmp_type, 128 | 129) } else { matches!(icmp_type, 0 | 8 | 13 | 14 | 15 | 16) };
     if echo {
         if let (Some(id), Some(seq)) = (be16(d, 4), be16(d, 6)) {
             i.echo = Some((id, seq));
         }
     }
-    let error = if v6 {
-        icmp_type < 128
-    } else {
-        matches!(icmp_type, 3 | 4 | 5 | 11 | 12)
-    };
+    let error = if v6 { icmp_type < 128 } else { matches!(icmp_type, 3 | 4 | 5 | 11 | 12) };
     if error && d.len() > 8 {
         i.quoted = quoted(&d[8..]);
     }
@@ -247,29 +200,14 @@ fn icmp<'a>(
 /// Decoded with its own scratch packet so its problems do not become the
 /// frame's: a quote is routinely cut short (RFC 792 keeps only 8 bytes).
 fn quoted(d: &[u8]) -> Option<Quoted> {
-    let mut scratch = Packet::new(
-        0,
-        Default::default(),
-        crate::capture::LinkType::RAW,
-        0,
-        d.len() as u32,
-        d,
-    );
+    let mut scratch = Packet::new(0, Default::default(), crate::capture::LinkType::RAW, 0, d.len() as u32, d);
     let inner = ip::decode(&mut scratch, d, 0, None)?;
     let ports = match inner.ip.proto {
-        proto::TCP | proto::UDP if inner.ip.frag_offset == 0 => {
-            (be16(inner.payload, 0), be16(inner.payload, 2))
-        }
+        proto::TCP | proto::UDP if inner.ip.frag_offset == 0 => (be16(inner.payload, 0), be16(inner.payload, 2)),
         _ => (None, None),
     };
     let (src, dst): (IpAddr, IpAddr) = (inner.ip.src, inner.ip.dst);
-    Some(Quoted {
-        src,
-        dst,
-        proto: inner.ip.proto,
-        sport: ports.0,
-        dport: ports.1,
-    })
+    Some(Quoted { src, dst, proto: inner.ip.proto, sport: ports.0, dport: ports.1 })
 }
 
 #[cfg(test)]
@@ -279,9 +217,7 @@ mod tests {
     #[test]
     fn options_step_over_unknown_kinds() {
         // MSS, NOP, unknown kind 99 len 4, WS 7, SACK_PERM, TS
-        let o = [
-            2, 4, 5, 0xb4, 1, 99, 4, 0xaa, 0xbb, 3, 3, 7, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2,
-        ];
+        let o = [2, 4, 5, 0xb4, 1, 99, 4, 0xaa, 0xbb, 3, 3, 7, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2];
         let r = options(&o);
         assert_eq!(r.mss, Some(1460));
         assert_eq!(r.wscale, Some(7));

@@ -166,7 +166,7 @@ fn bits(value: u64, width: u32, mask: u64) -> String {
     let mut s = String::with_capacity(width as usize + width as usize / 4);
     for i in (0..width).rev() {
         let pos = width - 1 - i;
-        if pos > 0 && pos.is_multiple_of(4) {
+        if pos > 0 && pos % 4 == 0 {
             s.push(' ');
         }
         s.push(match (mask >> i & 1, value >> i & 1) {

@@ -56,7 +56,8 @@ fn quoted_ports(p: &Packet<'_>, proto: u8) -> Option<(u16, u16)> {
 /// for reassembly are not decoded above IP, in Wireshark either.
 fn undecoded(p: &Packet<'_>, proto: u8) -> bool {
     p.transport == Transport::None
-        && p.ip.is_some_and(|ip| ip.proto == proto && matches!(ip.fragment, Fragment::None | Fragment::Completed { .. }))
+        && p.ip
+            .is_some_and(|ip| ip.proto == proto && matches!(ip.fragment, Fragment::None | Fragment::Completed { .. }))
 }
 
 fn app_present(p: &Packet<'_>, kind: AppKind) -> bool {
@@ -270,7 +271,14 @@ pub(crate) fn scalars(b: Builtin, cx: &EvalContext<'_>, mut each: impl FnMut(u64
             }
         }
 
-        B::IcmpType | B::IcmpCode | B::IcmpIdent | B::IcmpSeq | B::Icmpv6Type | B::Icmpv6Code | B::Icmpv6EchoId | B::Icmpv6EchoSeq => {
+        B::IcmpType
+        | B::IcmpCode
+        | B::IcmpIdent
+        | B::IcmpSeq
+        | B::Icmpv6Type
+        | B::Icmpv6Code
+        | B::Icmpv6EchoId
+        | B::Icmpv6EchoSeq => {
             let want_v6 = matches!(b, B::Icmpv6Type | B::Icmpv6Code | B::Icmpv6EchoId | B::Icmpv6EchoSeq);
             if let Some(i) = p.icmp().filter(|i| i.v6 == want_v6) {
                 let v = match b {

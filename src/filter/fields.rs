@@ -314,7 +314,13 @@ pub(crate) static BUILTINS: &[FieldInfo] = &[
     f("tcp.dstport", B::TcpDstPort, T::U16, true, "Destination port"),
     f("tcp.port", B::TcpPort, T::U16, true, "Source or destination port"),
     f("tcp.seq_raw", B::TcpSeqRaw, T::U32, false, "Sequence number as sent"),
-    f("tcp.ack_raw", B::TcpAckRaw, T::U32, false, "Acknowledgment number as sent (when ACK is set or the field is non-zero)"),
+    f(
+        "tcp.ack_raw",
+        B::TcpAckRaw,
+        T::U32,
+        false,
+        "Acknowledgment number as sent (when ACK is set or the field is non-zero)",
+    ),
     f("tcp.len", B::TcpLen, T::U32, false, "Segment payload length"),
     f("tcp.hdr_len", B::TcpHdrLen, T::U8, false, "Header length in bytes"),
     f("tcp.window_size_value", B::TcpWindowSizeValue, T::U16, false, "Window field as sent (not scaled)"),
@@ -369,11 +375,8 @@ pub(crate) static BUILTINS: &[FieldInfo] = &[
 
 /// Other spellings accepted for a built-in field: older Wireshark names and
 /// the short flag names people type.
-pub(crate) static ALIASES: &[(&str, &str)] = &[
-    ("tcp.flags.rst", "tcp.flags.reset"),
-    ("tcp.flags.psh", "tcp.flags.push"),
-    ("tcp.flags.ns", "tcp.flags.ae"),
-];
+pub(crate) static ALIASES: &[(&str, &str)] =
+    &[("tcp.flags.rst", "tcp.flags.reset"), ("tcp.flags.psh", "tcp.flags.push"), ("tcp.flags.ns", "tcp.flags.ae")];
 
 /// The built-in field reference (for `--help`-style listings and the docs).
 pub fn builtin_fields() -> &'static [FieldInfo] {
@@ -414,10 +417,12 @@ pub(crate) fn lookup(name: &str, extras: &[ExtraField]) -> Option<FieldRef> {
     if let Some(b) = BUILTINS.iter().find(|b| b.name == canonical) {
         return Some(FieldRef { id: FieldId::Builtin(b.id), ty: b.ty, name: b.name, dns: b.needs_dns() });
     }
-    extras
-        .iter()
-        .find(|e| e.name == name)
-        .map(|e| FieldRef { id: FieldId::Extra(e.id), ty: e.ty, name: e.name, dns: false })
+    extras.iter().find(|e| e.name == name).map(|e| FieldRef {
+        id: FieldId::Extra(e.id),
+        ty: e.ty,
+        name: e.name,
+        dns: false,
+    })
 }
 
 /// The closest known name to a misspelt one, if any is close enough.
@@ -430,7 +435,8 @@ pub(crate) fn suggest(name: &str, extras: &[ExtraField]) -> Option<&'static str>
     }
     let proto = |n: &str| n.split('.').next().unwrap_or("").to_owned();
     let wanted = proto(name);
-    let all = BUILTINS.iter().map(|b| b.name).chain(ALIASES.iter().map(|(a, _)| *a)).chain(extras.iter().map(|e| e.name));
+    let all =
+        BUILTINS.iter().map(|b| b.name).chain(ALIASES.iter().map(|(a, _)| *a)).chain(extras.iter().map(|e| e.name));
     let mut best: Option<(usize, bool, &'static str)> = None;
     for cand in all {
         let same = proto(cand) == wanted;

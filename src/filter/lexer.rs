@@ -273,7 +273,8 @@ fn string(src: &str, from: usize, raw: bool) -> Result<(String, usize), FilterEr
                         let len = if e == 'u' { 4 } else { 8 };
                         let mut v = 0u32;
                         for _ in 0..len {
-                            let d = chars.next().and_then(|(_, d)| d.to_digit(16)).ok_or_else(|| bad("bad \\u escape"))?;
+                            let d =
+                                chars.next().and_then(|(_, d)| d.to_digit(16)).ok_or_else(|| bad("bad \\u escape"))?;
                             v = v.wrapping_mul(16).wrapping_add(d);
                         }
                         out.push(char::from_u32(v).ok_or_else(|| bad("bad \\u escape"))?);
@@ -299,7 +300,15 @@ mod tests {
     fn operators_and_words() {
         assert_eq!(
             toks("tcp.port==80&&!ip"),
-            vec![Tok::Word("tcp.port"), Tok::Cmp(CmpOp::Eq), Tok::Word("80"), Tok::And, Tok::Not, Tok::Word("ip"), Tok::End]
+            vec![
+                Tok::Word("tcp.port"),
+                Tok::Cmp(CmpOp::Eq),
+                Tok::Word("80"),
+                Tok::And,
+                Tok::Not,
+                Tok::Word("ip"),
+                Tok::End
+            ]
         );
         assert_eq!(
             toks("a === b !== c ~= d != e"),
@@ -318,7 +327,10 @@ mod tests {
         );
         assert_eq!(toks("x AND y or z")[1], Tok::And);
         assert_eq!(toks("ip.addr == fe80::1/64")[2], Tok::Word("fe80::1/64"));
-        assert_eq!(toks("{8000..8100}"), vec![Tok::LBrace, Tok::Word("8000"), Tok::DotDot, Tok::Word("8100"), Tok::RBrace, Tok::End]);
+        assert_eq!(
+            toks("{8000..8100}"),
+            vec![Tok::LBrace, Tok::Word("8000"), Tok::DotDot, Tok::Word("8100"), Tok::RBrace, Tok::End]
+        );
         assert_eq!(toks("{10.0.0.1 .. 10.0.0.9}")[1..4], [Tok::Word("10.0.0.1"), Tok::DotDot, Tok::Word("10.0.0.9")]);
         assert_eq!(toks("tcp.flags & 0x02")[1], Tok::BitAnd);
     }

@@ -68,7 +68,10 @@ pub(crate) enum Kind<T> {
     /// Any occurrence will do (presence).
     Any,
     NonZero,
-    Eq { value: T, mask: T },
+    Eq {
+        value: T,
+        mask: T,
+    },
     Lt(T),
     Le(T),
     Gt(T),
@@ -131,7 +134,10 @@ impl SliceKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Matcher {
     /// `pre` is the `field & mask` mask (all ones without one).
-    Scalar { pre: u64, kind: Kind<u64> },
+    Scalar {
+        pre: u64,
+        kind: Kind<u64>,
+    },
     Wide(Kind<u128>),
     Slice(SliceKind),
 }
@@ -279,7 +285,9 @@ mod tests {
         ];
         let Matcher::Scalar { kind, .. } = Matcher::new(FieldType::Ipv4, None, &Op::In(&items)) else { panic!() };
         let ip = |s: &str| u64::from(u32::from(s.parse::<std::net::Ipv4Addr>().unwrap()));
-        for (a, want) in [("192.168.7.7", true), ("10.0.0.5", true), ("10.0.0.9", true), ("10.0.0.10", false), ("10.0.0.4", false)] {
+        for (a, want) in
+            [("192.168.7.7", true), ("10.0.0.5", true), ("10.0.0.9", true), ("10.0.0.10", false), ("10.0.0.4", false)]
+        {
             assert_eq!(kind.holds(ip(a)), want, "{a}");
         }
     }

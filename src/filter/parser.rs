@@ -65,7 +65,10 @@ pub(crate) enum Check {
     Cmp(CmpOp, Lit),
     Contains(Lit),
     /// Inclusive ranges `lo..hi`; a single value is `(v, v)`.
-    In { set: Box<[(Lit, Lit)]>, negate: bool },
+    In {
+        set: Box<[(Lit, Lit)]>,
+        negate: bool,
+    },
 }
 
 pub(crate) struct Parser<'s, 'e> {
@@ -115,7 +118,9 @@ impl<'s, 'e> Parser<'s, 'e> {
                     && (matches!(*w, "port" | "host" | "src" | "dst" | "net" | "portrange")
                         || matches!(prev, Tok::Word(p) if matches!(*p, "src" | "dst" | "host" | "port")))
                 {
-                    msg.push_str(" (this looks like capture-filter syntax: write e.g. tcp.port == 80, ip.addr == 10.0.0.1)");
+                    msg.push_str(
+                        " (this looks like capture-filter syntax: write e.g. tcp.port == 80, ip.addr == 10.0.0.1)",
+                    );
                 }
                 Err(self.err(t.start, msg))
             }
@@ -192,7 +197,9 @@ impl<'s, 'e> Parser<'s, 'e> {
         }
         let looks_like_value = name.starts_with(|c: char| c.is_ascii_digit()) || name.contains(':');
         let msg = if looks_like_value {
-            format!("expected a protocol or field name, found '{name}' (a value goes after an operator: tcp.port == 80)")
+            format!(
+                "expected a protocol or field name, found '{name}' (a value goes after an operator: tcp.port == 80)"
+            )
         } else {
             match fields::suggest(name, self.extras) {
                 Some(s) => format!("unknown field '{name}' — did you mean {s}?"),
@@ -213,7 +220,9 @@ impl<'s, 'e> Parser<'s, 'e> {
         if self.peek().tok == Tok::BitAnd {
             let amp = self.next();
             if !field.ty.is_uint() {
-                return Err(self.err(amp.start, format!("'&' needs an integer field; {} is {}", field.name, field.ty.a())));
+                return Err(
+                    self.err(amp.start, format!("'&' needs an integer field; {} is {}", field.name, field.ty.a()))
+                );
             }
             let v = self.next();
             let m = match &v.tok {
@@ -232,12 +241,18 @@ impl<'s, 'e> Parser<'s, 'e> {
                 self.next();
                 self.check_operator(&field, &op, cmp.symbol())?;
                 if field.ty == FieldType::Bool && cmp.is_ordering() {
-                    let msg = format!("'{}' cannot be used with the boolean field {}; use == or !=", cmp.symbol(), field.name);
+                    let msg = format!(
+                        "'{}' cannot be used with the boolean field {}; use == or !=",
+                        cmp.symbol(),
+                        field.name
+                    );
                     return Err(self.err(op.start, msg));
                 }
                 let (lit, at) = self.value(&field, &op, mask.is_some())?;
                 if lit.is_cidr() && cmp.is_ordering() {
-                    return Err(self.err(at, format!("a subnet cannot be compared with '{}'; use == or !=", cmp.symbol())));
+                    return Err(
+                        self.err(at, format!("a subnet cannot be compared with '{}'; use == or !=", cmp.symbol()))
+                    );
                 }
                 Check::Cmp(cmp, lit)
             }
@@ -252,7 +267,9 @@ impl<'s, 'e> Parser<'s, 'e> {
                 Check::Contains(lit)
             }
             Tok::Matches => {
-                return Err(self.err(op.start, "regular expressions ('matches', '~') are not supported; use 'contains'"));
+                return Err(
+                    self.err(op.start, "regular expressions ('matches', '~') are not supported; use 'contains'")
+                );
             }
             Tok::In => {
                 self.next();
@@ -279,7 +296,8 @@ impl<'s, 'e> Parser<'s, 'e> {
     /// Refuses comparisons on protocols.
     fn check_operator(&self, field: &FieldRef, op: &Token<'_>, symbol: &str) -> Result<(), FilterError> {
         if field.ty == FieldType::Protocol {
-            let hint = if field.name == "frame" { " ('frame contains \"...\"' searches the captured bytes)" } else { "" };
+            let hint =
+                if field.name == "frame" { " ('frame contains \"...\"' searches the captured bytes)" } else { "" };
             let msg = format!(
                 "'{}' is a protocol: it can only be tested for presence, not with '{symbol}'{hint}",
                 field.name
@@ -355,7 +373,9 @@ impl<'s, 'e> Parser<'s, 'e> {
                 let (hi, _) = self.value(field, &Token { tok: Tok::DotDot, ..dots }, masked)?;
                 let ty = if masked { FieldType::U64 } else { field.ty };
                 if !ty.is_ordered() {
-                    return Err(self.err(dots.start, format!("ranges need an ordered field; {} is {}", field.name, ty.a())));
+                    return Err(
+                        self.err(dots.start, format!("ranges need an ordered field; {} is {}", field.name, ty.a()))
+                    );
                 }
                 if lo.is_cidr() || hi.is_cidr() {
                     return Err(self.err(lo_at, "a range cannot have subnet ends"));

@@ -239,10 +239,19 @@ fn precedence_not_and_xor_or() {
 
 #[test]
 fn operator_spellings() {
-    assert_eq!(canon("tcp.port eq 80 and ip.ttl ge 3 or udp.port lt 9"), "((tcp.port == 80 && ip.ttl >= 3) || udp.port < 9)");
+    assert_eq!(
+        canon("tcp.port eq 80 and ip.ttl ge 3 or udp.port lt 9"),
+        "((tcp.port == 80 && ip.ttl >= 3) || udp.port < 9)"
+    );
     assert_eq!(canon("ip.ttl gt 1 && ip.ttl le 2 && ip.ttl ne 3"), "(ip.ttl > 1 && ip.ttl <= 2 && ip.ttl != 3)");
-    assert_eq!(canon("ip.addr any_eq 1.2.3.4 AND ip.addr all_ne 1.2.3.5"), "(ip.addr == 1.2.3.4 && ip.addr != 1.2.3.5)");
-    assert_eq!(canon("ip.addr all_eq 1.2.3.4 || ip.addr any_ne 1.2.3.4"), "(ip.addr === 1.2.3.4 || ip.addr !== 1.2.3.4)");
+    assert_eq!(
+        canon("ip.addr any_eq 1.2.3.4 AND ip.addr all_ne 1.2.3.5"),
+        "(ip.addr == 1.2.3.4 && ip.addr != 1.2.3.5)"
+    );
+    assert_eq!(
+        canon("ip.addr all_eq 1.2.3.4 || ip.addr any_ne 1.2.3.4"),
+        "(ip.addr === 1.2.3.4 || ip.addr !== 1.2.3.4)"
+    );
     assert_eq!(canon("ip.addr ~= 1.2.3.4"), "ip.addr !== 1.2.3.4");
     assert_eq!(canon("tcp.flags bitand 0x12"), "tcp.flags & 0x12");
     assert_eq!(canon("tcp.port==0x1bb&&!udp"), "(tcp.port == 443 && !udp)");
@@ -279,7 +288,10 @@ fn error_display_and_columns() {
     let e = error("tcp.port == 80 && ");
     assert_eq!((e.column, e.message.as_str()), (19, "unexpected end of filter: expected a protocol or field name"));
     let e = error("(tcp || udp");
-    assert_eq!((e.column, e.message.as_str()), (12, "expected ')' to close the '(' at column 1, found the end of the filter"));
+    assert_eq!(
+        (e.column, e.message.as_str()),
+        (12, "expected ')' to close the '(' at column 1, found the end of the filter")
+    );
     let e = error("tcp)");
     assert_eq!((e.column, e.message.as_str()), (4, "unmatched ')'"));
     let e = error(")");
@@ -304,7 +316,10 @@ fn unknown_fields_suggest() {
     assert_eq!(error("ip && udp.len > 4").message, "unknown field 'udp.len' — did you mean udp.length?");
     assert_eq!(error("ip && udp.len > 4").column, 7);
     assert_eq!(error("ipv4").message, "unknown field 'ipv4' — did you mean ip?");
-    assert_eq!(error("tcp.analysis.retransmision").message, "unknown field 'tcp.analysis.retransmision' — did you mean tcp.analysis.retransmission?");
+    assert_eq!(
+        error("tcp.analysis.retransmision").message,
+        "unknown field 'tcp.analysis.retransmision' — did you mean tcp.analysis.retransmission?"
+    );
     assert_eq!(error("zzz").message, "unknown field 'zzz'");
     assert!(error("80 == tcp.port").message.starts_with("expected a protocol or field name, found '80'"));
     // Extras are known only when registered.
@@ -320,7 +335,10 @@ fn type_errors() {
     assert!(error("ipv6.addr == 10.0.0.1").message.contains("use ip.addr"));
     assert_eq!(error("ip.addr < 10.0.0.0/8").message, "a subnet cannot be compared with '<'; use == or !=");
     assert_eq!(error("ip.addr == 10.0.0.0/40").message, "'/40' is not a valid prefix length for ip.addr (0 to 32)");
-    assert_eq!(error("tcp.flags.syn > 0").message, "'>' cannot be used with the boolean field tcp.flags.syn; use == or !=");
+    assert_eq!(
+        error("tcp.flags.syn > 0").message,
+        "'>' cannot be used with the boolean field tcp.flags.syn; use == or !="
+    );
     assert_eq!(error("tcp.port contains 80").message, "'contains' needs a string or byte field; tcp.port is a number");
     assert!(error("tcp == 1").message.starts_with("'tcp' is a protocol: it can only be tested for presence"));
     assert!(error("tcp in {1}").message.starts_with("'tcp' is a protocol"));
@@ -503,7 +521,10 @@ fn sets_and_ranges() {
 #[test]
 fn udp_dns_and_friends() {
     let d = dns_frame(53);
-    all_true(&d, &["udp", "dns", "udp.port == 53", "udp.dstport == 53", "udp.length == 37", "udp.payload", "ip.proto == 17"]);
+    all_true(
+        &d,
+        &["udp", "dns", "udp.port == 53", "udp.dstport == 53", "udp.length == 37", "udp.payload", "ip.proto == 17"],
+    );
     all_false(&d, &["udp && !dns", "tcp", "mdns", "llmnr"]);
     let other = eth(0x0800, &ipv4(v4([10, 0, 0, 2], [10, 0, 0, 9], 17), &udp(5000, 9999, b"hi")));
     all_true(&other, &["udp && !dns", "udp.payload == \"hi\"", "udp.payload == 68:69"]);
@@ -575,14 +596,23 @@ fn dns_messages_can_be_given() {
     // occurrences. Messages given by the caller replace on-demand parsing.
     let q = dns_frame(53);
     let msgs = [dns::parse(&dns_query()).unwrap(), dns::parse(&dns_response(7, 0x8183)).unwrap()];
-    for e in ["dns.id == 7 && dns.id == 0x1234", "dns.flags.rcode == 3", "dns.flags.response", "dns.a == 93.184.216.34"] {
+    for e in ["dns.id == 7 && dns.id == 0x1234", "dns.flags.rcode == 3", "dns.flags.response", "dns.a == 93.184.216.34"]
+    {
         assert!(run_full(&q, e, Some(&msgs), None), "{e}");
     }
     assert!(!run_full(&q, "dns.id != 7", Some(&msgs), None));
     assert!(!run_full(&q, "dns.id", Some(&[]), None));
 
     let mut d = Dissector::new();
-    let fr = Frame { number: 1, ts: Timestamp::default(), link: LinkType::ETHERNET, interface: 0, orig_len: q.len() as u32, data: &q, offset: 0 };
+    let fr = Frame {
+        number: 1,
+        ts: Timestamp::default(),
+        link: LinkType::ETHERNET,
+        interface: 0,
+        orig_len: q.len() as u32,
+        data: &q,
+        offset: 0,
+    };
     let p = d.dissect(&fr);
     let parsed = parse_dns(&p);
     assert_eq!(parsed.len(), 1);
@@ -593,7 +623,15 @@ fn dns_messages_can_be_given() {
 fn dns_is_not_parsed_when_not_read() {
     let q = dns_frame(53);
     let mut d = Dissector::new();
-    let fr = Frame { number: 1, ts: Timestamp::default(), link: LinkType::ETHERNET, interface: 0, orig_len: q.len() as u32, data: &q, offset: 0 };
+    let fr = Frame {
+        number: 1,
+        ts: Timestamp::default(),
+        link: LinkType::ETHERNET,
+        interface: 0,
+        orig_len: q.len() as u32,
+        data: &q,
+        offset: 0,
+    };
     let p = d.dissect(&fr);
     let cx = EvalContext::new(&p);
     assert!(!compile("tcp && dns.id == 0x1234").matches(&cx));
@@ -606,7 +644,19 @@ fn dns_is_not_parsed_when_not_read() {
 fn vlan_tags_are_multi_occurrence() {
     let payload = ipv4(v4([10, 0, 0, 2], [10, 0, 0, 9], 17), &udp(5000, 9999, b"hi"));
     let f = eth_vlan(&[(100, 0), (200, 5)], 0x0800, &payload);
-    all_true(&f, &["vlan", "vlan.id == 100", "vlan.id == 200", "vlan.id != 300", "vlan.id in {150..250}", "vlan.priority == 5", "eth.type == 0x8100", "ip && udp"]);
+    all_true(
+        &f,
+        &[
+            "vlan",
+            "vlan.id == 100",
+            "vlan.id == 200",
+            "vlan.id != 300",
+            "vlan.id in {150..250}",
+            "vlan.priority == 5",
+            "eth.type == 0x8100",
+            "ip && udp",
+        ],
+    );
     all_false(&f, &["vlan.id != 100", "vlan.id === 100", "vlan.id == 300", "eth.type == 0x0800"]);
     all_false(&syn_frame(), &["vlan.id != 100"]);
 }
@@ -694,7 +744,13 @@ fn extra_fields_come_from_the_caller() {
         3 => Some(Value::Float(0.3)),
         _ => None,
     };
-    for e in ["tcp.analysis.retransmission", "tcp.stream == 5", "tcp.stream in {1..9}", "tcp.analysis.ack_rtt > 0.2", "tcp && tcp.stream != 4"] {
+    for e in [
+        "tcp.analysis.retransmission",
+        "tcp.stream == 5",
+        "tcp.stream in {1..9}",
+        "tcp.analysis.ack_rtt > 0.2",
+        "tcp && tcp.stream != 4",
+    ] {
         assert!(run_full(&f, e, None, Some(&extra)), "{e}");
         // No provider: absent.
         assert!(!run_full(&f, e, None, None), "{e} without provider");
@@ -713,7 +769,15 @@ fn extra_fields_come_from_the_caller() {
     let extras = [ExtraField { name: "wirelens.note", ty: FieldType::Str, id: 9, description: "a note" }];
     let filt = Filter::compile_with("wirelens.note contains \"retrans\"", &extras).unwrap();
     let mut d = Dissector::new();
-    let fr = Frame { number: 1, ts: Timestamp::default(), link: LinkType::ETHERNET, interface: 0, orig_len: f.len() as u32, data: &f, offset: 0 };
+    let fr = Frame {
+        number: 1,
+        ts: Timestamp::default(),
+        link: LinkType::ETHERNET,
+        interface: 0,
+        orig_len: f.len() as u32,
+        data: &f,
+        offset: 0,
+    };
     let p = d.dissect(&fr);
     let notes = Notes("suspected retransmission".into());
     assert!(filt.matches(&EvalContext::new(&p).with_extra(&notes)));
@@ -722,7 +786,14 @@ fn extra_fields_come_from_the_caller() {
 #[test]
 fn quoted_strings_and_escapes() {
     let q = dns_frame(53);
-    all_true(&q, &[r#"dns.qry.name == "\x65xample.com""#, r#"dns.qry.name contains "\145x""#, r#"dns.qry.name == r"example.com""#]);
+    all_true(
+        &q,
+        &[
+            r#"dns.qry.name == "\x65xample.com""#,
+            r#"dns.qry.name contains "\145x""#,
+            r#"dns.qry.name == r"example.com""#,
+        ],
+    );
     all_false(&q, &[r#"dns.qry.name contains "\"""#]);
 }
 
@@ -732,7 +803,15 @@ fn raw_ip_link_type() {
     let ip = ipv4(v4([10, 0, 0, 1], [10, 0, 0, 2], 6), &tcp(1, 2, 0, 0, SYN, &[], &[]));
     let f = compile("ip && tcp.flags.syn && !eth && !eth.addr == 00:00:00:00:00:00");
     let mut d = Dissector::new();
-    let fr = Frame { number: 1, ts: Timestamp::default(), link: LinkType::RAW, interface: 0, orig_len: ip.len() as u32, data: &ip, offset: 0 };
+    let fr = Frame {
+        number: 1,
+        ts: Timestamp::default(),
+        link: LinkType::RAW,
+        interface: 0,
+        orig_len: ip.len() as u32,
+        data: &ip,
+        offset: 0,
+    };
     let p = d.dissect(&fr);
     assert!(f.matches(&EvalContext::new(&p)));
 }
@@ -753,7 +832,9 @@ fn docs_list_every_field() {
 fn docs_examples_compile_and_errors_match() {
     let docs = include_str!("../../docs/filters.md");
     let cells = |line: &str| -> Vec<String> {
-        line.split(" | ").map(|c| c.trim_matches(|ch| ch == '|' || ch == ' ').trim_matches('`').replace("\\|", "|")).collect()
+        line.split(" | ")
+            .map(|c| c.trim_matches(|ch| ch == '|' || ch == ' ').trim_matches('`').replace("\\|", "|"))
+            .collect()
     };
     let section = |title: &str| -> Vec<Vec<String>> {
         let start = docs.find(title).unwrap_or_else(|| panic!("no section {title}"));

@@ -101,7 +101,9 @@ pub(crate) fn parse(w: Written<'_>, ty: FieldType, field: &str) -> Result<Lit, S
             match parse_uint(t) {
                 Some(n) if n <= max => Ok(Lit::UInt(n)),
                 Some(n) => Err(format!("{n} is too large for {field} (a {}-bit field: at most {max})", ty.bits())),
-                None if t.contains('.') || t.contains(':') => Err(format!("'{t}' is not a number, and {field} is a number")),
+                None if t.contains('.') || t.contains(':') => {
+                    Err(format!("'{t}' is not a number, and {field} is a number"))
+                }
                 None => Err(format!("'{t}' is not a valid number for {field}")),
             }
         }
@@ -264,7 +266,10 @@ mod tests {
 
     #[test]
     fn addresses_and_subnets() {
-        assert_eq!(parse(w("10.1.2.3/8"), FieldType::Ipv4, "ip.addr"), Ok(Lit::Ipv4 { addr: 0x0a00_0000, mask: 0xff00_0000 }));
+        assert_eq!(
+            parse(w("10.1.2.3/8"), FieldType::Ipv4, "ip.addr"),
+            Ok(Lit::Ipv4 { addr: 0x0a00_0000, mask: 0xff00_0000 })
+        );
         assert_eq!(parse(w("0.0.0.0/0"), FieldType::Ipv4, "ip.addr"), Ok(Lit::Ipv4 { addr: 0, mask: 0 }));
         assert!(parse(w("10.0.0.1/33"), FieldType::Ipv4, "ip.addr").unwrap_err().contains("prefix length"));
         assert!(parse(w("::1"), FieldType::Ipv4, "ip.addr").unwrap_err().contains("use ipv6.addr"));

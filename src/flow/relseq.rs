@@ -69,11 +69,7 @@ impl RelSeq {
         let t = p.tcp()?;
         let a = (ip.src, t.sport);
         let b = (ip.dst, t.dport);
-        let (key, side) = if a <= b {
-            (Key { lo: a, hi: b }, 0)
-        } else {
-            (Key { lo: b, hi: a }, 1)
-        };
+        let (key, side) = if a <= b { (Key { lo: a, hi: b }, 0) } else { (Key { lo: b, hi: a }, 1) };
         if self.conns.len() >= MAX_CONNS && !self.conns.contains_key(&key) {
             self.conns.clear();
         }
@@ -112,11 +108,6 @@ impl RelSeq {
         };
         // Windows in SYN segments are never scaled (RFC 7323 §2.2).
         let shift = if syn { 0 } else { wscale.unwrap_or(0) };
-        Some(Relative {
-            seq,
-            ack,
-            window: u64::from(t.window) << shift,
-            wscale,
-        })
+        Some(Relative { seq, ack, window: u64::from(t.window) << shift, wscale })
     }
 }

@@ -6,9 +6,7 @@
 use std::fmt::Write;
 use std::net::IpAddr;
 
-use crate::dissect::{
-    AppKind, Fragment, Packet, Transport, dns, ip::proto, link::ethertype, tcp_flags,
-};
+use crate::dissect::{AppKind, Fragment, Packet, Transport, dns, ip::proto, link::ethertype, tcp_flags};
 use crate::flow::relseq::Relative;
 use crate::services;
 
@@ -28,6 +26,9 @@ pub fn protocol(p: &Packet<'_>, has_dns: bool) -> &'static str {
         _ => {}
     }
     if let Some(ip) = &p.ip {
+        if matches!(ip.fragment, Fragment::Held | Fragment::Dropped) {
+            return if ip.version == 4 { "IPv4" } else { "IPv6" };
+        }
         return match (ip.version, ip.proto) {
             (_, 2) => "IGMP",
             (_, 47) => "GRE",
@@ -48,10 +49,7 @@ pub fn protocol(p: &Packet<'_>, has_dns: bool) -> &'static str {
         ethertype::IPV4 => "IPv4",
         ethertype::IPV6 => "IPv6",
         _ => match p.link_header {
-            crate::dissect::LinkHeader::Ethernet {
-                ethertype: 0..=1500,
-                ..
-            } => "LLC",
+            crate::dissect::LinkHeader::Ethernet { ethertype: 0..=1500, .. } => "LLC",
             crate::dissect::LinkHeader::Ethernet { .. } => "Ethernet",
             crate::dissect::LinkHeader::Sll { .. } => "SLL",
             crate::dissect::LinkHeader::Nflog { .. } => "NFLOG",
@@ -82,11 +80,7 @@ pub fn tcp_flag_names(flags: u16, sep: &str) -> String {
             s.push_str(name);
         }
     }
-    if s.is_empty() {
-        "<None>".to_string()
-    } else {
-        s
-    }
+    if s.is_empty() { "<None>".to_string() } else { s }
 }
 
 fn proto_name(p: u8) -> &'static str {
@@ -185,11 +179,7 @@ fn icmp(s: &mut String, p: &Packet<'_>, i: &crate::dissect::Icmp) {
         let (name, detail) = icmp4_names(i.icmp_type, i.code);
         s.push_str(name);
         if let Some((id, seq)) = i.echo {
-            let _ = write!(
-                s,
-                "  id=0x{id:04x}, seq={seq}/{}, ttl={ttl}",
-                seq.swap_bytes()
-            );
+            let _ = write!(s, "  id=0x{id:04x}, seq={seq}/{}, ttl={ttl}", seq.swap_bytes());
         } else if let Some(d) = detail {
             let _ = write!(s, " ({d})");
         }
@@ -237,24 +227,13 @@ pub fn icmp4_names(t: u8, code: u8) -> (&'static str, Option<&'static str>) {
             }),
         ),
         4 => ("Source quench (flow control)", None),
-        5 => (
-            "Redirect",
-            Some(if code == 1 {
-                "Redirect for host"
-            } else {
-                "Redirect for network"
-            }),
-        ),
+        5 => ("Redirect", Some(if code == 1 { "Redirect for host" } else { "Redirect for network" })),
         8 => ("Echo (ping) request", None),
         9 => ("Router advertisement", None),
         10 => ("Router solicitation", None),
         11 => (
             "Time-to-live exceeded",
-            Some(if code == 1 {
-                "Fragment reassembly time exceeded"
-            } else {
-                "Time to live exceeded in transit"
-            }),
+            Some(if code == 1 { "Fragment reassembly time exceeded" } else { "Time to live exceeded in transit" }),
         ),
         12 => ("Parameter problem", None),
         13 => ("Timestamp request", None),
@@ -333,7 +312,11 @@ fn other(s: &mut String, p: &Packet<'_>) {
         }
         return;
     }
-    if p.ethertype != 0 && p.error.is_none() && matches!(p.link_header, crate::dissect::LinkHeader::Ethernet { .. }) {
+    if p.ethertype != 0
+        && p.error.is_none()
+        && !p.truncated
+        && matches!(p.link_header, crate::dissect::LinkHeader::Ethernet { .. })
+    {
         let _ = write!(s, "Ethernet II, type 0x{:04x}", p.ethertype);
     }
 }

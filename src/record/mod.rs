@@ -205,12 +205,7 @@ pub struct RecordOptions {
 
 /// Builds the record of one dissected packet. `dns` are its parsed DNS
 /// messages (from `p.dns`), `rel` its relative TCP numbers.
-pub fn build(
-    p: &Packet<'_>,
-    dns: &[dns::Message],
-    rel: Option<Relative>,
-    opts: &RecordOptions,
-) -> PacketRecord {
+pub fn build(p: &Packet<'_>, dns: &[dns::Message], rel: Option<Relative>, opts: &RecordOptions) -> PacketRecord {
     let (src, dst) = addresses(p);
     let mut errors = Vec::new();
     if let Some(e) = &p.error {
@@ -218,18 +213,12 @@ pub fn build(
     }
     for m in dns {
         if let Some(mal) = &m.malformed {
-            errors.push(format!(
-                "DNS: {} (message offset {})",
-                mal.reason, mal.offset
-            ));
+            errors.push(format!("DNS: {} (message offset {})", mal.reason, mal.offset));
         }
     }
     let mut r = PacketRecord {
         frame: p.number,
-        ts: Time {
-            secs: p.ts.secs,
-            nanos: p.ts.nanos,
-        },
+        ts: Time { secs: p.ts.secs, nanos: p.ts.nanos },
         len: p.orig_len,
         caplen: p.caplen(),
         link: p.link.name(),
@@ -272,17 +261,11 @@ pub fn build(
             mss: t.options.mss,
             wscale: t.options.wscale,
             sack_perm: t.options.sack_permitted,
-            sack: t.options.sack[..usize::from(t.options.sack_count)]
-                .iter()
-                .map(|&(l, r)| [l, r])
-                .collect(),
+            sack: t.options.sack[..usize::from(t.options.sack_count)].iter().map(|&(l, r)| [l, r]).collect(),
             tsval: t.options.timestamp.map(|x| x.0),
             tsecr: t.options.timestamp.map(|x| x.1),
         }),
-        udp: p.udp().map(|u| UdpRecord {
-            len: u.length,
-            checksum_ok: u.checksum_ok,
-        }),
+        udp: p.udp().map(|u| UdpRecord { len: u.length, checksum_ok: u.checksum_ok }),
         icmp: p.icmp().map(|i| IcmpRecord {
             version: if i.v6 { 6 } else { 4 },
             icmp_type: i.icmp_type,
@@ -306,7 +289,7 @@ pub fn build(
         bytes: Vec::new(),
     };
     if opts.tree {
-        // dissect::tree::write_tree(p, &mut r.tree); (lands with -V)
+        dissect::tree::write_tree(p, &mut r.tree);
         for m in dns {
             m.write_tree_for_capture(0, &mut r.tree, p.truncated);
         }
@@ -361,7 +344,7 @@ fn addresses(p: &Packet<'_>) -> (Option<String>, Option<String>) {
     }
     match p.link_header {
         LinkHeader::Ethernet { src, dst, .. } => (Some(src.to_string()), Some(dst.to_string())),
-        LinkHeader::Sll { addr, addr_len, .. } if addr_len == 6 => {
+        LinkHeader::Sll { addr, addr_len: 6, .. } => {
             let mut m = [0u8; 6];
             m.copy_from_slice(&addr[..6]);
             (Some(dissect::Mac(m).to_string()), None)

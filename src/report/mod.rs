@@ -6,7 +6,7 @@
 //! `stats` snapshots. Exporters are pure functions returning bytes or
 //! strings (hyperfine's rule), so they are trivially testable.
 
-// pub mod hexdump; (lands with -x)
+pub mod hexdump;
 pub mod info;
 pub mod packets;
 
@@ -36,9 +36,7 @@ where
     I: IntoIterator<Item = T>,
     T: AsRef<[u8]>,
 {
-    let mut w = csv::WriterBuilder::new()
-        .has_headers(false)
-        .from_writer(Vec::new());
+    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
     // Writing to a Vec cannot fail.
     let _ = w.write_record(fields);
     w.into_inner().unwrap_or_default()

@@ -14,10 +14,7 @@ pub fn time_column(t: Time, fmt: TimeFormat, first: Time, prev: Option<Time>) ->
         TimeFormat::Delta => format!("{:.6}", prev.map_or(0.0, |p| t.since(p))),
         TimeFormat::Epoch => format!("{}.{:06}", t.secs, t.nanos / 1000),
         TimeFormat::Absolute => match chrono::DateTime::from_timestamp(t.secs, t.nanos) {
-            Some(d) => d
-                .with_timezone(&chrono::Local)
-                .format("%H:%M:%S%.6f")
-                .to_string(),
+            Some(d) => d.with_timezone(&chrono::Local).format("%H:%M:%S%.6f").to_string(),
             None => t.secs.to_string(),
         },
         TimeFormat::Utc => match chrono::DateTime::from_timestamp(t.secs, t.nanos) {
@@ -123,34 +120,11 @@ mod tests {
 
     #[test]
     fn time_formats() {
-        let first = Time {
-            secs: 100,
-            nanos: 0,
-        };
-        let t = Time {
-            secs: 101,
-            nanos: 500_000_000,
-        };
-        assert_eq!(
-            time_column(t, TimeFormat::Relative, first, None),
-            "1.500000"
-        );
-        assert_eq!(
-            time_column(
-                t,
-                TimeFormat::Delta,
-                first,
-                Some(Time {
-                    secs: 101,
-                    nanos: 0
-                })
-            ),
-            "0.500000"
-        );
+        let first = Time { secs: 100, nanos: 0 };
+        let t = Time { secs: 101, nanos: 500_000_000 };
+        assert_eq!(time_column(t, TimeFormat::Relative, first, None), "1.500000");
+        assert_eq!(time_column(t, TimeFormat::Delta, first, Some(Time { secs: 101, nanos: 0 })), "0.500000");
         assert_eq!(time_column(t, TimeFormat::Epoch, first, None), "101.500000");
-        assert_eq!(
-            time_column(t, TimeFormat::Utc, first, None),
-            "1970-01-01 00:01:41.500000"
-        );
+        assert_eq!(time_column(t, TimeFormat::Utc, first, None), "1970-01-01 00:01:41.500000");
     }
 }

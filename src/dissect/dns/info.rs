@@ -47,11 +47,7 @@ pub(super) fn info(m: &Message, snaplen_cut: bool) -> String {
     for q in &m.questions {
         let _ = write!(s, " {} {}", type_name(q.qtype), q.name);
         if mdns {
-            let _ = write!(
-                s,
-                ", \"{}\" question",
-                if q.unicast_response { "QU" } else { "QM" }
-            );
+            let _ = write!(s, ", \"{}\" question", if q.unicast_response { "QU" } else { "QM" });
         }
     }
     for r in m.records() {
@@ -97,18 +93,10 @@ fn record_info(r: &Record, s: &mut String) {
         RData::Soa { mname, .. } => {
             let _ = write!(s, " {mname}");
         }
-        RData::Mx {
-            preference,
-            exchange,
-        } => {
+        RData::Mx { preference, exchange } => {
             let _ = write!(s, " {preference} {exchange}");
         }
-        RData::Srv {
-            priority,
-            weight,
-            port,
-            target,
-        } => {
+        RData::Srv { priority, weight, port, target } => {
             let _ = write!(s, " {priority} {weight} {port} {target}");
         }
         RData::Nsec { next_domain, .. } => {
@@ -137,8 +125,7 @@ fn raw_info(r: &Record, rd: &[u8], s: &mut String) {
         // owner's formatted name): MD, MF, MB, MG, MR, NULL, MINFO, RP,
         // AFSDB, X25, ISDN, RT, NSAP, NSAP-PTR, PX, GPOS, APL, DHCID,
         // NSEC3PARAM, TLSA, HIP.
-        3 | 4 | 7 | 8 | 9 | 10 | 14 | 17 | 18 | 19 | 20 | 21 | 22 | 23 | 26 | 27 | 42 | 49 | 51
-        | 52 | 55 => {
+        3 | 4 | 7 | 8 | 9 | 10 | 14 | 17 | 18 | 19 | 20 | 21 | 22 | 23 | 26 | 27 | 42 | 49 | 51 | 52 | 55 => {
             let _ = write!(s, " {}", r.name);
         }
         // WKS (RFC 1035 §3.4.2): the address.
@@ -147,27 +134,21 @@ fn raw_info(r: &Record, rd: &[u8], s: &mut String) {
         }
         // HINFO (RFC 1035 §3.3.2): CPU and OS character-strings.
         13 => {
-            if let Some((cpu, os)) =
-                char_string(rd).and_then(|(c, rest)| Some((c, char_string(rest)?.0)))
-            {
+            if let Some((cpu, os)) = char_string(rd).and_then(|(c, rest)| Some((c, char_string(rest)?.0))) {
                 let _ = write!(s, " {} {}", ascii(cpu), ascii(os));
             }
         }
         // NAPTR (RFC 3403 §4.1): order, preference, flags.
         35 => {
-            if let (Some(order), Some(pref), Some((flags, _))) = (
-                u16_at(rd, 0),
-                u16_at(rd, 2),
-                rd.get(4..).and_then(char_string),
-            ) {
+            if let (Some(order), Some(pref), Some((flags, _))) =
+                (u16_at(rd, 0), u16_at(rd, 2), rd.get(4..).and_then(char_string))
+            {
                 let _ = write!(s, " {order} {pref} {}", ascii(flags));
             }
         }
         // KX (RFC 2230): preference and exchanger.
         36 => {
-            if let (Some(pref), Some((name, _))) =
-                (u16_at(rd, 0), rd.get(2..).and_then(super::wire::plain_name))
-            {
+            if let (Some(pref), Some((name, _))) = (u16_at(rd, 0), rd.get(2..).and_then(super::wire::plain_name)) {
                 let _ = write!(s, " {pref} {name}");
             }
         }

@@ -16,8 +16,7 @@ fn interned(kind: &'static str, value: u32, make: impl FnOnce() -> String) -> &'
         Ok(m) => m,
         Err(poisoned) => poisoned.into_inner(),
     };
-    map.entry((kind, value))
-        .or_insert_with(|| Box::leak(make().into_boxed_str()))
+    map.entry((kind, value)).or_insert_with(|| Box::leak(make().into_boxed_str()))
 }
 
 /// Type mnemonic and tshark's description of it, from the table behind the
@@ -104,10 +103,7 @@ fn type_entry(t: u16) -> Option<(&'static str, &'static str)> {
         252 => ("AXFR", "(transfer of an entire zone)"),
         253 => ("MAILB", "(mailbox-related RRs)"),
         254 => ("MAILA", "(mail agent RRs)"),
-        255 => (
-            "*",
-            "(A request for all records the server/cache has available)",
-        ),
+        255 => ("*", "(A request for all records the server/cache has available)"),
         256 => ("URI", ""),
         257 => ("CAA", "(Certification Authority Restriction)"),
         32768 => ("TA", "(DNSSEC Trust Authorities)"),
@@ -253,11 +249,7 @@ fn rcode_entry(r: u16) -> Option<&'static str> {
 /// error", "Server failure", "No such name", "Not implemented", "Refused",
 /// ..., "Bad/missing Server Cookie"; others "Unknown error (12)".
 pub fn rcode_description(r: u16) -> &'static str {
-    rcode_entry(r).unwrap_or_else(|| {
-        interned("rcode_desc", u32::from(r), || {
-            format!("Unknown error ({r})")
-        })
-    })
+    rcode_entry(r).unwrap_or_else(|| interned("rcode_desc", u32::from(r), || format!("Unknown error ({r})")))
 }
 
 /// Like [`rcode_description`] but "Unknown error" without the number, as in
@@ -304,11 +296,7 @@ fn opcode_entry(o: u8) -> Option<&'static str> {
 /// "Server status request", "Zone change notification", "Dynamic update",
 /// "DNS Stateful operations (DSO)"; others "Unknown operation (3)".
 pub fn opcode_description(o: u8) -> &'static str {
-    opcode_entry(o).unwrap_or_else(|| {
-        interned("opcode_desc", u32::from(o), || {
-            format!("Unknown operation ({o})")
-        })
-    })
+    opcode_entry(o).unwrap_or_else(|| interned("opcode_desc", u32::from(o), || format!("Unknown operation ({o})")))
 }
 
 /// Like [`opcode_description`] without the number ("Unknown operation"), as

@@ -20,10 +20,7 @@ fn name(s: &str) -> Vec<u8> {
 }
 
 fn header(id: u16, flags: u16, qd: u16, an: u16, ns: u16, ar: u16) -> Vec<u8> {
-    [id, flags, qd, an, ns, ar]
-        .iter()
-        .flat_map(|v| v.to_be_bytes())
-        .collect()
+    [id, flags, qd, an, ns, ar].iter().flat_map(|v| v.to_be_bytes()).collect()
 }
 
 fn question(n: &[u8], qtype: u16, qclass: u16) -> Vec<u8> {
@@ -49,24 +46,17 @@ fn cat(parts: &[&[u8]]) -> Vec<u8> {
 
 fn unhex(s: &str) -> Vec<u8> {
     let s: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    s.chunks(2)
-        .map(|c| u8::from_str_radix(std::str::from_utf8(c).unwrap(), 16).unwrap())
-        .collect()
+    s.chunks(2).map(|c| u8::from_str_radix(std::str::from_utf8(c).unwrap(), 16).unwrap()).collect()
 }
 
 fn tree_text(m: &Message) -> String {
     let mut out = Vec::new();
     m.write_tree(0, &mut out);
-    out.iter()
-        .map(|(d, l)| format!("{}{}\n", "    ".repeat(*d), l))
-        .collect()
+    out.iter().map(|(d, l)| format!("{}{}\n", "    ".repeat(*d), l)).collect()
 }
 
 fn reason(m: &Message) -> &str {
-    m.malformed
-        .as_ref()
-        .map(|e| e.reason.as_str())
-        .unwrap_or("")
+    m.malformed.as_ref().map(|e| e.reason.as_str()).unwrap_or("")
 }
 
 /// A realistic response: question, CNAME, A, NS authority, A + AAAA glue,
@@ -78,28 +68,10 @@ fn sample_response() -> Vec<u8> {
         &question(&q, 1, 1),
         &rr(&[0xc0, 12], 5, 1, 300, &name("www.example.test")),
         &rr(&[0xc0, 48], 1, 1, 300, &[10, 200, 2, 2]),
-        &rr(
-            &[0xc0, 18],
-            2,
-            1,
-            86400,
-            &cat(&[&[2, b'n', b's'], &[0xc0, 18]]),
-        ),
+        &rr(&[0xc0, 18], 2, 1, 86400, &cat(&[&[2, b'n', b's'], &[0xc0, 18]])),
         &rr(&[0xc0, 94], 1, 1, 3600, &[10, 0, 0, 53]),
-        &rr(
-            &[0xc0, 94],
-            28,
-            1,
-            3600,
-            &[0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x35],
-        ),
-        &rr(
-            &[0],
-            41,
-            1232,
-            0,
-            &cat(&[&[0, 10, 0, 8], &[1, 2, 3, 4, 5, 6, 7, 8]]),
-        ),
+        &rr(&[0xc0, 94], 28, 1, 3600, &[0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x35]),
+        &rr(&[0], 41, 1232, 0, &cat(&[&[0, 10, 0, 8], &[1, 2, 3, 4, 5, 6, 7, 8]])),
     ])
 }
 
@@ -109,10 +81,7 @@ fn sample_response() -> Vec<u8> {
 fn short_header_is_err() {
     for n in 0..HEADER_LEN {
         let e = parse(&vec![0u8; n]).unwrap_err();
-        assert_eq!(
-            e.reason,
-            format!("truncated: header needs 12 bytes, {n} available")
-        );
+        assert_eq!(e.reason, format!("truncated: header needs 12 bytes, {n} available"));
     }
     assert!(parse(&[0u8; 12]).is_ok());
 }
@@ -133,13 +102,7 @@ fn sample_response_decodes() {
     assert_eq!(m.additionals[1].data.short(), "2001:db8::35");
     let edns = m.edns.as_ref().unwrap();
     assert_eq!(edns.udp_payload_size, 1232);
-    assert_eq!(
-        edns.options,
-        vec![EdnsOption::Cookie {
-            client: vec![1, 2, 3, 4, 5, 6, 7, 8],
-            server: None
-        }]
-    );
+    assert_eq!(edns.options, vec![EdnsOption::Cookie { client: vec![1, 2, 3, 4, 5, 6, 7, 8], server: None }]);
     assert_eq!(
         m.info(),
         "Standard query response 0xd406 A alias.example.test CNAME www.example.test \
@@ -153,10 +116,7 @@ fn flags_decode() {
     assert!(m.response && m.authoritative && m.truncated && m.recursion_desired);
     assert!(m.recursion_available && m.authentic_data && m.checking_disabled);
     assert_eq!((m.opcode, m.rcode, m.flags_raw), (15, 15, 0xffff));
-    assert_eq!(
-        m.info(),
-        "Unknown operation (15) response 0x0001 Unknown error (15)"
-    );
+    assert_eq!(m.info(), "Unknown operation (15) response 0x0001 Unknown error (15)");
 }
 
 // ---- compression ---------------------------------------------------------
@@ -179,15 +139,9 @@ fn compression_pointer_backwards() {
 #[test]
 fn compression_pointer_to_itself() {
     // zk_dns-invalid-names frame 2: the question is a pointer to offset 12.
-    let msg = cat(&[
-        &header(0x2223, 0x0100, 1, 0, 0, 0),
-        &[0xc0, 0x0c, 0, 1, 0, 1],
-    ]);
+    let msg = cat(&[&header(0x2223, 0x0100, 1, 0, 0, 0), &[0xc0, 0x0c, 0, 1, 0, 1]]);
     let m = parse(&msg).unwrap();
-    assert_eq!(
-        reason(&m),
-        "compression pointer at offset 12 points to itself"
-    );
+    assert_eq!(reason(&m), "compression pointer at offset 12 points to itself");
     assert_eq!(m.malformed.as_ref().unwrap().offset, 12);
     assert!(m.questions.is_empty());
     assert_eq!(m.info(), "Standard query 0x2223[Malformed Packet]");
@@ -195,16 +149,9 @@ fn compression_pointer_to_itself() {
 
 #[test]
 fn compression_pointer_forward() {
-    let msg = cat(&[
-        &header(1, 0x0100, 1, 0, 0, 0),
-        &[1, b'a', 0xc0, 30],
-        &[0u8; 30],
-    ]);
+    let msg = cat(&[&header(1, 0x0100, 1, 0, 0, 0), &[1, b'a', 0xc0, 30], &[0u8; 30]]);
     let m = parse(&msg).unwrap();
-    assert_eq!(
-        reason(&m),
-        "compression pointer at offset 14 points forward to 30"
-    );
+    assert_eq!(reason(&m), "compression pointer at offset 14 points forward to 30");
     assert_eq!(m.malformed.as_ref().unwrap().offset, 14);
 }
 
@@ -215,24 +162,15 @@ fn compression_loop_between_two_names() {
     let mut msg = header(1, 0x0100, 1, 0, 0, 0);
     msg.extend_from_slice(&[0xc0, 20, 0, 1, 0, 1, 0, 0, 0xc0, 12]);
     let m = parse(&msg).unwrap();
-    assert_eq!(
-        reason(&m),
-        "compression pointer at offset 12 points forward to 20"
-    );
+    assert_eq!(reason(&m), "compression pointer at offset 12 points forward to 20");
 }
 
 #[test]
 fn compression_pointer_into_same_name() {
     // "a" then a pointer back to the start of the same name.
-    let msg = cat(&[
-        &header(1, 0x0100, 1, 0, 0, 0),
-        &[1, b'a', 0xc0, 12, 0, 1, 0, 1],
-    ]);
+    let msg = cat(&[&header(1, 0x0100, 1, 0, 0, 0), &[1, b'a', 0xc0, 12, 0, 1, 0, 1]]);
     let m = parse(&msg).unwrap();
-    assert_eq!(
-        reason(&m),
-        "compression pointer at offset 14 points to 12, inside the name being decoded (loop)"
-    );
+    assert_eq!(reason(&m), "compression pointer at offset 14 points to 12, inside the name being decoded (loop)");
 }
 
 #[test]
@@ -256,10 +194,7 @@ fn compression_second_jump_must_go_further_back() {
 /// previous answer's owner (the first to the question): answer i needs i+1
 /// jumps. zk_dns-max-compression-depth.pcap is this with n = 7.
 fn pointer_chain(n: usize) -> Vec<u8> {
-    let mut msg = cat(&[
-        &header(0x1234, 0x8180, 1, n as u16, 0, 0),
-        &question(&name("a"), 1, 1),
-    ]);
+    let mut msg = cat(&[&header(0x1234, 0x8180, 1, n as u16, 0, 0), &question(&name("a"), 1, 1)]);
     let mut prev = 12usize;
     for i in 0..n {
         let here = msg.len();
@@ -291,22 +226,14 @@ fn deep_pointer_chains() {
     let m = parse(&pointer_chain(MAX_POINTER_JUMPS + 1)).unwrap();
     assert_eq!(m.answers.len(), MAX_POINTER_JUMPS);
     let bad = m.malformed.unwrap();
-    assert!(
-        bad.reason
-            .ends_with("follows more than 255 compression pointers"),
-        "{}",
-        bad.reason
-    );
+    assert!(bad.reason.ends_with("follows more than 255 compression pointers"), "{}", bad.reason);
 }
 
 #[test]
 fn truncated_pointer() {
     let msg = cat(&[&header(1, 0x0100, 1, 0, 0, 0), &[1, b'a', 0xc0]]);
     let m = parse(&msg).unwrap();
-    assert_eq!(
-        reason(&m),
-        "truncated: compression pointer at offset 14 needs 2 bytes, 1 remains"
-    );
+    assert_eq!(reason(&m), "truncated: compression pointer at offset 14 needs 2 bytes, 1 remains");
 }
 
 // ---- labels and names ----------------------------------------------------
@@ -322,11 +249,7 @@ fn label_longer_than_63() {
     }
     // 63 is fine.
     let label = "y".repeat(63);
-    let m = parse(&cat(&[
-        &header(1, 0x0100, 1, 0, 0, 0),
-        &question(&name(&label), 1, 1),
-    ]))
-    .unwrap();
+    let m = parse(&cat(&[&header(1, 0x0100, 1, 0, 0, 0), &question(&name(&label), 1, 1)])).unwrap();
     assert_eq!(m.malformed, None);
     assert_eq!(m.questions[0].name, label);
 }
@@ -336,27 +259,16 @@ fn name_longer_than_255() {
     // 4 labels of 63 = 4 * 64 + 1 = 257 bytes.
     let l = "z".repeat(63);
     let long = format!("{l}.{l}.{l}.{l}");
-    let m = parse(&cat(&[
-        &header(1, 0x0100, 1, 0, 0, 0),
-        &question(&name(&long), 1, 1),
-    ]))
-    .unwrap();
+    let m = parse(&cat(&[&header(1, 0x0100, 1, 0, 0, 0), &question(&name(&long), 1, 1)])).unwrap();
     assert_eq!(reason(&m), "name exceeds 255 bytes");
     assert_eq!(m.malformed.as_ref().unwrap().offset, 12);
     // 3 * 64 + 62 + 1 = 255 bytes exactly is fine.
     let ok = format!("{l}.{l}.{l}.{}", "z".repeat(61));
-    let m = parse(&cat(&[
-        &header(1, 0x0100, 1, 0, 0, 0),
-        &question(&name(&ok), 1, 1),
-    ]))
-    .unwrap();
+    let m = parse(&cat(&[&header(1, 0x0100, 1, 0, 0, 0), &question(&name(&ok), 1, 1)])).unwrap();
     assert_eq!(m.malformed, None);
     // The limit applies across compression pointers too.
     let first = format!("{l}.{l}.{l}");
-    let mut msg = cat(&[
-        &header(1, 0x8180, 1, 1, 0, 0),
-        &question(&name(&first), 1, 1),
-    ]);
+    let mut msg = cat(&[&header(1, 0x8180, 1, 1, 0, 0), &question(&name(&first), 1, 1)]);
     let mut owner = vec![63];
     owner.extend_from_slice(l.as_bytes());
     owner.extend_from_slice(&[0xc0, 12]);
@@ -422,41 +334,22 @@ fn counts_larger_than_message() {
         &rr(&[0xc0, 12], 1, 1, 60, &[10, 0, 0, 2]),
     ]);
     let m = parse(&msg).unwrap();
-    assert_eq!(
-        reason(&m),
-        "answer count 5 but message ends after 2 records"
-    );
+    assert_eq!(reason(&m), "answer count 5 but message ends after 2 records");
     assert_eq!(m.answers.len(), 2);
     assert_eq!(m.answer_count, 5);
     assert!(m.malformed.as_ref().unwrap().is_truncation());
-    assert_eq!(
-        m.info(),
-        "Standard query response 0x0007 A a.test A 10.0.0.1 A 10.0.0.2[Malformed Packet]"
-    );
+    assert_eq!(m.info(), "Standard query response 0x0007 A a.test A 10.0.0.1 A 10.0.0.2[Malformed Packet]");
     assert_eq!(
         m.info_for_capture(true),
         "Standard query response 0x0007 A a.test A 10.0.0.1 A 10.0.0.2\
          [Packet size limited during capture]"
     );
     let m = parse(&header(7, 0, 3, 0, 0, 0)).unwrap();
-    assert_eq!(
-        reason(&m),
-        "question count 3 but message ends after 0 questions"
-    );
+    assert_eq!(reason(&m), "question count 3 but message ends after 0 questions");
     let m = parse(&cat(&[&header(7, 0x8000, 0, 0, 2, 0)])).unwrap();
-    assert_eq!(
-        reason(&m),
-        "authority count 2 but message ends after 0 records"
-    );
-    let m = parse(&cat(&[
-        &header(7, 0x8000, 0, 0, 0, 65535),
-        &rr(&[0], 1, 1, 0, &[1, 2, 3, 4]),
-    ]))
-    .unwrap();
-    assert_eq!(
-        reason(&m),
-        "additional count 65535 but message ends after 1 record"
-    );
+    assert_eq!(reason(&m), "authority count 2 but message ends after 0 records");
+    let m = parse(&cat(&[&header(7, 0x8000, 0, 0, 0, 65535), &rr(&[0], 1, 1, 0, &[1, 2, 3, 4])])).unwrap();
+    assert_eq!(reason(&m), "additional count 65535 but message ends after 1 record");
 }
 
 #[test]
@@ -464,61 +357,33 @@ fn truncated_record_data() {
     let mut msg = cat(&[
         &header(1, 0x8180, 1, 1, 0, 0),
         &question(&name("a.test"), 28, 1),
-        &rr(
-            &[0xc0, 12],
-            28,
-            1,
-            60,
-            &[0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
-        ),
+        &rr(&[0xc0, 12], 28, 1, 60, &[0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]),
     ]);
     msg.truncate(msg.len() - 12);
     let m = parse(&msg).unwrap();
-    assert_eq!(
-        reason(&m),
-        "truncated: record data needs 16 bytes, 4 remain"
-    );
+    assert_eq!(reason(&m), "truncated: record data needs 16 bytes, 4 remain");
     assert_eq!(m.questions.len(), 1);
     let p = m.partial_record.as_ref().unwrap();
     assert_eq!((p.rtype, p.rdlength, p.rdata_truncated), (28, 16, true));
     // tshark has printed the type by the time it runs out of bytes.
-    assert_eq!(
-        m.info(),
-        "Standard query response 0x0001 AAAA a.test AAAA[Malformed Packet]"
-    );
+    assert_eq!(m.info(), "Standard query response 0x0001 AAAA a.test AAAA[Malformed Packet]");
 }
 
 #[test]
 fn truncated_record_header_and_question() {
-    let msg = cat(&[
-        &header(1, 0x8180, 1, 1, 0, 0),
-        &question(&name("a.test"), 1, 1),
-        &[0xc0, 12, 0, 1, 0],
-    ]);
+    let msg = cat(&[&header(1, 0x8180, 1, 1, 0, 0), &question(&name("a.test"), 1, 1), &[0xc0, 12, 0, 1, 0]]);
     let m = parse(&msg).unwrap();
-    assert_eq!(
-        reason(&m),
-        "truncated: record header needs 10 bytes, 3 remain"
-    );
+    assert_eq!(reason(&m), "truncated: record header needs 10 bytes, 3 remain");
     assert_eq!(m.partial_record, None);
     let msg = cat(&[&header(1, 0, 1, 0, 0, 0), &name("a.test"), &[0]]);
     let m = parse(&msg).unwrap();
-    assert_eq!(
-        reason(&m),
-        "truncated: question needs 4 bytes for type and class, 1 remain"
-    );
+    assert_eq!(reason(&m), "truncated: question needs 4 bytes for type and class, 1 remain");
     let msg = cat(&[&header(1, 0, 1, 0, 0, 0), &[3, b'a']]);
     let m = parse(&msg).unwrap();
-    assert_eq!(
-        reason(&m),
-        "truncated: label at offset 12 needs 3 bytes, 1 remain"
-    );
+    assert_eq!(reason(&m), "truncated: label at offset 12 needs 3 bytes, 1 remain");
     let msg = cat(&[&header(1, 0, 1, 0, 0, 0), &[3, b'a', b'b', b'c']]);
     let m = parse(&msg).unwrap();
-    assert_eq!(
-        reason(&m),
-        "truncated: name at offset 12 runs past the end of the message"
-    );
+    assert_eq!(reason(&m), "truncated: name at offset 12 runs past the end of the message");
 }
 
 /// Every prefix of a real message: no panic, `malformed` set, and whatever
@@ -535,10 +400,7 @@ fn truncation_at_every_byte() {
             continue;
         }
         let m = r.unwrap();
-        let bad = m
-            .malformed
-            .as_ref()
-            .unwrap_or_else(|| panic!("prefix {n} not malformed"));
+        let bad = m.malformed.as_ref().unwrap_or_else(|| panic!("prefix {n} not malformed"));
         assert!(bad.is_truncation(), "prefix {n}: {}", bad.reason);
         assert!(bad.offset <= n, "prefix {n}: offset {}", bad.offset);
         assert_eq!(m.id, full.id);
@@ -553,10 +415,7 @@ fn truncation_at_every_byte() {
         assert!(full.info().starts_with(stem), "prefix {n}: {info}");
         let mut tree = Vec::new();
         m.write_tree(1, &mut tree);
-        assert_eq!(
-            tree.last().unwrap(),
-            &(1, "[Malformed Packet: DNS]".to_string())
-        );
+        assert_eq!(tree.last().unwrap(), &(1, "[Malformed Packet: DNS]".to_string()));
     }
 }
 
@@ -565,55 +424,21 @@ fn truncation_at_every_byte() {
 #[test]
 fn rdata_types() {
     let q = name("x.test");
-    let soa = cat(&[
-        &name("ns.x.test"),
-        &[0xc0, 12],
-        &[0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0, 5],
-    ]);
+    let soa = cat(&[&name("ns.x.test"), &[0xc0, 12], &[0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0, 5]]);
     let msg = cat(&[
         &header(9, 0x8180, 1, 12, 0, 0),
         &question(&q, 255, 1),
         &rr(&[0xc0, 12], 1, 1, 1, &[192, 0, 2, 1]),
-        &rr(
-            &[0xc0, 12],
-            28,
-            1,
-            1,
-            &[0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
-        ),
+        &rr(&[0xc0, 12], 28, 1, 1, &[0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]),
         &rr(&[0xc0, 12], 5, 1, 1, &name("c.test")),
         &rr(&[0xc0, 12], 2, 1, 1, &name("ns.test")),
         &rr(&[0xc0, 12], 12, 1, 1, &name("p.test")),
-        &rr(
-            &[0xc0, 12],
-            15,
-            1,
-            1,
-            &cat(&[&[0, 10], &[4, b'm', b'a', b'i', b'l', 0xc0, 12]]),
-        ),
-        &rr(
-            &[0xc0, 12],
-            16,
-            1,
-            1,
-            &cat(&[&[11], b"v=spf1 -all", &[0], &[3, 1, b'x', 0xff]]),
-        ),
+        &rr(&[0xc0, 12], 15, 1, 1, &cat(&[&[0, 10], &[4, b'm', b'a', b'i', b'l', 0xc0, 12]])),
+        &rr(&[0xc0, 12], 16, 1, 1, &cat(&[&[11], b"v=spf1 -all", &[0], &[3, 1, b'x', 0xff]])),
         &rr(&[0xc0, 12], 6, 1, 1, &soa),
-        &rr(
-            &name("_sip._tcp.x.test"),
-            33,
-            1,
-            1,
-            &cat(&[&[0, 1, 0, 2, 0x13, 0xc4], &name("sip.test")]),
-        ),
+        &rr(&name("_sip._tcp.x.test"), 33, 1, 1, &cat(&[&[0, 1, 0, 2, 0x13, 0xc4], &name("sip.test")])),
         &rr(&[0xc0, 12], 39, 1, 1, &name("d.test")),
-        &rr(
-            &[0xc0, 12],
-            47,
-            1,
-            1,
-            &[0xc0, 12, 0, 6, 0x40, 1, 0, 8, 0, 3],
-        ),
+        &rr(&[0xc0, 12], 47, 1, 1, &[0xc0, 12, 0, 6, 0x40, 1, 0, 8, 0, 3]),
         &rr(&[0xc0, 12], 65280, 1, 1, &[1, 2, 3]),
     ]);
     let m = parse(&msg).unwrap();
@@ -627,15 +452,8 @@ fn rdata_types() {
             RData::Cname("c.test".into()),
             RData::Ns("ns.test".into()),
             RData::Ptr("p.test".into()),
-            RData::Mx {
-                preference: 10,
-                exchange: "mail.x.test".into()
-            },
-            RData::Txt(vec![
-                "v=spf1 -all".into(),
-                "".into(),
-                "\\001x\u{fffd}".into()
-            ]),
+            RData::Mx { preference: 10, exchange: "mail.x.test".into() },
+            RData::Txt(vec!["v=spf1 -all".into(), "".into(), "\\001x\u{fffd}".into()]),
             RData::Soa {
                 mname: "ns.x.test".into(),
                 rname: "x.test".into(),
@@ -645,17 +463,9 @@ fn rdata_types() {
                 expire: 4,
                 minimum: 5,
             },
-            RData::Srv {
-                priority: 1,
-                weight: 2,
-                port: 5060,
-                target: "sip.test".into()
-            },
+            RData::Srv { priority: 1, weight: 2, port: 5060, target: "sip.test".into() },
             RData::Dname("d.test".into()),
-            RData::Nsec {
-                next_domain: "x.test".into(),
-                types: vec![1, 15, 28, 46, 47]
-            },
+            RData::Nsec { next_domain: "x.test".into(), types: vec![1, 15, 28, 46, 47] },
             RData::Raw(vec![1, 2, 3]),
         ]
     );
@@ -685,30 +495,15 @@ fn empty_rdata_is_raw() {
 #[test]
 fn bad_rdata() {
     let cases: Vec<(Vec<u8>, &str)> = vec![
-        (
-            rr(&[0xc0, 12], 15, 1, 0, &[0, 1]),
-            "MX record data needs at least 3 bytes, has 2",
-        ),
-        (
-            rr(&[0xc0, 12], 33, 1, 0, &[0, 1, 0, 2, 0, 3]),
-            "SRV record data needs at least 7 bytes, has 6",
-        ),
+        (rr(&[0xc0, 12], 15, 1, 0, &[0, 1]), "MX record data needs at least 3 bytes, has 2"),
+        (rr(&[0xc0, 12], 33, 1, 0, &[0, 1, 0, 2, 0, 3]), "SRV record data needs at least 7 bytes, has 6"),
         (
             rr(&[0xc0, 12], 16, 1, 0, &[5, b'a']),
             "TXT string of 5 bytes at offset 36 overruns its record data (1 remain)",
         ),
-        (
-            rr(&[0xc0, 12], 5, 1, 0, &[3, b'a']),
-            "name at offset 36 runs past the end of its record data at offset 38",
-        ),
-        (
-            rr(&[0xc0, 12], 5, 1, 0, &[0xc0, 36]),
-            "compression pointer at offset 36 points to itself",
-        ),
-        (
-            rr(&[0xc0, 12], 6, 1, 0, &[0, 0, 0, 0, 0]),
-            "SOA record data needs 20 bytes after the names, 3 remain",
-        ),
+        (rr(&[0xc0, 12], 5, 1, 0, &[3, b'a']), "name at offset 36 runs past the end of its record data at offset 38"),
+        (rr(&[0xc0, 12], 5, 1, 0, &[0xc0, 36]), "compression pointer at offset 36 points to itself"),
+        (rr(&[0xc0, 12], 6, 1, 0, &[0, 0, 0, 0, 0]), "SOA record data needs 20 bytes after the names, 3 remain"),
         (
             rr(&[0xc0, 12], 41, 512, 0, &[0, 10, 0, 9, 1]),
             "EDNS option 10 of 9 bytes overruns the OPT record data (1 remain)",
@@ -723,11 +518,7 @@ fn bad_rdata() {
         ),
     ];
     for (record, want) in cases {
-        let msg = cat(&[
-            &header(1, 0x8180, 1, 1, 0, 0),
-            &question(&name("a.test"), 1, 1),
-            &record,
-        ]);
+        let msg = cat(&[&header(1, 0x8180, 1, 1, 0, 0), &question(&name("a.test"), 1, 1), &record]);
         let m = parse(&msg).unwrap();
         assert_eq!(reason(&m), want);
         assert!(m.answers.is_empty());
@@ -758,9 +549,7 @@ fn wrong_length_addresses_are_raw() {
 fn opt_client_subnet_and_cookie() {
     let opts = cat(&[
         &[0, 8, 0, 7, 0, 1, 24, 0, 192, 0, 2],
-        &[
-            0, 8, 0, 17, 0, 2, 100, 0, 0x20, 1, 0x0d, 0xb8, 0x85, 0xa3, 0, 0, 0, 0, 0x8a, 0x2e, 0,
-        ],
+        &[0, 8, 0, 17, 0, 2, 100, 0, 0x20, 1, 0x0d, 0xb8, 0x85, 0xa3, 0, 0, 0, 0, 0x8a, 0x2e, 0],
         &[0, 8, 0, 6, 0, 9, 8, 0, 1, 2],
         &[0, 8, 0, 2, 0, 1],
         &[0, 10, 0, 24],
@@ -770,59 +559,26 @@ fn opt_client_subnet_and_cookie() {
         &[0, 12, 0, 2, 0, 0],
     ]);
     // ext rcode 1, version 0, DO set.
-    let msg = cat(&[
-        &header(0xb433, 0x8187, 0, 0, 0, 1),
-        &rr(&[0], 41, 4096, 0x0100_8000, &opts),
-    ]);
+    let msg = cat(&[&header(0xb433, 0x8187, 0, 0, 0, 1), &rr(&[0], 41, 4096, 0x0100_8000, &opts)]);
     let m = parse(&msg).unwrap();
     assert_eq!(m.malformed, None);
     let edns = m.edns.as_ref().unwrap();
-    assert_eq!(
-        (
-            edns.udp_payload_size,
-            edns.extended_rcode,
-            edns.version,
-            edns.dnssec_ok
-        ),
-        (4096, 1, 0, true)
-    );
+    assert_eq!((edns.udp_payload_size, edns.extended_rcode, edns.version, edns.dnssec_ok), (4096, 1, 0, true));
     assert_eq!(
         edns.options,
         vec![
-            EdnsOption::ClientSubnet {
-                family: 1,
-                source_prefix: 24,
-                scope_prefix: 0,
-                address: "192.0.2.0".into()
-            },
+            EdnsOption::ClientSubnet { family: 1, source_prefix: 24, scope_prefix: 0, address: "192.0.2.0".into() },
             EdnsOption::ClientSubnet {
                 family: 2,
                 source_prefix: 100,
                 scope_prefix: 0,
                 address: "2001:db8:85a3::8a2e:0:0".into()
             },
-            EdnsOption::ClientSubnet {
-                family: 9,
-                source_prefix: 8,
-                scope_prefix: 0,
-                address: "0102".into()
-            },
-            EdnsOption::Other {
-                code: 8,
-                data: vec![0, 1]
-            },
-            EdnsOption::Cookie {
-                client: vec![0x11; 8],
-                server: Some(vec![0x22; 16])
-            },
-            EdnsOption::Other {
-                code: 10,
-                data: vec![1, 2, 3]
-            },
-            EdnsOption::Other {
-                code: 12,
-                data: vec![0, 0]
-            },
+            EdnsOption::ClientSubnet { family: 9, source_prefix: 8, scope_prefix: 0, address: "0102".into() },
+            EdnsOption::Other { code: 8, data: vec![0, 1] },
+            EdnsOption::Cookie { client: vec![0x11; 8], server: Some(vec![0x22; 16]) },
+            EdnsOption::Other { code: 10, data: vec![1, 2, 3] },
+            EdnsOption::Other { code: 12, data: vec![0, 0] },
         ]
     );
     assert_eq!(m.additionals[0].data, RData::Opt(edns.options.clone()));
@@ -858,65 +614,36 @@ fn mdns_bits() {
         &rr(&name("h.local"), 1, 0x8001, 120, &[10, 0, 0, 7]),
     ]);
     let m = parse_mdns(&msg).unwrap();
-    assert_eq!(
-        (m.questions[0].qclass, m.questions[0].unicast_response),
-        (1, true)
-    );
-    assert_eq!(
-        (m.authorities[0].class, m.authorities[0].cache_flush),
-        (1, true)
-    );
-    assert_eq!(
-        m.info(),
-        "Standard query 0x0000 PTR _ipp._tcp.local, \"QU\" question A, cache flush 10.0.0.7"
-    );
+    assert_eq!((m.questions[0].qclass, m.questions[0].unicast_response), (1, true));
+    assert_eq!((m.authorities[0].class, m.authorities[0].cache_flush), (1, true));
+    assert_eq!(m.info(), "Standard query 0x0000 PTR _ipp._tcp.local, \"QU\" question A, cache flush 10.0.0.7");
     // As unicast DNS the class keeps its top bit.
     let m = parse(&msg).unwrap();
-    assert_eq!(
-        (m.questions[0].qclass, m.questions[0].unicast_response),
-        (0x8001, false)
-    );
-    assert_eq!(
-        (m.authorities[0].class, m.authorities[0].cache_flush),
-        (0x8001, false)
-    );
-    assert_eq!(
-        m.info(),
-        "Standard query 0x0000 PTR _ipp._tcp.local A 10.0.0.7"
-    );
+    assert_eq!((m.questions[0].qclass, m.questions[0].unicast_response), (0x8001, false));
+    assert_eq!((m.authorities[0].class, m.authorities[0].cache_flush), (0x8001, false));
+    assert_eq!(m.info(), "Standard query 0x0000 PTR _ipp._tcp.local A 10.0.0.7");
 }
 
 #[test]
 fn mdns_txt_is_utf8() {
     let msg = cat(&[
         &header(0, 0x8400, 0, 1, 0, 0),
-        &rr(
-            &name("s.local"),
-            16,
-            0x8001,
-            1,
-            &cat(&[&[9], "päth=/ü".as_bytes(), &[2, 0xff, 1]]),
-        ),
+        &rr(&name("s.local"), 16, 0x8001, 1, &cat(&[&[9], "päth=/ü".as_bytes(), &[2, 0xff, 1]])),
     ]);
     let m = parse_mdns(&msg).unwrap();
-    assert_eq!(
-        m.answers[0].data,
-        RData::Txt(vec!["päth=/ü".into(), "\u{fffd}\\001".into()])
-    );
+    assert_eq!(m.answers[0].data, RData::Txt(vec!["päth=/ü".into(), "\u{fffd}\\001".into()]));
     let m = parse(&msg).unwrap();
     assert_eq!(
         m.answers[0].data,
-        RData::Txt(vec![
-            "p\u{fffd}\u{fffd}th=/\u{fffd}\u{fffd}".into(),
-            "\u{fffd}\\001".into()
-        ])
+        RData::Txt(vec!["p\u{fffd}\u{fffd}th=/\u{fffd}\u{fffd}".into(), "\u{fffd}\\001".into()])
     );
 }
 
 // ---- Info and tree against tshark 4.0.17 -----------------------------------
 
 const DNS1: &str = "d40681870001000c00000001017804746573740000ff00010178047465737400001000010000012c00180b763d73706631202d616c6c0b68656c6c6f2022772201ff0178047465737400000f00010000012c000f000a046d61696c0178047465737400045f736970045f7463700178047465737400002100010000012c00120001000213c40373697001780474657374000178047465737400000600010000012c002c026e73017804746573740004686f7374017804746573740078a3f17500000e1000000258000151800000003c0178047465737400000500010000012c0002c00c0178047465737400000c00010000012c000801700474657374000178047465737400000d00010000012c000703435055024f530178047465737400002700010000012c0008017a0474657374000178047465737400ff0000010000012c000201020178047465737400001c00010000012c0010000102030405060708090a0b0c0d0e0f0178047465737400002f00010000012c000ac00c00064001000800030178047465737400000100ff00000000000000002904d001008000002b0008000700011800c00002000a001811111111111111112222222222222222222222222222222200030000";
-const DNS3: &str = "000181800001000200000000016104746573740000010001c00c000100010000012c00040a000001c00c000100010000003c00040a00";
+const DNS3: &str =
+    "000181800001000200000000016104746573740000010001c00c000100010000012c00040a000001c00c000100010000003c00040a00";
 const MDNS2: &str = "0000840000000003000000010168056c6f63616c00000180010000007800040a0000070173055f68747470045f746370056c6f63616c000010800100001194000d0970c3a474683d2fc3bc02ff01c00c002f80010000012c0008c00c00044000000800002905a0000011940000";
 const LLMNR2: &str = "a7068400000100010000000004777061640000010001c00c000100010000001e00040a000001";
 
@@ -933,11 +660,7 @@ fn info_matches_tshark() {
             Flavor::Dns,
             "Standard query response 0xbeef No such name A nope.x.test SOA ns.x.test",
         ),
-        (
-            DNS3,
-            Flavor::Dns,
-            "Standard query response 0x0001 A a.test A 10.0.0.1 A[Malformed Packet]",
-        ),
+        (DNS3, Flavor::Dns, "Standard query response 0x0001 A a.test A 10.0.0.1 A[Malformed Packet]"),
         (
             "280028000001000100010000047a6f6e65047465737400000600010161047a6f6e6504746573740000ff00ff0000000000000162047a6f6e650474657374000001000180000001000401020304",
             Flavor::Dns,
@@ -958,16 +681,8 @@ fn info_matches_tshark() {
             Flavor::Mdns,
             "Standard query response 0x0000 A, cache flush 10.0.0.7 TXT, cache flush NSEC, cache flush h.local OPT",
         ),
-        (
-            "a7060000000100000000000004777061640000010001",
-            Flavor::Llmnr,
-            "Standard query 0xa706 A wpad",
-        ),
-        (
-            LLMNR2,
-            Flavor::Llmnr,
-            "Standard query response 0xa706 A wpad A 10.0.0.1",
-        ),
+        ("a7060000000100000000000004777061640000010001", Flavor::Llmnr, "Standard query 0xa706 A wpad"),
+        (LLMNR2, Flavor::Llmnr, "Standard query response 0xa706 A wpad A 10.0.0.1"),
     ];
     for (hex, flavor, want) in cases {
         let m = parse_as(&unhex(hex), *flavor).unwrap();
@@ -981,11 +696,7 @@ fn tree_matches_tshark() {
         (DNS1, Flavor::Dns, include_str!("testdata/tree_dns1.txt")),
         (DNS3, Flavor::Dns, include_str!("testdata/tree_dns3.txt")),
         (MDNS2, Flavor::Mdns, include_str!("testdata/tree_mdns2.txt")),
-        (
-            LLMNR2,
-            Flavor::Llmnr,
-            include_str!("testdata/tree_llmnr2.txt"),
-        ),
+        (LLMNR2, Flavor::Llmnr, include_str!("testdata/tree_llmnr2.txt")),
     ];
     for (hex, flavor, want) in cases {
         let m = parse_as(&unhex(hex), *flavor).unwrap();
@@ -1061,14 +772,8 @@ fn json_shape() {
         v["questions"][0],
         serde_json::json!({"name": "alias.example.test", "qtype": 1, "qclass": 1, "unicast_response": false})
     );
-    assert_eq!(
-        v["answers"][1]["data"],
-        serde_json::json!({"A": "10.200.2.2"})
-    );
-    assert_eq!(
-        v["answers"][0]["data"],
-        serde_json::json!({"Cname": "www.example.test"})
-    );
+    assert_eq!(v["answers"][1]["data"], serde_json::json!({"A": "10.200.2.2"}));
+    assert_eq!(v["answers"][0]["data"], serde_json::json!({"Cname": "www.example.test"}));
     assert!(v["answers"][0].get("rdata").is_none());
     assert_eq!(
         v["edns"]["options"][0],
@@ -1089,11 +794,7 @@ fn exercise(bytes: &[u8], flavor: Flavor) {
             let _ = r.data.short();
         }
     }
-    assert!(
-        start.elapsed() < Duration::from_secs(10),
-        "took {:?}",
-        start.elapsed()
-    );
+    assert!(start.elapsed() < Duration::from_secs(10), "took {:?}", start.elapsed());
 }
 
 /// Worst cases for work per message: a 64 KB message of pointer chains and
@@ -1105,10 +806,7 @@ fn adversarial_messages_are_fast() {
     exercise(&chain, Flavor::Dns);
     // Question: 127 one-byte labels (255 bytes); then records whose owners
     // are all a pointer to it and whose CNAME RDATA points to it too.
-    let long: Vec<u8> = std::iter::repeat_n([1u8, b'a'], 127)
-        .flatten()
-        .chain([0])
-        .collect();
+    let long: Vec<u8> = std::iter::repeat_n([1u8, b'a'], 127).flatten().chain([0]).collect();
     let mut msg = cat(&[&header(1, 0x8180, 1, 65535, 0, 0), &question(&long, 1, 1)]);
     while msg.len() < 65000 {
         msg.extend_from_slice(&rr(&[0xc0, 12], 5, 1, 0, &[0xc0, 12]));

@@ -117,10 +117,9 @@ pub(super) fn is_printable(ch: char) -> bool {
 pub(super) fn txt_text(bytes: &[u8], flavor: Flavor) -> String {
     let decoded: String = match flavor {
         Flavor::Mdns => String::from_utf8_lossy(bytes).into_owned(),
-        Flavor::Dns | Flavor::Llmnr => bytes
-            .iter()
-            .map(|&b| if b < 0x80 { char::from(b) } else { '\u{fffd}' })
-            .collect(),
+        Flavor::Dns | Flavor::Llmnr => {
+            bytes.iter().map(|&b| if b < 0x80 { char::from(b) } else { '\u{fffd}' }).collect()
+        }
     };
     format_text(decoded.as_bytes())
 }
@@ -169,9 +168,7 @@ pub(super) fn time_secs(secs: u32) -> String {
 /// tshark's absolute time display for a UNIX time in seconds:
 /// "Nov  4, 2019 05:27:50.000000000 UTC".
 pub(super) fn utc_time(secs: u32) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let days = i64::from(secs / 86400);
     let rem = secs % 86400;
     // Civil-from-days (Howard Hinnant's algorithm).
@@ -186,12 +183,7 @@ pub(super) fn utc_time(secs: u32) -> String {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = if m <= 2 { y + 1 } else { y };
     let month = MONTHS.get((m - 1) as usize).copied().unwrap_or("???");
-    format!(
-        "{month} {d:>2}, {y} {:02}:{:02}:{:02}.000000000 UTC",
-        rem / 3600,
-        (rem / 60) % 60,
-        rem % 60
-    )
+    format!("{month} {d:>2}, {y} {:02}:{:02}:{:02}.000000000 UTC", rem / 3600, (rem / 60) % 60, rem % 60)
 }
 
 /// A bit-field line prefix as tshark draws it: the bits of `mask` from

@@ -7,15 +7,12 @@
 
 use super::info::{ascii, char_string};
 use super::tables::{
-    class_field, class_short, dnssec_algorithm, ds_digest, named, nsec3_hash, opcode_const,
-    opcode_field, rcode_const, rcode_field, type_field,
+    class_field, class_short, dnssec_algorithm, ds_digest, named, nsec3_hash, opcode_const, opcode_field, rcode_const,
+    rcode_field, type_field,
 };
 use super::text::{bits, bytes_field, hex, time_secs, utc_time};
 use super::wire::{O_CLIENT_SUBNET, O_COOKIE, T_OPT, ecs_address, plain_name, u16_at, u32_at};
-use super::{
-    Flavor, Message, PartialRecord, Question, RData, Record, edns_option_name, type_description,
-    type_name,
-};
+use super::{Flavor, Message, PartialRecord, Question, RData, Record, edns_option_name, type_description, type_name};
 
 struct Tree<'a> {
     out: &'a mut Vec<(usize, String)>,
@@ -28,13 +25,7 @@ impl Tree<'_> {
 
     /// A 16-bit bit-field line: "<bits> = <label>: <value>".
     fn bits16(&mut self, depth: usize, value: u16, mask: u16, label: &str, text: &str) {
-        self.line(
-            depth,
-            format!(
-                "{} = {label}: {text}",
-                bits(u32::from(value), u32::from(mask), 16)
-            ),
-        );
+        self.line(depth, format!("{} = {label}: {text}", bits(u32::from(value), u32::from(mask), 16)));
     }
 }
 
@@ -59,18 +50,8 @@ pub(super) fn write_tree(m: &Message, d: usize, out: &mut Vec<(usize, String)>, 
     let update = m.opcode == 5;
     let counts = [
         (if update { "Zones" } else { "Questions" }, m.question_count),
-        (
-            if update {
-                "Prerequisites"
-            } else {
-                "Answer RRs"
-            },
-            m.answer_count,
-        ),
-        (
-            if update { "Updates" } else { "Authority RRs" },
-            m.authority_count,
-        ),
+        (if update { "Prerequisites" } else { "Answer RRs" }, m.answer_count),
+        (if update { "Updates" } else { "Authority RRs" }, m.authority_count),
         ("Additional RRs", m.additional_count),
     ];
     for (label, n) in counts {
@@ -89,28 +70,14 @@ pub(super) fn write_tree(m: &Message, d: usize, out: &mut Vec<(usize, String)>, 
         complete = m.questions.len() == usize::from(m.question_count);
     }
     let sections: [(&str, u16, &Vec<Record>, super::Section); 3] = [
+        (if update { "Prerequisites" } else { "Answers" }, m.answer_count, &m.answers, super::Section::Answer),
         (
-            if update { "Prerequisites" } else { "Answers" },
-            m.answer_count,
-            &m.answers,
-            super::Section::Answer,
-        ),
-        (
-            if update {
-                "Updates"
-            } else {
-                "Authoritative nameservers"
-            },
+            if update { "Updates" } else { "Authoritative nameservers" },
             m.authority_count,
             &m.authorities,
             super::Section::Authority,
         ),
-        (
-            "Additional records",
-            m.additional_count,
-            &m.additionals,
-            super::Section::Additional,
-        ),
+        ("Additional records", m.additional_count, &m.additionals, super::Section::Additional),
     ];
     for (title, count, records, section) in sections {
         if !complete {
@@ -126,11 +93,7 @@ pub(super) fn write_tree(m: &Message, d: usize, out: &mut Vec<(usize, String)>, 
         // tshark cannot add the subtree of a record whose RDATA runs past
         // the end of the data, so it shows only the partial records whose
         // RDATA was present but invalid.
-        if let Some(p) = m
-            .partial_record
-            .as_ref()
-            .filter(|p| p.section == section && !p.rdata_truncated)
-        {
+        if let Some(p) = m.partial_record.as_ref().filter(|p| p.section == section && !p.rdata_truncated) {
             partial(&mut t, m, p, d + 2);
         }
         complete = records.len() == usize::from(count);
@@ -154,13 +117,7 @@ fn flags(t: &mut Tree, m: &Message, d: usize) {
     t.line(d, head);
     let d = d + 1;
     let resp = m.response;
-    t.bits16(
-        d,
-        f,
-        0x8000,
-        "Response",
-        tf(resp, "Message is a response", "Message is a query"),
-    );
+    t.bits16(d, f, 0x8000, "Response", tf(resp, "Message is a response", "Message is a query"));
     t.bits16(d, f, 0x7800, "Opcode", &opcode_field(m.opcode));
     if m.flavor == Flavor::Llmnr {
         // RFC 4795 §2.1.1: C (conflict) and T (tentative) replace AA and RD.
@@ -170,43 +127,13 @@ fn flags(t: &mut Tree, m: &Message, d: usize) {
                 f,
                 0x0400,
                 "Conflict",
-                tf(
-                    f & 0x0400 != 0,
-                    "The name is not considered unique",
-                    "The name is considered unique",
-                ),
+                tf(f & 0x0400 != 0, "The name is not considered unique", "The name is considered unique"),
             );
         } else {
-            t.bits16(
-                d,
-                f,
-                0x0400,
-                "Conflict",
-                tf(
-                    f & 0x0400 != 0,
-                    "The sender received multiple responses",
-                    "None",
-                ),
-            );
+            t.bits16(d, f, 0x0400, "Conflict", tf(f & 0x0400 != 0, "The sender received multiple responses", "None"));
         }
-        t.bits16(
-            d,
-            f,
-            0x0200,
-            "Truncated",
-            tf(
-                m.truncated,
-                "Message is truncated",
-                "Message is not truncated",
-            ),
-        );
-        t.bits16(
-            d,
-            f,
-            0x0100,
-            "Tentative",
-            tf(f & 0x0100 != 0, "Tentative", "Not tentative"),
-        );
+        t.bits16(d, f, 0x0200, "Truncated", tf(m.truncated, "Message is truncated", "Message is not truncated"));
+        t.bits16(d, f, 0x0100, "Tentative", tf(f & 0x0100 != 0, "Tentative", "Not tentative"));
         if resp {
             t.bits16(d, f, 0x000f, "Reply code", &rcode_field(m.header_rcode()));
         }
@@ -218,34 +145,16 @@ fn flags(t: &mut Tree, m: &Message, d: usize) {
             f,
             0x0400,
             "Authoritative",
-            tf(
-                m.authoritative,
-                "Server is an authority for domain",
-                "Server is not an authority for domain",
-            ),
+            tf(m.authoritative, "Server is an authority for domain", "Server is not an authority for domain"),
         );
     }
-    t.bits16(
-        d,
-        f,
-        0x0200,
-        "Truncated",
-        tf(
-            m.truncated,
-            "Message is truncated",
-            "Message is not truncated",
-        ),
-    );
+    t.bits16(d, f, 0x0200, "Truncated", tf(m.truncated, "Message is truncated", "Message is not truncated"));
     t.bits16(
         d,
         f,
         0x0100,
         "Recursion desired",
-        tf(
-            m.recursion_desired,
-            "Do query recursively",
-            "Don't do query recursively",
-        ),
+        tf(m.recursion_desired, "Do query recursively", "Don't do query recursively"),
     );
     if resp {
         t.bits16(
@@ -253,20 +162,10 @@ fn flags(t: &mut Tree, m: &Message, d: usize) {
             f,
             0x0080,
             "Recursion available",
-            tf(
-                m.recursion_available,
-                "Server can do recursive queries",
-                "Server can't do recursive queries",
-            ),
+            tf(m.recursion_available, "Server can do recursive queries", "Server can't do recursive queries"),
         );
     }
-    t.bits16(
-        d,
-        f,
-        0x0040,
-        "Z",
-        tf(f & 0x0040 != 0, "reserved - incorrect!", "reserved (0)"),
-    );
+    t.bits16(d, f, 0x0040, "Z", tf(f & 0x0040 != 0, "reserved - incorrect!", "reserved (0)"));
     if resp {
         t.bits16(
             d,
@@ -283,13 +182,7 @@ fn flags(t: &mut Tree, m: &Message, d: usize) {
         // RFC 6840 §5.7: AD in a query asks for the AD bit in the response.
         t.bits16(d, f, 0x0020, "AD bit", "Set");
     }
-    t.bits16(
-        d,
-        f,
-        0x0010,
-        "Non-authenticated data",
-        tf(m.checking_disabled, "Acceptable", "Unacceptable"),
-    );
+    t.bits16(d, f, 0x0010, "Non-authenticated data", tf(m.checking_disabled, "Acceptable", "Unacceptable"));
     if resp {
         t.bits16(d, f, 0x000f, "Reply code", &rcode_field(m.header_rcode()));
     }
@@ -306,18 +199,9 @@ fn class_lines(t: &mut Tree, m: &Message, d: usize, class: u16, top_bit: bool, t
 }
 
 fn question(t: &mut Tree, m: &Message, q: &Question, d: usize) {
-    let mut head = format!(
-        "{}: type {}, class {}",
-        q.name,
-        type_name(q.qtype),
-        class_short(q.qclass)
-    );
+    let mut head = format!("{}: type {}, class {}", q.name, type_name(q.qtype), class_short(q.qclass));
     if m.flavor == Flavor::Mdns {
-        head.push_str(if q.unicast_response {
-            ", \"QU\" question"
-        } else {
-            ", \"QM\" question"
-        });
+        head.push_str(if q.unicast_response { ", \"QU\" question" } else { ", \"QM\" question" });
     }
     t.line(d, head);
     let d = d + 1;
@@ -327,10 +211,7 @@ fn question(t: &mut Tree, m: &Message, q: &Question, d: usize) {
     let (len, dots) = if q.raw_name.is_empty() {
         (6, 0)
     } else {
-        (
-            q.raw_name.len(),
-            q.raw_name.iter().filter(|&&b| b == b'.').count(),
-        )
+        (q.raw_name.len(), q.raw_name.iter().filter(|&&b| b == b'.').count())
     };
     let (len, labels) = if len > 1 { (len, dots + 1) } else { (0, 0) };
     t.line(d, format!("[Name Length: {len}]"));
@@ -361,11 +242,7 @@ fn heading(m: &Message, name: &str, rtype: u16, class: u16, cache_flush: bool) -
     let mut head = if rtype == T_OPT {
         format!("{name}: type OPT")
     } else {
-        format!(
-            "{name}: type {}, class {}",
-            type_name(rtype),
-            class_short(class)
-        )
+        format!("{name}: type {}, class {}", type_name(rtype), class_short(class))
     };
     if m.flavor == Flavor::Mdns && cache_flush {
         head.push_str(", cache flush");
@@ -380,27 +257,12 @@ fn header_lines(t: &mut Tree, m: &Message, d: usize, r: &PartialRecord) {
         let class = r.class;
         if m.flavor == Flavor::Mdns {
             let full = class | if r.cache_flush { 0x8000 } else { 0 };
-            t.bits16(
-                d,
-                full,
-                0x7fff,
-                "UDP payload size",
-                &format!("0x{class:04x}"),
-            );
-            t.bits16(
-                d,
-                full,
-                0x8000,
-                "Cache flush",
-                tf(r.cache_flush, "True", "False"),
-            );
+            t.bits16(d, full, 0x7fff, "UDP payload size", &format!("0x{class:04x}"));
+            t.bits16(d, full, 0x8000, "Cache flush", tf(r.cache_flush, "True", "False"));
         } else {
             t.line(d, format!("UDP payload size: {class}"));
         }
-        t.line(
-            d,
-            format!("Higher bits in extended RCODE: 0x{:02x}", r.ttl >> 24),
-        );
+        t.line(d, format!("Higher bits in extended RCODE: 0x{:02x}", r.ttl >> 24));
         t.line(d, format!("EDNS0 version: {}", (r.ttl >> 16) & 0xff));
         let z = (r.ttl & 0xffff) as u16;
         t.line(d, format!("Z: 0x{z:04x}"));
@@ -409,19 +271,9 @@ fn header_lines(t: &mut Tree, m: &Message, d: usize, r: &PartialRecord) {
             z,
             0x8000,
             "DO bit",
-            tf(
-                z & 0x8000 != 0,
-                "Accepts DNSSEC security RRs",
-                "Cannot handle DNSSEC security RRs",
-            ),
+            tf(z & 0x8000 != 0, "Accepts DNSSEC security RRs", "Cannot handle DNSSEC security RRs"),
         );
-        t.bits16(
-            d + 1,
-            z,
-            0x7fff,
-            "Reserved",
-            &format!("0x{:04x}", z & 0x7fff),
-        );
+        t.bits16(d + 1, z, 0x7fff, "Reserved", &format!("0x{:04x}", z & 0x7fff));
     } else {
         class_lines(t, m, d, r.class, r.cache_flush, "Cache flush");
         t.line(d, format!("Time to live: {} ({})", r.ttl, time_secs(r.ttl)));
@@ -455,16 +307,8 @@ fn heading_suffix(r: &Record) -> String {
         RData::Ptr(n) => format!(", {n}"),
         RData::Dname(n) => format!(", dname {n}"),
         RData::Soa { mname, .. } => format!(", mname {mname}"),
-        RData::Mx {
-            preference,
-            exchange,
-        } => format!(", preference {preference}, mx {exchange}"),
-        RData::Srv {
-            priority,
-            weight,
-            port,
-            target,
-        } => {
+        RData::Mx { preference, exchange } => format!(", preference {preference}, mx {exchange}"),
+        RData::Srv { priority, weight, port, target } => {
             format!(", priority {priority}, weight {weight}, port {port}, target {target}")
         }
         RData::Nsec { next_domain, .. } => format!(", next domain name {next_domain}"),
@@ -475,11 +319,7 @@ fn heading_suffix(r: &Record) -> String {
                 Some((cpu, os)) => format!(", CPU {}, OS {}", ascii(cpu), ascii(os)),
                 None => String::new(),
             },
-            35 => match (
-                u16_at(rd, 0),
-                u16_at(rd, 2),
-                rd.get(4..).and_then(char_string),
-            ) {
+            35 => match (u16_at(rd, 0), u16_at(rd, 2), rd.get(4..).and_then(char_string)) {
                 (Some(o), Some(p), Some((flags, _))) => {
                     format!(", order {o}, preference {p}, flags {}", ascii(flags))
                 }
@@ -530,10 +370,7 @@ fn rdata_lines(t: &mut Tree, m: &Message, r: &Record, d: usize) {
         RData::Cname(n) => t.line(d, format!("CNAME: {n}")),
         RData::Ptr(n) => t.line(d, format!("Domain Name: {n}")),
         RData::Dname(n) => t.line(d, format!("Dname: {n}")),
-        RData::Mx {
-            preference,
-            exchange,
-        } => {
+        RData::Mx { preference, exchange } => {
             t.line(d, format!("Preference: {preference}"));
             t.line(d, format!("Mail Exchange: {exchange}"));
         }
@@ -548,41 +385,16 @@ fn rdata_lines(t: &mut Tree, m: &Message, r: &Record, d: usize) {
                 rest = after;
             }
         }
-        RData::Soa {
-            mname,
-            rname,
-            serial,
-            refresh,
-            retry,
-            expire,
-            minimum,
-        } => {
+        RData::Soa { mname, rname, serial, refresh, retry, expire, minimum } => {
             t.line(d, format!("Primary name server: {mname}"));
             t.line(d, format!("Responsible authority's mailbox: {rname}"));
             t.line(d, format!("Serial Number: {serial}"));
-            t.line(
-                d,
-                format!("Refresh Interval: {refresh} ({})", time_secs(*refresh)),
-            );
-            t.line(
-                d,
-                format!("Retry Interval: {retry} ({})", time_secs(*retry)),
-            );
-            t.line(
-                d,
-                format!("Expire limit: {expire} ({})", time_secs(*expire)),
-            );
-            t.line(
-                d,
-                format!("Minimum TTL: {minimum} ({})", time_secs(*minimum)),
-            );
+            t.line(d, format!("Refresh Interval: {refresh} ({})", time_secs(*refresh)));
+            t.line(d, format!("Retry Interval: {retry} ({})", time_secs(*retry)));
+            t.line(d, format!("Expire limit: {expire} ({})", time_secs(*expire)));
+            t.line(d, format!("Minimum TTL: {minimum} ({})", time_secs(*minimum)));
         }
-        RData::Srv {
-            priority,
-            weight,
-            port,
-            target,
-        } => {
+        RData::Srv { priority, weight, port, target } => {
             t.line(d, format!("Priority: {priority}"));
             t.line(d, format!("Weight: {weight}"));
             t.line(d, format!("Port: {port}"));
@@ -617,18 +429,9 @@ fn option_lines(t: &mut Tree, rd: &[u8], d: usize) {
         t.line(d2, format!("Option Length: {len}"));
         t.line(d2, format!("Option Data: {}", bytes_field(data)));
         match code {
-            5 => data.iter().for_each(|&a| {
-                t.line(
-                    d2,
-                    format!("DAU: {}", named(dnssec_algorithm(a), u32::from(a))),
-                )
-            }),
-            6 => data
-                .iter()
-                .for_each(|&a| t.line(d2, format!("DHU: {}", named(ds_digest(a), u32::from(a))))),
-            7 => data
-                .iter()
-                .for_each(|&a| t.line(d2, format!("N3U: {}", named(nsec3_hash(a), u32::from(a))))),
+            5 => data.iter().for_each(|&a| t.line(d2, format!("DAU: {}", named(dnssec_algorithm(a), u32::from(a))))),
+            6 => data.iter().for_each(|&a| t.line(d2, format!("DHU: {}", named(ds_digest(a), u32::from(a))))),
+            7 => data.iter().for_each(|&a| t.line(d2, format!("N3U: {}", named(nsec3_hash(a), u32::from(a))))),
             O_CLIENT_SUBNET | 0x50fa if data.len() >= 4 => {
                 let family = u16::from_be_bytes([data[0], data[1]]);
                 let fam = match family {
@@ -639,19 +442,13 @@ fn option_lines(t: &mut Tree, rd: &[u8], d: usize) {
                 t.line(d2, format!("Family: {}", named(fam, u32::from(family))));
                 t.line(d2, format!("Source Netmask: {}", data[2]));
                 t.line(d2, format!("Scope Netmask: {}", data[3]));
-                t.line(
-                    d2,
-                    format!("Client Subnet: {}", ecs_address(family, &data[4..])),
-                );
+                t.line(d2, format!("Client Subnet: {}", ecs_address(family, &data[4..])));
             }
             O_COOKIE if data.len() >= 8 => {
                 t.line(d2, format!("Client Cookie: {}", hex(&data[..8])));
                 t.line(d2, format!("Server Cookie: {}", bytes_field(&data[8..])));
             }
-            11 if data.len() == 2 => t.line(
-                d2,
-                format!("Timeout: {}", u16::from_be_bytes([data[0], data[1]])),
-            ),
+            11 if data.len() == 2 => t.line(d2, format!("Timeout: {}", u16::from_be_bytes([data[0], data[1]]))),
             12 => t.line(d2, format!("Padding: {}", bytes_field(data))),
             13 if !data.is_empty() => {
                 // An ASCII string field: shown up to the first NUL.
@@ -666,11 +463,7 @@ fn option_lines(t: &mut Tree, rd: &[u8], d: usize) {
 
 fn named_opt(code: u16) -> String {
     let name = edns_option_name(code);
-    if name.starts_with("Unknown (") {
-        name.into_owned()
-    } else {
-        format!("{name} ({code})")
-    }
+    if name.starts_with("Unknown (") { name.into_owned() } else { format!("{name} ({code})") }
 }
 
 /// Types packet-dns.c 4.0 decodes (others fall to its "not implemented"
@@ -699,10 +492,7 @@ fn raw_lines(t: &mut Tree, m: &Message, rtype: u16, rd: &[u8], d: usize) {
             true
         }
         1 if rd.len() >= 4 => {
-            t.line(
-                d,
-                format!("Address: {}.{}.{}.{}", rd[0], rd[1], rd[2], rd[3]),
-            );
+            t.line(d, format!("Address: {}.{}.{}.{}", rd[0], rd[1], rd[2], rd[3]));
             true
         }
         _ => false,
@@ -739,28 +529,16 @@ fn hinfo_lines(t: &mut Tree, rd: &[u8], d: usize) -> bool {
 
 /// RRSIG (RFC 4034 §3.1) and SIG (RFC 2535 §4.1).
 fn rrsig_lines(t: &mut Tree, rd: &[u8], d: usize) -> bool {
-    let (Some(covered), Some(&alg), Some(&labels), Some(orig), Some(exp), Some(inc), Some(tag)) = (
-        u16_at(rd, 0),
-        rd.get(2),
-        rd.get(3),
-        u32_at(rd, 4),
-        u32_at(rd, 8),
-        u32_at(rd, 12),
-        u16_at(rd, 16),
-    ) else {
+    let (Some(covered), Some(&alg), Some(&labels), Some(orig), Some(exp), Some(inc), Some(tag)) =
+        (u16_at(rd, 0), rd.get(2), rd.get(3), u32_at(rd, 4), u32_at(rd, 8), u32_at(rd, 12), u16_at(rd, 16))
+    else {
         return false;
     };
     let Some((signer, used)) = rd.get(18..).and_then(plain_name) else {
         return false;
     };
     t.line(d, format!("Type Covered: {}", type_field(covered)));
-    t.line(
-        d,
-        format!(
-            "Algorithm: {}",
-            named(dnssec_algorithm(alg), u32::from(alg))
-        ),
-    );
+    t.line(d, format!("Algorithm: {}", named(dnssec_algorithm(alg), u32::from(alg))));
     t.line(d, format!("Labels: {labels}"));
     t.line(d, format!("Original TTL: {orig} ({})", time_secs(orig)));
     t.line(d, format!("Signature Expiration: {}", utc_time(exp)));
@@ -779,19 +557,11 @@ fn rrsig_lines(t: &mut Tree, rd: &[u8], d: usize) -> bool {
 fn key_tag(rd: &[u8], alg: u8) -> u16 {
     if alg == 1 {
         let n = rd.len();
-        return if n >= 3 {
-            u16::from_be_bytes([rd[n - 3], rd[n - 2]])
-        } else {
-            0
-        };
+        return if n >= 3 { u16::from_be_bytes([rd[n - 3], rd[n - 2]]) } else { 0 };
     }
     let mut ac: u32 = 0;
     for (i, &b) in rd.iter().enumerate() {
-        ac = ac.wrapping_add(if i & 1 == 0 {
-            u32::from(b) << 8
-        } else {
-            u32::from(b)
-        });
+        ac = ac.wrapping_add(if i & 1 == 0 { u32::from(b) << 8 } else { u32::from(b) });
     }
     ac = ac.wrapping_add((ac >> 16) & 0xffff);
     (ac & 0xffff) as u16
@@ -805,49 +575,13 @@ fn key_lines(t: &mut Tree, rtype: u16, rd: &[u8], d: usize) -> bool {
     t.line(d, format!("Flags: 0x{flags:04x}"));
     let f = flags;
     if rtype == 25 {
-        t.bits16(
-            d + 1,
-            f,
-            0x8000,
-            "Key allowed for authentication",
-            tf(f & 0x8000 != 0, "Not allowed", "Allowed"),
-        );
-        t.bits16(
-            d + 1,
-            f,
-            0x4000,
-            "Key allowed for confidentiality",
-            tf(f & 0x4000 != 0, "Not allowed", "Allowed"),
-        );
+        t.bits16(d + 1, f, 0x8000, "Key allowed for authentication", tf(f & 0x8000 != 0, "Not allowed", "Allowed"));
+        t.bits16(d + 1, f, 0x4000, "Key allowed for confidentiality", tf(f & 0x4000 != 0, "Not allowed", "Allowed"));
         if f & 0xc000 != 0xc000 {
-            t.bits16(
-                d + 1,
-                f,
-                0x2000,
-                "Key required",
-                tf(f & 0x2000 != 0, "Experimental or optional", "Required"),
-            );
-            t.bits16(
-                d + 1,
-                f,
-                0x0400,
-                "Key is associated with a user",
-                tf(f & 0x0400 != 0, "Yes", "No"),
-            );
-            t.bits16(
-                d + 1,
-                f,
-                0x0200,
-                "Key is associated with the named entity",
-                tf(f & 0x0200 != 0, "Yes", "No"),
-            );
-            t.bits16(
-                d + 1,
-                f,
-                0x0080,
-                "Key use with IPSEC",
-                tf(f & 0x0080 != 0, "Valid", "Invalid"),
-            );
+            t.bits16(d + 1, f, 0x2000, "Key required", tf(f & 0x2000 != 0, "Experimental or optional", "Required"));
+            t.bits16(d + 1, f, 0x0400, "Key is associated with a user", tf(f & 0x0400 != 0, "Yes", "No"));
+            t.bits16(d + 1, f, 0x0200, "Key is associated with the named entity", tf(f & 0x0200 != 0, "Yes", "No"));
+            t.bits16(d + 1, f, 0x0080, "Key use with IPSEC", tf(f & 0x0080 != 0, "Valid", "Invalid"));
             t.bits16(
                 d + 1,
                 f,
@@ -863,43 +597,15 @@ fn key_lines(t: &mut Tree, rtype: u16, rd: &[u8], d: usize) -> bool {
             f,
             0x0100,
             "Zone Key",
-            tf(
-                f & 0x0100 != 0,
-                "This is the zone key for specified zone",
-                "This it not a zone key",
-            ),
+            tf(f & 0x0100 != 0, "This is the zone key for specified zone", "This it not a zone key"),
         );
-        t.bits16(
-            d + 1,
-            f,
-            0x0080,
-            "Key Revoked",
-            tf(f & 0x0080 != 0, "Yes", "No"),
-        );
-        t.bits16(
-            d + 1,
-            f,
-            0x0001,
-            "Key Signing Key",
-            tf(f & 0x0001 != 0, "Yes", "No"),
-        );
+        t.bits16(d + 1, f, 0x0080, "Key Revoked", tf(f & 0x0080 != 0, "Yes", "No"));
+        t.bits16(d + 1, f, 0x0001, "Key Signing Key", tf(f & 0x0001 != 0, "Yes", "No"));
         // (sic) tshark labels the reserved bits "Key Signing Key" too.
-        t.bits16(
-            d + 1,
-            f,
-            0xfe7e,
-            "Key Signing Key",
-            &format!("0x{:04x}", f & 0xfe7e),
-        );
+        t.bits16(d + 1, f, 0xfe7e, "Key Signing Key", &format!("0x{:04x}", f & 0xfe7e));
     }
     t.line(d, format!("Protocol: {proto}"));
-    t.line(
-        d,
-        format!(
-            "Algorithm: {}",
-            named(dnssec_algorithm(alg), u32::from(alg))
-        ),
-    );
+    t.line(d, format!("Algorithm: {}", named(dnssec_algorithm(alg), u32::from(alg))));
     let id_label = if rtype == 25 { "Key ID" } else { "Key id" };
     t.line(d, format!("[{id_label}: {}]", key_tag(rd, alg)));
     let key = &rd[4..];
@@ -915,17 +621,8 @@ fn ds_lines(t: &mut Tree, rd: &[u8], d: usize) -> bool {
         return false;
     };
     t.line(d, format!("Key id: 0x{tag:04x}"));
-    t.line(
-        d,
-        format!(
-            "Algorithm: {}",
-            named(dnssec_algorithm(alg), u32::from(alg))
-        ),
-    );
-    t.line(
-        d,
-        format!("Digest Type: {}", named(ds_digest(dt), u32::from(dt))),
-    );
+    t.line(d, format!("Algorithm: {}", named(dnssec_algorithm(alg), u32::from(alg))));
+    t.line(d, format!("Digest Type: {}", named(ds_digest(dt), u32::from(dt))));
     t.line(d, format!("Digest: {}", bytes_field(&rd[4..])));
     true
 }
@@ -951,10 +648,7 @@ fn sshfp_lines(t: &mut Tree, rd: &[u8], d: usize) -> bool {
         _ => None,
     };
     t.line(d, format!("Algorithm: {}", named(alg_name, u32::from(alg))));
-    t.line(
-        d,
-        format!("Fingerprint type: {}", named(fp_name, u32::from(fp))),
-    );
+    t.line(d, format!("Fingerprint type: {}", named(fp_name, u32::from(fp))));
     if rd.len() > 2 {
         t.line(d, format!("Fingerprint: {}", bytes_field(&rd[2..])));
     }
@@ -963,8 +657,7 @@ fn sshfp_lines(t: &mut Tree, rd: &[u8], d: usize) -> bool {
 
 /// NSEC3 (RFC 5155 §3.2).
 fn nsec3_lines(t: &mut Tree, rd: &[u8], d: usize) -> bool {
-    let (Some(&alg), Some(&flags), Some(iter), Some(&salt_len)) =
-        (rd.first(), rd.get(1), u16_at(rd, 2), rd.get(4))
+    let (Some(&alg), Some(&flags), Some(iter), Some(&salt_len)) = (rd.first(), rd.get(1), u16_at(rd, 2), rd.get(4))
     else {
         return false;
     };
@@ -979,21 +672,14 @@ fn nsec3_lines(t: &mut Tree, rd: &[u8], d: usize) -> bool {
     let Ok(types) = super::wire::parse_type_bitmap(rd, hash_end, rd.len()) else {
         return false;
     };
-    t.line(
-        d,
-        format!("Hash algorithm: {}", named(nsec3_hash(alg), u32::from(alg))),
-    );
+    t.line(d, format!("Hash algorithm: {}", named(nsec3_hash(alg), u32::from(alg))));
     t.line(d, format!("NSEC3 flags: {flags}"));
     t.line(
         d + 1,
         format!(
             "{} = NSEC3 Opt-out flag: {}",
             bits(u32::from(flags), 1, 8),
-            tf(
-                flags & 1 != 0,
-                "Additional insecure delegations allowed",
-                "Additional insecure delegations forbidden"
-            )
+            tf(flags & 1 != 0, "Additional insecure delegations allowed", "Additional insecure delegations forbidden")
         ),
     );
     t.line(d, format!("NSEC3 iterations: {iter}"));

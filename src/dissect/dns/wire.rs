@@ -7,8 +7,8 @@
 
 use super::text::{format_text, txt_text};
 use super::{
-    Edns, EdnsOption, Flavor, HEADER_LEN, MAX_LABEL_LEN, MAX_NAME_LEN, MAX_POINTER_JUMPS,
-    Malformed, Message, PartialRecord, Question, RData, Record, Section,
+    Edns, EdnsOption, Flavor, HEADER_LEN, MAX_LABEL_LEN, MAX_NAME_LEN, MAX_POINTER_JUMPS, Malformed, Message,
+    PartialRecord, Question, RData, Record, Section,
 };
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -44,10 +44,7 @@ pub(super) fn u32_at(msg: &[u8], at: usize) -> Option<u32> {
 }
 
 fn bad(offset: usize, reason: impl Into<String>) -> Malformed {
-    Malformed {
-        offset,
-        reason: reason.into(),
-    }
+    Malformed { offset, reason: reason.into() }
 }
 
 /// A decoded domain name.
@@ -79,14 +76,8 @@ pub(super) fn read_name(msg: &[u8], start: usize) -> Result<Name, Malformed> {
 fn read_name_in(msg: &[u8], start: usize, rdata_end: Option<usize>) -> Result<Name, Malformed> {
     let in_rdata = rdata_end.is_some();
     let inline_end = rdata_end.unwrap_or(msg.len());
-    let overrun = || {
-        bad(
-            start,
-            format!(
-                "name at offset {start} runs past the end of its record data at offset {inline_end}"
-            ),
-        )
-    };
+    let overrun =
+        || bad(start, format!("name at offset {start} runs past the end of its record data at offset {inline_end}"));
     let mut pos = start;
     // Pointers must target offsets below `limit`.
     let mut limit = start;
@@ -100,10 +91,7 @@ fn read_name_in(msg: &[u8], start: usize, rdata_end: Option<usize>) -> Result<Na
             return Err(overrun());
         }
         let Some(len_byte) = get(msg, pos) else {
-            return Err(bad(
-                pos,
-                format!("truncated: name at offset {start} runs past the end of the message"),
-            ));
+            return Err(bad(pos, format!("truncated: name at offset {start} runs past the end of the message")));
         };
         match len_byte & 0xc0 {
             0x00 => {
@@ -135,9 +123,7 @@ fn read_name_in(msg: &[u8], start: usize, rdata_end: Option<usize>) -> Result<Na
                     let remain = msg.len().saturating_sub(label_start);
                     return Err(bad(
                         pos,
-                        format!(
-                            "truncated: label at offset {pos} needs {len} bytes, {remain} remain"
-                        ),
+                        format!("truncated: label at offset {pos} needs {len} bytes, {remain} remain"),
                     ));
                 };
                 if !raw.is_empty() {
@@ -153,9 +139,7 @@ fn read_name_in(msg: &[u8], start: usize, rdata_end: Option<usize>) -> Result<Na
                 let Some(low) = get(msg, pos + 1) else {
                     return Err(bad(
                         pos,
-                        format!(
-                            "truncated: compression pointer at offset {pos} needs 2 bytes, 1 remains"
-                        ),
+                        format!("truncated: compression pointer at offset {pos} needs 2 bytes, 1 remains"),
                     ));
                 };
                 let target = (usize::from(len_byte & 0x3f) << 8) | usize::from(low);
@@ -177,9 +161,7 @@ fn read_name_in(msg: &[u8], start: usize, rdata_end: Option<usize>) -> Result<Na
                 if jumps > MAX_POINTER_JUMPS {
                     return Err(bad(
                         pos,
-                        format!(
-                            "name at offset {start} follows more than {MAX_POINTER_JUMPS} compression pointers"
-                        ),
+                        format!("name at offset {start} follows more than {MAX_POINTER_JUMPS} compression pointers"),
                     ));
                 }
                 if end.is_none() {
@@ -194,10 +176,7 @@ fn read_name_in(msg: &[u8], start: usize, rdata_end: Option<usize>) -> Result<Na
                 // length the byte exceeds the 63-byte maximum. tshark throws
                 // a bounds error on 0x80 and decodes the RFC 2673 bitstring
                 // label 0x41.
-                return Err(bad(
-                    pos,
-                    format!("label of {len_byte} bytes exceeds {MAX_LABEL_LEN}"),
-                ));
+                return Err(bad(pos, format!("label of {len_byte} bytes exceeds {MAX_LABEL_LEN}")));
             }
         }
     }
@@ -223,13 +202,7 @@ fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
 
 pub(super) fn parse(msg: &[u8], flavor: Flavor) -> Result<Message, Malformed> {
     if msg.len() < HEADER_LEN {
-        return Err(bad(
-            0,
-            format!(
-                "truncated: header needs {HEADER_LEN} bytes, {} available",
-                msg.len()
-            ),
-        ));
+        return Err(bad(0, format!("truncated: header needs {HEADER_LEN} bytes, {} available", msg.len())));
     }
     // The header is 12 bytes, checked just above.
     let h = |i: usize| u16_at(msg, i).unwrap_or(0);
@@ -268,11 +241,7 @@ pub(super) fn parse(msg: &[u8], flavor: Flavor) -> Result<Message, Malformed> {
 /// Splits the mDNS top bit off a class (RFC 6762 §5.4 QU bit in questions,
 /// §10.2 cache-flush bit in records); other flavors keep all 16 bits.
 fn split_class(class: u16, flavor: Flavor) -> (u16, bool) {
-    if flavor == Flavor::Mdns {
-        (class & 0x7fff, class & 0x8000 != 0)
-    } else {
-        (class, false)
-    }
+    if flavor == Flavor::Mdns { (class & 0x7fff, class & 0x8000 != 0) } else { (class, false) }
 }
 
 fn parse_body(msg: &[u8], m: &mut Message) -> Result<(), Malformed> {
@@ -286,30 +255,18 @@ fn parse_body(msg: &[u8], m: &mut Message) -> Result<(), Malformed> {
         if pos >= msg.len() {
             return Err(bad(
                 pos,
-                format!(
-                    "question count {qd} but message ends after {i} {}",
-                    plural(i, "question", "questions")
-                ),
+                format!("question count {qd} but message ends after {i} {}", plural(i, "question", "questions")),
             ));
         }
         let name = read_name(msg, pos)?;
         pos = name.end;
         let (Some(qtype), Some(qclass)) = (u16_at(msg, pos), u16_at(msg, pos + 2)) else {
             let remain = msg.len().saturating_sub(pos);
-            return Err(bad(
-                pos,
-                format!("truncated: question needs 4 bytes for type and class, {remain} remain"),
-            ));
+            return Err(bad(pos, format!("truncated: question needs 4 bytes for type and class, {remain} remain")));
         };
         pos += 4;
         let (qclass, unicast_response) = split_class(qclass, m.flavor);
-        m.questions.push(Question {
-            name: name.text,
-            qtype,
-            qclass,
-            unicast_response,
-            raw_name: name.raw,
-        });
+        m.questions.push(Question { name: name.text, qtype, qclass, unicast_response, raw_name: name.raw });
     }
     for section in [Section::Answer, Section::Authority, Section::Additional] {
         let count = usize::from(match section {
@@ -363,25 +320,14 @@ fn parse_body(msg: &[u8], m: &mut Message) -> Result<(), Malformed> {
 
 /// Decode one resource record at `pos` (RFC 1035 §4.1.3). Returns the record,
 /// its class field with all 16 bits, and the offset just past it.
-fn parse_record(
-    msg: &[u8],
-    pos: usize,
-    section: Section,
-    m: &mut Message,
-) -> Result<(Record, u16, usize), Malformed> {
+fn parse_record(msg: &[u8], pos: usize, section: Section, m: &mut Message) -> Result<(Record, u16, usize), Malformed> {
     let name = read_name(msg, pos)?;
     let hdr = name.end;
-    let (Some(rtype), Some(class), Some(ttl), Some(rdlength)) = (
-        u16_at(msg, hdr),
-        u16_at(msg, hdr + 2),
-        u32_at(msg, hdr + 4),
-        u16_at(msg, hdr + 8),
-    ) else {
+    let (Some(rtype), Some(class), Some(ttl), Some(rdlength)) =
+        (u16_at(msg, hdr), u16_at(msg, hdr + 2), u32_at(msg, hdr + 4), u16_at(msg, hdr + 8))
+    else {
         let remain = msg.len().saturating_sub(hdr);
-        return Err(bad(
-            hdr,
-            format!("truncated: record header needs 10 bytes, {remain} remain"),
-        ));
+        return Err(bad(hdr, format!("truncated: record header needs 10 bytes, {remain} remain")));
     };
     let raw_class = class;
     let (class, cache_flush) = split_class(class, m.flavor);
@@ -402,10 +348,7 @@ fn parse_record(
         partial.rdata_truncated = true;
         m.partial_record = Some(partial);
         let remain = msg.len().saturating_sub(rd_start);
-        return Err(bad(
-            rd_start,
-            format!("truncated: record data needs {rd_len} bytes, {remain} remain"),
-        ));
+        return Err(bad(rd_start, format!("truncated: record data needs {rd_len} bytes, {remain} remain")));
     };
     let data = match decode_rdata(msg, rtype, rd_start, rd_end, m.flavor) {
         Ok(d) => d,
@@ -414,32 +357,14 @@ fn parse_record(
             return Err(e);
         }
     };
-    Ok((
-        Record {
-            name: name.text,
-            rtype,
-            class,
-            cache_flush,
-            ttl,
-            data,
-            rdata: rdata.to_vec(),
-        },
-        raw_class,
-        rd_end,
-    ))
+    Ok((Record { name: name.text, rtype, class, cache_flush, ttl, data, rdata: rdata.to_vec() }, raw_class, rd_end))
 }
 
 /// Decode RDATA at `msg[start..end]` (bounds already checked by the caller).
 /// Names inside RDATA may be compressed (RFC 1035 §4.1.4; RFC 3597 §4 limits
 /// that to the RFC 1035 types, but mDNS compresses NSEC too, RFC 6762
 /// §18.14), so they are read from the whole message.
-fn decode_rdata(
-    msg: &[u8],
-    rtype: u16,
-    start: usize,
-    end: usize,
-    flavor: Flavor,
-) -> Result<RData, Malformed> {
+fn decode_rdata(msg: &[u8], rtype: u16, start: usize, end: usize, flavor: Flavor) -> Result<RData, Malformed> {
     let rd = msg.get(start..end).unwrap_or(&[]);
     if rd.is_empty() {
         // RDLENGTH 0: an RRset deletion in UPDATE (RFC 2136 §2.5.2) or an
@@ -448,13 +373,7 @@ fn decode_rdata(
     }
     let need = |n: usize, what: &str| -> Result<(), Malformed> {
         if rd.len() < n {
-            Err(bad(
-                start,
-                format!(
-                    "{what} record data needs at least {n} bytes, has {}",
-                    rd.len()
-                ),
-            ))
+            Err(bad(start, format!("{what} record data needs at least {n} bytes, has {}", rd.len())))
         } else {
             Ok(())
         }
@@ -481,10 +400,7 @@ fn decode_rdata(
             need(3, "MX")?;
             let preference = u16_at(msg, start).unwrap_or(0);
             let exchange = rdata_name(msg, start + 2, end)?.text;
-            RData::Mx {
-                preference,
-                exchange,
-            }
+            RData::Mx { preference, exchange }
         }
         // RFC 1035 §3.3.14: one or more <character-string>s.
         T_TXT => {
@@ -515,10 +431,7 @@ fn decode_rdata(
             if end < p + 20 {
                 return Err(bad(
                     p,
-                    format!(
-                        "SOA record data needs 20 bytes after the names, {} remain",
-                        end.saturating_sub(p)
-                    ),
+                    format!("SOA record data needs 20 bytes after the names, {} remain", end.saturating_sub(p)),
                 ));
             }
             let n = |i: usize| u32_at(msg, p + 4 * i).unwrap_or(0);
@@ -537,12 +450,7 @@ fn decode_rdata(
         T_SRV => {
             need(7, "SRV")?;
             let v = |i: usize| u16_at(msg, start + 2 * i).unwrap_or(0);
-            RData::Srv {
-                priority: v(0),
-                weight: v(1),
-                port: v(2),
-                target: rdata_name(msg, start + 6, end)?.text,
-            }
+            RData::Srv { priority: v(0), weight: v(1), port: v(2), target: rdata_name(msg, start + 6, end)?.text }
         }
         // RFC 6891 §6.1.2: {code, length, data} options filling the RDATA.
         T_OPT => RData::Opt(parse_options(rd, start)?),
@@ -550,35 +458,22 @@ fn decode_rdata(
         T_NSEC => {
             let next = rdata_name(msg, start, end)?;
             let types = parse_type_bitmap(msg, next.end, end)?;
-            RData::Nsec {
-                next_domain: next.text,
-                types,
-            }
+            RData::Nsec { next_domain: next.text, types }
         }
         _ => RData::Raw(rd.to_vec()),
     })
 }
 
 /// RFC 4034 §4.1.2 type bitmap: windows of {block, length 1..=32, bits}.
-pub(super) fn parse_type_bitmap(
-    msg: &[u8],
-    start: usize,
-    end: usize,
-) -> Result<Vec<u16>, Malformed> {
+pub(super) fn parse_type_bitmap(msg: &[u8], start: usize, end: usize) -> Result<Vec<u16>, Malformed> {
     let mut types = Vec::new();
     let mut p = start;
     while p < end {
         let (Some(block), Some(len)) = (get(msg, p), get(msg, p + 1)) else {
-            return Err(bad(
-                p,
-                format!("type bitmap window at offset {p} is cut short"),
-            ));
+            return Err(bad(p, format!("type bitmap window at offset {p} is cut short")));
         };
         if p + 2 > end {
-            return Err(bad(
-                p,
-                format!("type bitmap window at offset {p} is cut short"),
-            ));
+            return Err(bad(p, format!("type bitmap window at offset {p} is cut short")));
         }
         let len = usize::from(len);
         if p + 2 + len > end {
@@ -593,10 +488,7 @@ pub(super) fn parse_type_bitmap(
         // §4.1.2: "The Bitmap Length is a value in the range 1-32"; longer
         // windows would spill into the next block's type numbers.
         if len > 32 {
-            return Err(bad(
-                p,
-                format!("type bitmap window of {len} bytes at offset {p} exceeds 32"),
-            ));
+            return Err(bad(p, format!("type bitmap window of {len} bytes at offset {p} exceeds 32")));
         }
         for i in 0..len {
             let bits = get(msg, p + 2 + i).unwrap_or(0);
@@ -619,20 +511,14 @@ fn parse_options(rd: &[u8], base: usize) -> Result<Vec<EdnsOption>, Malformed> {
         let (Some(code), Some(len)) = (u16_at(rd, p), u16_at(rd, p + 2)) else {
             return Err(bad(
                 base + p,
-                format!(
-                    "truncated: EDNS option header needs 4 bytes, {} remain in the OPT record data",
-                    rd.len() - p
-                ),
+                format!("truncated: EDNS option header needs 4 bytes, {} remain in the OPT record data", rd.len() - p),
             ));
         };
         let len = usize::from(len);
         let Some(data) = rd.get(p + 4..p + 4 + len) else {
             return Err(bad(
                 base + p,
-                format!(
-                    "EDNS option {code} of {len} bytes overruns the OPT record data ({} remain)",
-                    rd.len() - p - 4
-                ),
+                format!("EDNS option {code} of {len} bytes overruns the OPT record data ({} remain)", rd.len() - p - 4),
             ));
         };
         options.push(decode_option(code, data));
@@ -658,14 +544,10 @@ fn decode_option(code: u16, data: &[u8]) -> EdnsOption {
         // RFC 7873 §4: client cookie (8 bytes) and an optional server cookie
         // (8 to 32 bytes). Shorter data cannot hold a client cookie and is
         // kept raw.
-        O_COOKIE if data.len() >= 8 => EdnsOption::Cookie {
-            client: data[..8].to_vec(),
-            server: (data.len() > 8).then(|| data[8..].to_vec()),
-        },
-        _ => EdnsOption::Other {
-            code,
-            data: data.to_vec(),
-        },
+        O_COOKIE if data.len() >= 8 => {
+            EdnsOption::Cookie { client: data[..8].to_vec(), server: (data.len() > 8).then(|| data[8..].to_vec()) }
+        }
+        _ => EdnsOption::Other { code, data: data.to_vec() },
     }
 }
 
@@ -698,11 +580,7 @@ pub(super) fn plain_name(data: &[u8]) -> Option<(String, usize)> {
     loop {
         let len = usize::from(*data.get(p)?);
         if len == 0 {
-            let text = if raw.is_empty() {
-                "<Root>".to_string()
-            } else {
-                format_text(&raw)
-            };
+            let text = if raw.is_empty() { "<Root>".to_string() } else { format_text(&raw) };
             return Some((text, p + 1));
         }
         if len > MAX_LABEL_LEN || p + 1 + len > MAX_NAME_LEN {

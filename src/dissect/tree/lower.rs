@@ -525,7 +525,7 @@ pub(super) fn arp(c: &mut Ctx<'_>, h: &[u8]) {
     let op = be16(h, 6);
     let field = |i: usize| {
         let at = 8 + [0, hs, hs + ps, 2 * hs + ps][i];
-        h.get(at..at + if i.is_multiple_of(2) { hs } else { ps })
+        h.get(at..at + if i % 2 == 0 { hs } else { ps })
     };
     let kind = match (op, field(1), field(3)) {
         (Some(1), Some([0, 0, 0, 0]), _) => "ARP Probe".to_string(),

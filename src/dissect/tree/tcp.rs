@@ -39,9 +39,7 @@ pub(super) fn write_tcp(c: &mut Ctx<'_>, dd: usize, h: &[u8], info: Option<TcpIn
         if let Some(seq) = be32(h, 4) {
             title += &format!(", Seq: {seq}");
         }
-        if let (Some(ack), Some(f)) = (be32(h, 8), be16(h, 12))
-            && f & 0x010 != 0
-        {
+        if let (Some(ack), Some(0x010..)) = (be32(h, 8), be16(h, 12).map(|f| f & 0x010)) {
             title += &format!(", Ack: {ack}");
         }
         if let Some(i) = &info {
@@ -213,9 +211,7 @@ fn option(c: &mut Ctx<'_>, d: usize, kind: u8, b: &[u8]) {
         _ => None,
     };
     let title = match (kind, v.len()) {
-        _ if want.is_some_and(|w| w != b.len()) || kind == 5 && !v.len().is_multiple_of(8) => {
-            short_name(kind).to_string()
-        }
+        _ if want.is_some_and(|w| w != b.len()) || kind == 5 && v.len() % 8 != 0 => short_name(kind).to_string(),
         (2, _) => format!("Maximum segment size: {} bytes", u16::from_be_bytes([v[0], v[1]])),
         (3, _) => format!("Window scale: {} (multiply by {})", v[0], 1u32 << v[0].min(14)),
         (5, _) => {
@@ -250,7 +246,7 @@ fn option(c: &mut Ctx<'_>, d: usize, kind: u8, b: &[u8]) {
             }
         }
         4 => {}
-        5 if v.len().is_multiple_of(8) => {
+        5 if v.len() % 8 == 0 => {
             for e in v.chunks_exact(8) {
                 ln!(c, f, "left edge = {}", be32(e, 0).unwrap_or(0));
                 ln!(c, f, "right edge = {}", be32(e, 4).unwrap_or(0));

@@ -1,0 +1,232 @@
+//! End-to-end tests of the `wirelens` binary: formats, options, exit codes
+//! and the bad-input contract (everything before a fault is reported, the
+//! fault names file, packet and byte offset, exit code 2).
+
+use std::io::{Read, Write};
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_wirelens");
+
+fn sample(name: &str) -> String {
+    format!("{}/samples/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn corpus(name: &str) -> String {
+    format!("{}/../shared/corpus/captures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).env("NO_COLOR", "1").output().expect("run wirelens")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("wirelens-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn packets_prints_one_line_per_packet_like_tshark() {
+    let o = run(&["packets", &corpus("td_dns_tcp.pcap")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 11);
+    assert!(lines[0].contains("192.168.1.11 → 209.87.249.18 TCP 74 33779 → domain(53) [SYN] Seq=0 Win=64240 Len=0 MSS=1460 SACK_PERM TSval=2044906138 TSecr=0 WS=128"), "{}", lines[0]);
+    assert!(lines[3].contains("DNS 112 Standard query 0x4319 A www.tcpdump.org OPT"), "{}", lines[3]);
+    assert!(lines[6].contains("[ACK] Seq=59 Ack=227 Win=64014 Len=0"), "{}", lines[6]);
+}
+
+#[test]
+fn numeric_ports_with_n() {
+    let o = run(&["packets", "-n", "-c", "1", &corpus("td_dns_tcp.pcap")]);
+    assert!(stdout(&o).contains("33779 → 53 [SYN]"));
+}
+
+#[test]
+fn ndjson_has_the_documented_fields() {
+    let o = run(&["packets", "--format", "ndjson", &sample("mix.pcap")]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    let mut saw_dns = false;
+    let mut saw_tcp = false;
+    for (i, line) in out.lines().enumerate() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("valid JSON line");
+        assert_eq!(v["frame"], (i + 1) as u64);
+        for key in ["ts", "len", "caplen", "link", "vlan", "src", "dst", "proto", "truncated", "errors", "info"] {
+            assert!(v.get(key).is_some(), "frame {} lacks {key}", i + 1);
+        }
+        let ts = v["ts"].as_str().unwrap();
+        assert!(ts.ends_with('Z') && ts.len() == "2026-11-21T05:00:00.123456789Z".len(), "{ts}");
+        if let Some(d) = v.get("dns") {
+            saw_dns = true;
+            assert!(d["id"].is_u64() && d["response"].is_boolean() && d["questions"].is_array());
+        }
+        if let Some(t) = v.get("tcp") {
+            saw_tcp = true;
+            assert!(t["flags"].is_string() && t["seq"].is_u64() && t["win"].is_u64() && t["len"].is_u64());
+            assert!(v["sport"].is_u64() && v["dport"].is_u64());
+        }
+    }
+    assert!(saw_dns && saw_tcp);
+}
+
+#[test]
+fn json_is_one_array() {
+    let o = run(&["packets", "--format", "json", &corpus("td_dns_udp.pcap")]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    let a = v.as_array().unwrap();
+    assert_eq!(a.len(), 2);
+    assert_eq!(a[1]["dns"]["response"], true);
+    let empty = run(&["packets", "--format", "json", &corpus("td_empty.pcap")]);
+    let v: serde_json::Value = serde_json::from_slice(&empty.stdout).expect("valid JSON");
+    assert_eq!(v.as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn csv_has_a_header_and_a_row_per_packet() {
+    let o = run(&["packets", "--format", "csv", &corpus("td_dns_tcp.pcap")]);
+    let mut r = csv::Reader::from_reader(&o.stdout[..]);
+    assert_eq!(r.headers().unwrap().get(0), Some("frame"));
+    assert_eq!(r.records().count(), 11);
+}
+
+#[test]
+fn count_filter_and_bpf() {
+    let o = run(&["packets", "-c", "3", &sample("mix.pcap")]);
+    assert_eq!(stdout(&o).lines().count(), 3);
+    let o = run(&["packets", "-Y", "dns && udp", "--format", "ndjson", &sample("mix.pcap")]);
+    assert!(o.status.success());
+    let n = stdout(&o).lines().count();
+    assert!(n > 0);
+    for line in stdout(&o).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["proto"], "DNS");
+        assert!(v.get("udp").is_some());
+    }
+    let o = run(&["packets", "-f", "udp port 53", "--format", "ndjson", &sample("mix.pcap")]);
+    assert_eq!(stdout(&o).lines().count(), n, "BPF and display filter select the same DNS/UDP packets");
+}
+
+#[test]
+fn bad_filters_exit_2_with_the_reason() {
+    let o = run(&["packets", "-Y", "tcp.prot == 80", &sample("mix.pcap")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("did you mean tcp.port"), "{}", stderr(&o));
+    let o = run(&["packets", "-f", "tcp port", &sample("mix.pcap")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("tcp port") && stderr(&o).contains("syntax error"), "{}", stderr(&o));
+}
+
+#[test]
+fn time_formats() {
+    let f = corpus("td_dns_udp.pcap");
+    let epoch = stdout(&run(&["packets", "--time", "epoch", &f]));
+    let utc = stdout(&run(&["packets", "--time", "utc", &f]));
+    let delta = stdout(&run(&["packets", "--time", "delta", &f]));
+    assert!(epoch.lines().next().unwrap().split_whitespace().nth(1).unwrap().contains('.'));
+    assert!(utc.lines().next().unwrap().contains('-') && utc.contains(':'));
+    assert!(delta.lines().next().unwrap().contains(" 0.000000 "));
+}
+
+#[test]
+fn verbose_and_hex() {
+    let o = run(&["packets", "-V", "-x", "-c", "1", &corpus("td_dns_udp.pcap")]);
+    let out = stdout(&o);
+    assert!(out.contains("Internet Protocol Version 4, Src:"), "{out}");
+    assert!(out.contains("User Datagram Protocol"));
+    assert!(out.contains("Domain Name System (query)"));
+    assert!(out.contains("0000  "), "hex dump present");
+}
+
+#[test]
+fn info_reports_counts_and_hierarchy() {
+    let o = run(&["info", &sample("mix.pcap")]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    assert!(out.contains("Number of packets:"));
+    assert!(out.contains("Protocol hierarchy"));
+    assert!(out.contains("dns"));
+    let o = run(&["info", "--format", "json", &sample("mix.pcap")]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["hierarchy"]["frames"], v["packets"]);
+    // No subcommand: the overview.
+    assert!(run(&[&sample("mix.pcap")]).status.success());
+}
+
+#[test]
+fn missing_file_exits_2_naming_it() {
+    let o = run(&["packets", "/nonexistent/x.pcap"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("/nonexistent/x.pcap"), "{}", stderr(&o));
+}
+
+#[test]
+fn not_a_capture_names_the_magic_bytes() {
+    let p = tmp("notes.txt");
+    std::fs::write(&p, b"<!DOCTYPE html>").unwrap();
+    let o = run(&["packets", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("3c 21 44 4f"), "{}", stderr(&o));
+}
+
+#[test]
+fn truncated_file_reports_everything_before_the_fault() {
+    let bytes = std::fs::read(corpus("td_dns_tcp.pcap")).unwrap();
+    let p = tmp("cut.pcap");
+    std::fs::write(&p, &bytes[..bytes.len() - 10]).unwrap();
+    let o = run(&["packets", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stdout(&o).lines().count(), 10, "the 10 complete packets are printed");
+    let err = stderr(&o);
+    assert!(err.contains("cut.pcap") && err.contains("packet 11") && err.contains("byte offset"), "{err}");
+    let o = run(&["info", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).contains("Number of packets:      10"), "{}", stdout(&o));
+}
+
+#[test]
+fn stdin_and_gzip() {
+    let bytes = std::fs::read(corpus("td_dns_tcp.pcap")).unwrap();
+    let mut child =
+        Command::new(BIN).args(["packets", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(&bytes).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    assert_eq!(stdout(&o).lines().count(), 11);
+
+    let gz = tmp("x.pcap.gz");
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(&bytes).unwrap();
+    std::fs::write(&gz, e.finish().unwrap()).unwrap();
+    let o = run(&["packets", gz.to_str().unwrap()]);
+    assert!(o.status.success());
+    assert_eq!(stdout(&o).lines().count(), 11);
+}
+
+#[test]
+fn broken_pipe_exits_0() {
+    let mut child = Command::new(BIN)
+        .args(["packets", "-V", &sample("lossy-sender.pcap")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut buf = [0u8; 100];
+    out.read_exact(&mut buf).unwrap();
+    drop(out);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    assert!(err.is_empty(), "{err}");
+}
