@@ -94,6 +94,9 @@ fn run_packets(c: &PacketsConfig) -> Result<u8> {
     if c.format == Format::Json {
         out.write_all(b"[")?;
     }
+    // Nanosecond captures get nanosecond times (pcapng interfaces may differ;
+    // the finest one decides, as the first packets may not say).
+    let digits = if reader.interfaces().iter().any(|i| i.ts_units_per_sec > 1_000_000) { 9 } else { 6 };
     let input = c.input.clone();
     let fault = for_each_frame(&mut reader, &input, &mut bpf, |f| {
         let p = dissector.dissect(f);
@@ -111,7 +114,7 @@ fn run_packets(c: &PacketsConfig) -> Result<u8> {
         let t = rec.ts;
         match c.format {
             Format::Table => {
-                let time = packets::time_column(t, c.time, first_t, prev);
+                let time = packets::time_column(t, c.time, first_t, prev, digits);
                 out.write_all(packets::line(&rec, &time).as_bytes())?;
                 out.write_all(b"\n")?;
                 if c.verbose {

@@ -105,7 +105,17 @@ pub fn info(p: &Packet<'_>, dns: &[dns::Message], rel: Option<Relative>, resolve
         s = parts.join(" , ");
     } else {
         match &p.transport {
-            Transport::Tcp(t) => tcp(&mut s, t, rel, resolve),
+            Transport::Tcp(t) => {
+                // The option bytes are in the frame unless the segment was reassembled from fragments.
+                let reassembled = p.ip.is_some_and(|ip| matches!(ip.fragment, Fragment::Completed { .. }));
+                let start = p.transport_offset as usize + 20;
+                let raw = if reassembled {
+                    None
+                } else {
+                    p.data.get(start..start + usize::from(t.header_len).saturating_sub(20))
+                };
+                tcp(&mut s, t, raw, rel, resolve)
+            }
             Transport::Udp(u) => {
                 let _ = write!(
                     s,
@@ -125,12 +135,14 @@ pub fn info(p: &Packet<'_>, dns: &[dns::Message], rel: Option<Relative>, resolve
         }
         let _ = write!(s, "[Malformed: {}]", e);
     } else if p.truncated && s.is_empty() {
+        // tshark marks a frame cut inside the headers it decodes; a cut in
+        // a payload nobody reads goes unmarked in its Info column.
         s.push_str("[Packet size limited during capture]");
     }
     s
 }
 
-fn tcp(s: &mut String, t: &crate::dissect::Tcp, rel: Option<Relative>, resolve: bool) {
+fn tcp(s: &mut String, t: &crate::dissect::Tcp, raw_options: Option<&[u8]>, rel: Option<Relative>, resolve: bool) {
     let _ = write!(
         s,
         "{} → {} [{}]",
@@ -151,26 +163,71 @@ fn tcp(s: &mut String, t: &crate::dissect::Tcp, rel: Option<Relative>, resolve: 
     }
     let _ = write!(s, " Len={}", t.payload_len);
     let o = &t.options;
-    if let Some(mss) = o.mss {
-        let _ = write!(s, " MSS={mss}");
-    }
-    if o.sack_permitted {
-        s.push_str(" SACK_PERM");
-    }
     let base = rel.map(|r| t.ack.wrapping_sub(r.ack.unwrap_or(t.ack)));
-    for &(l, r) in &o.sack[..usize::from(o.sack_count)] {
-        let (l, r) = match base {
-            Some(b) => (l.wrapping_sub(b), r.wrapping_sub(b)),
-            None => (l, r),
-        };
-        let _ = write!(s, " SLE={l} SRE={r}");
+    // tshark appends each option as it meets it, so the wire order is kept
+    // when the option bytes are at hand; otherwise a fixed order.
+    let order: Vec<u8> = match raw_options {
+        Some(raw) => option_kinds(raw),
+        None => vec![2, 4, 5, 8, 3],
+    };
+    for kind in order {
+        match kind {
+            2 => {
+                if let Some(mss) = o.mss {
+                    let _ = write!(s, " MSS={mss}");
+                }
+            }
+            4 if o.sack_permitted => s.push_str(" SACK_PERM"),
+            5 => {
+                for &(l, r) in &o.sack[..usize::from(o.sack_count)] {
+                    let (l, r) = match base {
+                        Some(b) => (l.wrapping_sub(b), r.wrapping_sub(b)),
+                        None => (l, r),
+                    };
+                    let _ = write!(s, " SLE={l} SRE={r}");
+                }
+            }
+            8 => {
+                if let Some((val, ecr)) = o.timestamp {
+                    let _ = write!(s, " TSval={val} TSecr={ecr}");
+                }
+            }
+            // TCP Fast Open (RFC 7413): a cookie request or a cookie.
+            34 | 254 => match o.tfo_cookie_len {
+                Some(0) => s.push_str(" TFO=R"),
+                Some(_) => s.push_str(" TFO=C"),
+                None => {}
+            },
+            3 => {
+                if let Some(ws) = o.wscale {
+                    let _ = write!(s, " WS={}", 1u64 << ws.min(14));
+                }
+            }
+            _ => {}
+        }
     }
-    if let Some((val, ecr)) = o.timestamp {
-        let _ = write!(s, " TSval={val} TSecr={ecr}");
+}
+
+/// The option kinds in wire order, each once (RFC 9293 §3.2 layout).
+fn option_kinds(mut o: &[u8]) -> Vec<u8> {
+    let mut kinds = Vec::new();
+    while let Some(&kind) = o.first() {
+        match kind {
+            0 => break,
+            1 => o = &o[1..],
+            _ => {
+                let len = o.get(1).map_or(0, |&l| usize::from(l));
+                if !kinds.contains(&kind) {
+                    kinds.push(kind);
+                }
+                if len < 2 || len > o.len() {
+                    break;
+                }
+                o = &o[len..];
+            }
+        }
     }
-    if let Some(ws) = o.wscale {
-        let _ = write!(s, " WS={}", 1u64 << ws.min(14));
-    }
+    kinds
 }
 
 fn icmp(s: &mut String, p: &Packet<'_>, i: &crate::dissect::Icmp) {

@@ -290,6 +290,13 @@ pub fn build(p: &Packet<'_>, dns: &[dns::Message], rel: Option<Relative>, opts: 
     };
     if opts.tree {
         dissect::tree::write_tree(p, &mut r.tree);
+        // The tree leaves the wall-clock line to us (time formatting is ours).
+        if let Some(i) = r.tree.iter().position(|(d, t)| *d == 1 && t.starts_with("Encapsulation type")) {
+            let when = chrono::DateTime::from_timestamp(p.ts.secs, p.ts.nanos)
+                .map(|t| t.format("%b %e, %Y %H:%M:%S%.9f UTC").to_string())
+                .unwrap_or_else(|| r.ts.rfc3339());
+            r.tree.insert(i + 1, (1, format!("Arrival Time: {when}")));
+        }
         for m in dns {
             m.write_tree_for_capture(0, &mut r.tree, p.truncated);
         }

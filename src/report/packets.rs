@@ -7,18 +7,21 @@ use super::TimeFormat;
 use crate::record::{PacketRecord, Time};
 
 /// Formats the time column. `first` is the first packet's time, `prev` the
-/// previous displayed packet's.
-pub fn time_column(t: Time, fmt: TimeFormat, first: Time, prev: Option<Time>) -> String {
+/// previous displayed packet's. `digits` is 6 for microsecond captures and 9
+/// for nanosecond ones, as tshark adapts its precision to the file.
+pub fn time_column(t: Time, fmt: TimeFormat, first: Time, prev: Option<Time>, digits: usize) -> String {
+    let frac = |nanos: u32| if digits >= 9 { format!("{nanos:09}") } else { format!("{:06}", nanos / 1000) };
+    let chrono_fmt = if digits >= 9 { "%.9f" } else { "%.6f" };
     match fmt {
-        TimeFormat::Relative => format!("{:.6}", t.since(first)),
-        TimeFormat::Delta => format!("{:.6}", prev.map_or(0.0, |p| t.since(p))),
-        TimeFormat::Epoch => format!("{}.{:06}", t.secs, t.nanos / 1000),
+        TimeFormat::Relative => format!("{:.*}", digits, t.since(first)),
+        TimeFormat::Delta => format!("{:.*}", digits, prev.map_or(0.0, |p| t.since(p))),
+        TimeFormat::Epoch => format!("{}.{}", t.secs, frac(t.nanos)),
         TimeFormat::Absolute => match chrono::DateTime::from_timestamp(t.secs, t.nanos) {
-            Some(d) => d.with_timezone(&chrono::Local).format("%H:%M:%S%.6f").to_string(),
+            Some(d) => d.with_timezone(&chrono::Local).format(&format!("%H:%M:%S{chrono_fmt}")).to_string(),
             None => t.secs.to_string(),
         },
         TimeFormat::Utc => match chrono::DateTime::from_timestamp(t.secs, t.nanos) {
-            Some(d) => d.format("%Y-%m-%d %H:%M:%S%.6f").to_string(),
+            Some(d) => d.format(&format!("%Y-%m-%d %H:%M:%S{chrono_fmt}")).to_string(),
             None => t.secs.to_string(),
         },
     }
@@ -122,9 +125,10 @@ mod tests {
     fn time_formats() {
         let first = Time { secs: 100, nanos: 0 };
         let t = Time { secs: 101, nanos: 500_000_000 };
-        assert_eq!(time_column(t, TimeFormat::Relative, first, None), "1.500000");
-        assert_eq!(time_column(t, TimeFormat::Delta, first, Some(Time { secs: 101, nanos: 0 })), "0.500000");
-        assert_eq!(time_column(t, TimeFormat::Epoch, first, None), "101.500000");
-        assert_eq!(time_column(t, TimeFormat::Utc, first, None), "1970-01-01 00:01:41.500000");
+        assert_eq!(time_column(t, TimeFormat::Relative, first, None, 6), "1.500000");
+        assert_eq!(time_column(t, TimeFormat::Delta, first, Some(Time { secs: 101, nanos: 0 }), 6), "0.500000");
+        assert_eq!(time_column(t, TimeFormat::Epoch, first, None, 6), "101.500000");
+        assert_eq!(time_column(t, TimeFormat::Epoch, first, None, 9), "101.500000000");
+        assert_eq!(time_column(t, TimeFormat::Utc, first, None, 6), "1970-01-01 00:01:41.500000");
     }
 }
