@@ -9,3 +9,4 @@
 //! connection states come with the flow tracker.
 
 pub mod relseq;
+pub mod table;

@@ -1,0 +1,481 @@
+//! The flow table: packets grouped into bidirectional conversations.
+//!
+//! A flow is keyed by protocol, the outer VLAN ids and the two endpoints
+//! (address, port), order-independent. ICMP echo request and reply share a
+//! flow keyed by the echo identifier; other ICMP messages are keyed by type
+//! and code, as Zeek keys them.
+//!
+//! The originator follows Zeek's rule: the sender of the first SYN, else the
+//! sender of the first packet; a SYN-ACK seen first makes its receiver the
+//! originator (the flow is "flipped"). A SYN that is not an answer, arriving
+//! on a TCP flow that has closed (FIN both ways, or RST), starts a new flow,
+//! as tshark starts a new `tcp.stream`.
+//!
+//! Memory follows the active flows: idle flows are finished after the
+//! protocol's inactivity timeout (Zeek's defaults: 5 min TCP, 1 min UDP and
+//! ICMP) measured in packet time, and `max_flows` caps the table by
+//! finishing the least recently seen flows first; evictions are counted.
+//! Finished flows are handed to the caller as they end.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use crate::capture::Timestamp;
+use crate::dissect::{Packet, Transport, tcp_flags};
+
+/// Zeek's default inactivity timeouts (base/init-bare.zeek).
+pub const TCP_IDLE_NS: i64 = 300 * 1_000_000_000;
+pub const UDP_IDLE_NS: i64 = 60 * 1_000_000_000;
+pub const ICMP_IDLE_NS: i64 = 60 * 1_000_000_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FlowKey {
+    pub proto: u8,
+    pub vlan: [u16; 2],
+    pub lo: (IpAddr, u16),
+    pub hi: (IpAddr, u16),
+}
+
+/// Which side sent a packet, relative to the flow's originator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Orig,
+    Resp,
+}
+
+impl Side {
+    pub fn index(self) -> usize {
+        match self {
+            Side::Orig => 0,
+            Side::Resp => 1,
+        }
+    }
+}
+
+/// Per-direction counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DirStats {
+    pub packets: u64,
+    /// Frame lengths on the wire, as `tshark -z conv` counts bytes.
+    pub frame_bytes: u64,
+    /// IP total lengths, as Zeek's *_ip_bytes.
+    pub ip_bytes: u64,
+    /// Transport payload bytes on the wire.
+    pub payload_bytes: u64,
+}
+
+/// Per-flow TCP facts the table itself needs (open/closed).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TcpFlags {
+    pub syn: [bool; 2],
+    pub fin: [bool; 2],
+    pub rst: [bool; 2],
+}
+
+#[derive(Debug, Clone)]
+pub struct Flow {
+    /// Sequential id in order of first packet, from 1.
+    pub id: u64,
+    pub proto: u8,
+    pub vlan: [u16; 2],
+    pub orig: (IpAddr, u16),
+    pub resp: (IpAddr, u16),
+    pub flipped: bool,
+    pub first_frame: u64,
+    pub last_frame: u64,
+    pub start: Timestamp,
+    pub last: Timestamp,
+    pub dirs: [DirStats; 2],
+    pub tcp: TcpFlags,
+}
+
+impl Flow {
+    pub fn is_closed(&self) -> bool {
+        self.tcp.rst.iter().any(|&r| r) || self.tcp.fin.iter().all(|&f| f)
+    }
+
+    fn idle_ns(&self) -> i64 {
+        match self.proto {
+            6 => TCP_IDLE_NS,
+            17 => UDP_IDLE_NS,
+            _ => ICMP_IDLE_NS,
+        }
+    }
+}
+
+/// Why a flow ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    /// Still active when the capture ended.
+    EndOfCapture,
+    /// No packet for longer than the inactivity timeout.
+    Idle,
+    /// A new SYN reused the 5-tuple after the connection closed.
+    Reused,
+    /// Evicted to respect `max_flows`.
+    Evicted,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct TableStats {
+    pub flows: u64,
+    pub evicted: u64,
+    pub expired: u64,
+    /// Packets that belong to no flow (not IP, or IP without ports we key on).
+    pub unflowed_packets: u64,
+    pub peak_active: u64,
+}
+
+/// What `FlowTable::packet` tells the caller about a packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placement {
+    pub slot: usize,
+    pub side: Side,
+    /// The packet opened this flow.
+    pub new: bool,
+}
+
+pub struct FlowTable {
+    map: HashMap<FlowKey, usize>,
+    slots: Vec<Option<(FlowKey, Flow)>>,
+    free: Vec<usize>,
+    next_id: u64,
+    max_flows: usize,
+    last_sweep_ns: i64,
+    pub stats: TableStats,
+}
+
+fn ns(t: Timestamp) -> i64 {
+    t.secs.saturating_mul(1_000_000_000).saturating_add(i64::from(t.nanos))
+}
+
+/// The endpoints and protocol a packet is keyed on, or `None` when it
+/// belongs to no flow (non-IP, or a fragment still held for reassembly).
+pub fn endpoints(p: &Packet<'_>) -> Option<(u8, (IpAddr, u16), (IpAddr, u16))> {
+    let ip = p.ip.as_ref()?;
+    if matches!(ip.fragment, crate::dissect::Fragment::Held | crate::dissect::Fragment::Dropped) {
+        return None;
+    }
+    let (sport, dport) = match &p.transport {
+        Transport::Tcp(t) => (t.sport, t.dport),
+        Transport::Udp(u) => (u.sport, u.dport),
+        Transport::Icmp(i) => match i.echo {
+            // Echo request and reply share the identifier (Zeek's ICMP echo "conn").
+            Some((id, _)) => (id, id),
+            None => (u16::from(i.icmp_type), u16::from(i.code)),
+        },
+        Transport::Other(_) => (0, 0),
+        Transport::None => return None,
+    };
+    Some((ip.proto, (ip.src, sport), (ip.dst, dport)))
+}
+
+impl FlowTable {
+    /// `max_flows` of 0 means unlimited.
+    pub fn new(max_flows: usize) -> Self {
+        FlowTable {
+            map: HashMap::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            next_id: 1,
+            max_flows,
+            last_sweep_ns: i64::MIN,
+            stats: TableStats::default(),
+        }
+    }
+
+    pub fn get(&self, slot: usize) -> Option<&Flow> {
+        self.slots.get(slot)?.as_ref().map(|(_, f)| f)
+    }
+
+    pub fn get_mut(&mut self, slot: usize) -> Option<&mut Flow> {
+        self.slots.get_mut(slot)?.as_mut().map(|(_, f)| f)
+    }
+
+    pub fn active(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Places a packet in its flow, creating or replacing flows as needed.
+    /// Flows that end on the way are passed to `ended` before the packet is
+    /// counted (so a reused 5-tuple's old flow ends first).
+    pub fn packet(&mut self, p: &Packet<'_>, mut ended: impl FnMut(Flow, EndReason)) -> Option<Placement> {
+        let Some((proto, src, dst)) = endpoints(p) else {
+            self.stats.unflowed_packets += 1;
+            return None;
+        };
+        let now = ns(p.ts);
+        self.sweep(now, &mut ended);
+        let mut vlan = [0u16; 2];
+        for (v, id) in vlan.iter_mut().zip(p.vlans.ids()) {
+            *v = id;
+        }
+        let (lo, hi) = if src <= dst { (src, dst) } else { (dst, src) };
+        let key = FlowKey { proto, vlan, lo, hi };
+        let tcp = p.tcp();
+        let syn_only = tcp.is_some_and(|t| t.has(tcp_flags::SYN) && !t.has(tcp_flags::ACK));
+        let mut new = false;
+        let slot = match self.map.get(&key).copied() {
+            Some(slot) => {
+                let f = &self.slots[slot].as_ref().expect("mapped slot is live").1;
+                let idle = now.saturating_sub(ns(f.last)) > f.idle_ns();
+                let reused = syn_only && f.is_closed();
+                if idle || reused {
+                    let (_, old) = self.remove(slot);
+                    if idle {
+                        self.stats.expired += 1;
+                    }
+                    ended(old, if idle { EndReason::Idle } else { EndReason::Reused });
+                    new = true;
+                    self.insert(key, proto, vlan, p, src, dst, &mut ended)
+                } else {
+                    slot
+                }
+            }
+            None => {
+                new = true;
+                self.insert(key, proto, vlan, p, src, dst, &mut ended)
+            }
+        };
+        let f = &mut self.slots[slot].as_mut().expect("slot just placed").1;
+        let side = if f.orig == src && f.resp == dst { Side::Orig } else { Side::Resp };
+        let i = side.index();
+        f.last = p.ts.max(f.last);
+        f.last_frame = p.number;
+        let d = &mut f.dirs[i];
+        d.packets += 1;
+        d.frame_bytes += u64::from(p.orig_len);
+        if let Some(ip) = &p.ip {
+            d.ip_bytes += u64::from(ip.total_len);
+        }
+        d.payload_bytes += match &p.transport {
+            Transport::Tcp(t) => u64::from(t.payload_len),
+            Transport::Udp(u) => u64::from(u.length.saturating_sub(8)),
+            _ => 0,
+        };
+        if let Some(t) = tcp {
+            f.tcp.syn[i] |= t.has(tcp_flags::SYN);
+            f.tcp.fin[i] |= t.has(tcp_flags::FIN);
+            f.tcp.rst[i] |= t.has(tcp_flags::RST);
+        }
+        Some(Placement { slot, side, new })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn insert(
+        &mut self,
+        key: FlowKey,
+        proto: u8,
+        vlan: [u16; 2],
+        p: &Packet<'_>,
+        src: (IpAddr, u16),
+        dst: (IpAddr, u16),
+        ended: &mut impl FnMut(Flow, EndReason),
+    ) -> usize {
+        if self.max_flows > 0 && self.map.len() >= self.max_flows {
+            self.evict(ended);
+        }
+        // Zeek: a SYN-ACK seen first means its receiver opened the connection.
+        let flipped = p.tcp().is_some_and(|t| t.has(tcp_flags::SYN) && t.has(tcp_flags::ACK));
+        let (orig, resp) = if flipped { (dst, src) } else { (src, dst) };
+        let flow = Flow {
+            id: self.next_id,
+            proto,
+            vlan,
+            orig,
+            resp,
+            flipped,
+            first_frame: p.number,
+            last_frame: p.number,
+            start: p.ts,
+            last: p.ts,
+            dirs: [DirStats::default(); 2],
+            tcp: TcpFlags::default(),
+        };
+        self.next_id += 1;
+        self.stats.flows += 1;
+        let slot = match self.free.pop() {
+            Some(s) => {
+                self.slots[s] = Some((key, flow));
+                s
+            }
+            None => {
+                self.slots.push(Some((key, flow)));
+                self.slots.len() - 1
+            }
+        };
+        self.map.insert(key, slot);
+        self.stats.peak_active = self.stats.peak_active.max(self.map.len() as u64);
+        slot
+    }
+
+    fn remove(&mut self, slot: usize) -> (FlowKey, Flow) {
+        let (key, flow) = self.slots[slot].take().expect("removing a live slot");
+        self.map.remove(&key);
+        self.free.push(slot);
+        (key, flow)
+    }
+
+    /// Finishes the least recently seen tenth of the table at once, so that
+    /// a flood of new flows costs O(log n) per flow, not a scan each.
+    fn evict(&mut self, ended: &mut impl FnMut(Flow, EndReason)) {
+        let mut by_age: Vec<(i64, usize)> =
+            self.slots.iter().enumerate().filter_map(|(i, s)| s.as_ref().map(|(_, f)| (ns(f.last), i))).collect();
+        let n = (by_age.len() / 10).max(1);
+        by_age.select_nth_unstable(n - 1);
+        for &(_, slot) in &by_age[..n] {
+            let (_, f) = self.remove(slot);
+            self.stats.evicted += 1;
+            ended(f, EndReason::Evicted);
+        }
+    }
+
+    /// Finishes idle flows, at most once per second of packet time.
+    fn sweep(&mut self, now: i64, ended: &mut impl FnMut(Flow, EndReason)) {
+        if now.saturating_sub(self.last_sweep_ns) < 1_000_000_000 {
+            return;
+        }
+        self.last_sweep_ns = now;
+        let idle: Vec<usize> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                let f = &s.as_ref()?.1;
+                (now.saturating_sub(ns(f.last)) > f.idle_ns()).then_some(i)
+            })
+            .collect();
+        for slot in idle {
+            let (_, f) = self.remove(slot);
+            self.stats.expired += 1;
+            ended(f, EndReason::Idle);
+        }
+    }
+
+    /// Finishes every remaining flow (end of capture), in order of id.
+    pub fn finish(&mut self, mut ended: impl FnMut(Flow, EndReason)) {
+        let mut rest: Vec<Flow> = self.slots.iter_mut().filter_map(|s| s.take().map(|(_, f)| f)).collect();
+        self.map.clear();
+        self.free.clear();
+        self.slots.clear();
+        rest.sort_by_key(|f| f.id);
+        for f in rest {
+            ended(f, EndReason::EndOfCapture);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::{Frame, LinkType};
+    use crate::dissect::Dissector;
+
+    /// A raw-IP IPv4/TCP frame.
+    fn tcp(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16, flags: u8) -> Vec<u8> {
+        let mut b = vec![0x45, 0, 0, 40, 0, 1, 0x40, 0, 64, 6, 0, 0];
+        b.extend_from_slice(&src);
+        b.extend_from_slice(&dst);
+        b.extend_from_slice(&sport.to_be_bytes());
+        b.extend_from_slice(&dport.to_be_bytes());
+        b.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0, 0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+        b
+    }
+
+    const A: [u8; 4] = [10, 0, 0, 1];
+    const B: [u8; 4] = [10, 0, 0, 2];
+    const SYN: u8 = 0x02;
+    const SYNACK: u8 = 0x12;
+    const ACK: u8 = 0x10;
+    const FINACK: u8 = 0x11;
+
+    struct Run {
+        d: Dissector,
+        t: FlowTable,
+        ended: Vec<(u64, EndReason)>,
+        n: u64,
+    }
+
+    impl Run {
+        fn new(max: usize) -> Self {
+            Run { d: Dissector::new(), t: FlowTable::new(max), ended: Vec::new(), n: 0 }
+        }
+
+        fn feed(&mut self, bytes: &[u8], secs: i64) -> Placement {
+            self.n += 1;
+            let f = Frame {
+                number: self.n,
+                ts: Timestamp { secs, nanos: 0 },
+                link: LinkType::RAW,
+                interface: 0,
+                orig_len: bytes.len() as u32,
+                data: bytes,
+                offset: 0,
+            };
+            let p = self.d.dissect(&f);
+            let ended = &mut self.ended;
+            self.t.packet(&p, |fl, why| ended.push((fl.id, why))).expect("placed")
+        }
+    }
+
+    #[test]
+    fn originator_is_the_syn_sender_and_directions_are_counted() {
+        let mut r = Run::new(0);
+        let p = r.feed(&tcp(A, 1000, B, 80, SYN), 0);
+        assert!(p.new && p.side == Side::Orig);
+        assert_eq!(r.feed(&tcp(B, 80, A, 1000, SYNACK), 0).side, Side::Resp);
+        assert_eq!(r.feed(&tcp(A, 1000, B, 80, ACK), 0).side, Side::Orig);
+        let f = r.t.get(p.slot).unwrap();
+        assert_eq!((f.dirs[0].packets, f.dirs[1].packets), (2, 1));
+        assert_eq!(f.dirs[0].ip_bytes, 80);
+        assert!(!f.flipped);
+    }
+
+    #[test]
+    fn syn_ack_first_flips_the_flow() {
+        let mut r = Run::new(0);
+        let p = r.feed(&tcp(B, 80, A, 1000, SYNACK), 0);
+        assert_eq!(p.side, Side::Resp);
+        let f = r.t.get(p.slot).unwrap();
+        assert!(f.flipped);
+        assert_eq!(f.orig, (IpAddr::V4(A.into()), 1000));
+    }
+
+    #[test]
+    fn new_syn_after_close_starts_a_new_flow() {
+        let mut r = Run::new(0);
+        r.feed(&tcp(A, 1000, B, 80, SYN), 0);
+        r.feed(&tcp(A, 1000, B, 80, FINACK), 1);
+        r.feed(&tcp(B, 80, A, 1000, FINACK), 1);
+        let p = r.feed(&tcp(A, 1000, B, 80, SYN), 2);
+        assert!(p.new);
+        assert_eq!(r.ended, vec![(1, EndReason::Reused)]);
+        assert_eq!(r.t.get(p.slot).unwrap().id, 2);
+    }
+
+    #[test]
+    fn idle_flows_expire_on_packet_time() {
+        let mut r = Run::new(0);
+        r.feed(&tcp(A, 1000, B, 80, ACK), 0);
+        r.feed(&tcp(A, 2000, B, 80, ACK), 400);
+        assert_eq!(r.ended, vec![(1, EndReason::Idle)]);
+        assert_eq!(r.t.stats.expired, 1);
+        assert_eq!(r.t.active(), 1);
+    }
+
+    #[test]
+    fn max_flows_evicts_the_least_recently_seen() {
+        let mut r = Run::new(10);
+        for port in 0..25u16 {
+            r.feed(&tcp(A, 1000 + port, B, 80, SYN), i64::from(port));
+        }
+        assert!(r.t.active() <= 10);
+        assert_eq!(r.t.stats.evicted, 15);
+        assert!(r.ended.iter().all(|(_, w)| *w == EndReason::Evicted));
+        // The oldest went first.
+        assert_eq!(r.ended[0].0, 1);
+        let mut rest = Vec::new();
+        r.t.finish(|f, _| rest.push(f.id));
+        assert_eq!(rest, (16..=25).collect::<Vec<_>>());
+    }
+}
