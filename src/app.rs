@@ -13,10 +13,12 @@ use anyhow::Result;
 
 use crate::bpf::Bpf;
 use crate::capture::{CaptureError, FileReader, PacketSource};
-use crate::config::{Config, Format, InfoConfig, Input, Job, PacketsConfig};
+use crate::config::{Config, FlowSort, FlowsConfig, Format, InfoConfig, Input, Job, PacketsConfig};
 use crate::dissect::Dissector;
 use crate::filter::{EvalContext, Filter};
 use crate::flow::relseq::RelSeq;
+use crate::flow::table::FlowTable;
+use crate::record::flow::FlowRecord;
 use crate::record::{self, RecordOptions, Time};
 use crate::report::{self, packets};
 use crate::stats::{CaptureSummary, InterfaceSummary, StatsBuilder};
@@ -27,6 +29,7 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 pub fn run(config: &Config) -> Result<u8> {
     match &config.job {
         Job::Packets(c) => run_packets(c),
+        Job::Flows(c) => run_flows(c),
         Job::Info(c) => run_info(c),
     }
 }
@@ -145,6 +148,79 @@ fn run_packets(c: &PacketsConfig) -> Result<u8> {
     })?;
     if c.format == Format::Json {
         out.write_all(if emitted == 0 { b"]\n" } else { b"\n]\n" })?;
+    }
+    out.flush()?;
+    Ok(report_fault(fault))
+}
+
+fn run_flows(c: &FlowsConfig) -> Result<u8> {
+    let (mut reader, mut bpf, filter) = open(&c.input)?;
+    let mut dissector = Dissector::new();
+    let mut table = FlowTable::new(c.max_flows).with_idle(c.idle);
+    let mut rows: Vec<FlowRecord> = Vec::new();
+    let input = c.input.clone();
+    let fault = for_each_frame(&mut reader, &input, &mut bpf, |f| {
+        let p = dissector.dissect(f);
+        if let Some(flt) = &filter {
+            let dns = if flt.needs_dns() { record::parse_dns(&p) } else { Vec::new() };
+            if !flt.matches(&EvalContext::new(&p).with_dns(&dns)) {
+                return Ok(());
+            }
+        }
+        table.packet(&p, |fl, why| rows.push(FlowRecord::from_flow(&fl, why)));
+        Ok(())
+    })?;
+    table.finish(|fl, why| rows.push(FlowRecord::from_flow(&fl, why)));
+    let stats = table.stats;
+    match c.sort {
+        FlowSort::Start => rows.sort_by_key(|r| r.id),
+        FlowSort::Bytes => rows.sort_by_key(|r| std::cmp::Reverse(r.orig_frame_bytes + r.resp_frame_bytes)),
+        FlowSort::Packets => rows.sort_by_key(|r| std::cmp::Reverse(r.orig_pkts + r.resp_pkts)),
+        FlowSort::Duration => rows.sort_by(|a, b| b.duration.total_cmp(&a.duration)),
+    }
+    if let Some(n) = c.top {
+        rows.truncate(n);
+    }
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    match c.format {
+        Format::Table => {
+            out.write_all(report::flows::table(&rows, c.styled).as_bytes())?;
+            let mut footer = format!("{} flows", stats.flows);
+            if stats.evicted > 0 {
+                footer.push_str(&format!(", {} evicted to stay within --max-flows {}", stats.evicted, c.max_flows));
+            }
+            if stats.expired > 0 {
+                footer.push_str(&format!(", {} ended by inactivity", stats.expired));
+            }
+            if stats.unflowed_packets > 0 {
+                footer.push_str(&format!(
+                    "; {} packets belong to no flow (not IP, or fragments)",
+                    stats.unflowed_packets
+                ));
+            }
+            writeln!(out, "{footer}")?;
+        }
+        Format::Json => {
+            out.write_all(b"[")?;
+            for (i, r) in rows.iter().enumerate() {
+                out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+                out.write_all(&report::flows::json(r))?;
+            }
+            out.write_all(if rows.is_empty() { b"]\n" } else { b"\n]\n" })?;
+        }
+        Format::Ndjson => {
+            for r in &rows {
+                out.write_all(&report::flows::json(r))?;
+                out.write_all(b"\n")?;
+            }
+        }
+        Format::Csv => {
+            out.write_all(&report::csv_line(report::flows::CSV_HEADER))?;
+            for r in &rows {
+                out.write_all(&report::csv_line(report::flows::csv_row(r)))?;
+            }
+        }
     }
     out.flush()?;
     Ok(report_fault(fault))

@@ -27,6 +27,8 @@ pub struct Cli {
 pub enum Command {
     /// One line per packet, like tshark: number, time, source → destination, protocol, length, info.
     Packets(PacketsArgs),
+    /// One row per flow (TCP, UDP, ICMP conversation): endpoints, duration, packets and bytes each way.
+    Flows(FlowsArgs),
     /// What capinfos says about a capture, plus the protocol hierarchy.
     Info(InfoArgs),
     /// The overview: capture info and the protocol hierarchy.
@@ -117,4 +119,39 @@ pub struct PacketsArgs {
 pub struct InfoArgs {
     #[command(flatten)]
     pub input: InputArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortArg {
+    /// By first packet (flow id order).
+    Start,
+    /// By bytes on the wire, both ways, largest first.
+    Bytes,
+    /// By packets, both ways, most first.
+    Packets,
+    /// By duration, longest first.
+    Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct FlowsArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Row order.
+    #[arg(long, value_enum, default_value = "start")]
+    pub sort: SortArg,
+
+    /// Show only the first N rows after sorting.
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+
+    /// Cap the flow table at N active flows, finishing the least recently seen first (0 = no cap).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub max_flows: usize,
+
+    /// End a flow after SECS seconds without packets (packet time; 0 = never, as tshark's streams).
+    /// Default: Zeek's, 300 s for TCP and 60 s for UDP and ICMP.
+    #[arg(long, value_name = "SECS")]
+    pub idle_timeout: Option<f64>,
 }

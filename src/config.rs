@@ -4,7 +4,7 @@
 
 use std::io::IsTerminal;
 
-use crate::cli::{Cli, ColorArg, Command, FormatArg, InfoArgs, InputArgs, PacketsArgs, TimeArg};
+use crate::cli::{Cli, ColorArg, Command, FlowsArgs, FormatArg, InfoArgs, InputArgs, PacketsArgs, SortArg, TimeArg};
 pub use crate::report::{Format, TimeFormat};
 
 #[derive(Debug, Clone)]
@@ -31,9 +31,31 @@ pub struct InfoConfig {
     pub format: Format,
 }
 
+/// Row order of the flows report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlowSort {
+    Start,
+    Bytes,
+    Packets,
+    Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct FlowsConfig {
+    pub input: Input,
+    pub format: Format,
+    pub sort: FlowSort,
+    pub top: Option<usize>,
+    pub max_flows: usize,
+    pub idle: crate::flow::table::Idle,
+    /// Box-drawing tables (a terminal that wants styling).
+    pub styled: bool,
+}
+
 #[derive(Debug, Clone)]
 pub enum Job {
     Packets(PacketsConfig),
+    Flows(FlowsConfig),
     Info(InfoConfig),
 }
 
@@ -84,6 +106,26 @@ impl Config {
                     verbose,
                     hex,
                     resolve_ports: !numeric,
+                })
+            }
+            Some(Command::Flows(FlowsArgs { input: i, sort, top, max_flows, idle_timeout })) => {
+                Job::Flows(FlowsConfig {
+                    input: input(i),
+                    format: fmt,
+                    sort: match sort {
+                        SortArg::Start => FlowSort::Start,
+                        SortArg::Bytes => FlowSort::Bytes,
+                        SortArg::Packets => FlowSort::Packets,
+                        SortArg::Duration => FlowSort::Duration,
+                    },
+                    top,
+                    max_flows,
+                    idle: match idle_timeout {
+                        None => crate::flow::table::Idle::ZeekDefaults,
+                        Some(s) if s <= 0.0 => crate::flow::table::Idle::Never,
+                        Some(s) => crate::flow::table::Idle::After((s * 1e9) as i64),
+                    },
+                    styled: color,
                 })
             }
             Some(Command::Info(InfoArgs { input: i })) | Some(Command::Summary(InfoArgs { input: i })) => {

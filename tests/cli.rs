@@ -230,3 +230,53 @@ fn broken_pipe_exits_0() {
     child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
     assert!(err.is_empty(), "{err}");
 }
+
+#[test]
+fn flows_formats_sort_and_top() {
+    let o = run(&["flows", "--format", "ndjson", &sample("mix.pcap")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(rows.len() > 10);
+    for r in &rows {
+        for key in [
+            "id",
+            "proto",
+            "orig_addr",
+            "orig_port",
+            "resp_addr",
+            "resp_port",
+            "service",
+            "start",
+            "duration",
+            "orig_pkts",
+            "resp_pkts",
+            "orig_frame_bytes",
+            "resp_frame_bytes",
+            "orig_ip_bytes",
+            "resp_ip_bytes",
+            "orig_payload_bytes",
+            "resp_payload_bytes",
+        ] {
+            assert!(r.get(key).is_some(), "flow lacks {key}: {r}");
+        }
+    }
+    let http = rows.iter().find(|r| r["resp_port"] == 80).expect("an HTTP flow");
+    assert_eq!(http["service"], "http");
+    let o = run(&["flows", "--sort", "bytes", "--top", "2", "--format", "csv", &sample("mix.pcap")]);
+    let mut rdr = csv::Reader::from_reader(&o.stdout[..]);
+    let recs: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(recs.len(), 2);
+    let total = |r: &csv::StringRecord| r[13].parse::<u64>().unwrap() + r[14].parse::<u64>().unwrap();
+    assert!(total(&recs[0]) >= total(&recs[1]));
+    let o = run(&["flows", &sample("mix.pcap")]);
+    assert!(stdout(&o).contains("flows"));
+}
+
+#[test]
+fn max_flows_reports_evictions() {
+    let o = run(&["flows", "--max-flows", "3", &sample("mix.pcap")]);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("evicted to stay within --max-flows 3"), "{}", stdout(&o));
+    let o = run(&["flows", "--max-flows", "3", "--format", "ndjson", &sample("mix.pcap")]);
+    assert!(stdout(&o).lines().any(|l| l.contains("\"ended\":\"evicted\"")));
+}

@@ -94,13 +94,23 @@ impl Flow {
         self.tcp.rst.iter().any(|&r| r) || self.tcp.fin.iter().all(|&f| f)
     }
 
-    fn idle_ns(&self) -> i64 {
+    fn default_idle_ns(&self) -> i64 {
         match self.proto {
             6 => TCP_IDLE_NS,
             17 => UDP_IDLE_NS,
             _ => ICMP_IDLE_NS,
         }
     }
+}
+
+/// Inactivity rule: Zeek's per-protocol defaults, one timeout for all, or
+/// never (tshark's streams have no timeout).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Idle {
+    #[default]
+    ZeekDefaults,
+    After(i64),
+    Never,
 }
 
 /// Why a flow ended.
@@ -141,6 +151,7 @@ pub struct FlowTable {
     free: Vec<usize>,
     next_id: u64,
     max_flows: usize,
+    idle: Idle,
     last_sweep_ns: i64,
     pub stats: TableStats,
 }
@@ -179,9 +190,24 @@ impl FlowTable {
             free: Vec::new(),
             next_id: 1,
             max_flows,
+            idle: Idle::ZeekDefaults,
             last_sweep_ns: i64::MIN,
             stats: TableStats::default(),
         }
+    }
+
+    pub fn with_idle(mut self, idle: Idle) -> Self {
+        self.idle = idle;
+        self
+    }
+
+    fn is_idle(&self, f: &Flow, now: i64) -> bool {
+        let limit = match self.idle {
+            Idle::ZeekDefaults => f.default_idle_ns(),
+            Idle::After(ns) => ns,
+            Idle::Never => return false,
+        };
+        now.saturating_sub(ns(f.last)) > limit
     }
 
     pub fn get(&self, slot: usize) -> Option<&Flow> {
@@ -218,7 +244,7 @@ impl FlowTable {
         let slot = match self.map.get(&key).copied() {
             Some(slot) => {
                 let f = &self.slots[slot].as_ref().expect("mapped slot is live").1;
-                let idle = now.saturating_sub(ns(f.last)) > f.idle_ns();
+                let idle = self.is_idle(f, now);
                 let reused = syn_only && f.is_closed();
                 if idle || reused {
                     let (_, old) = self.remove(slot);
@@ -332,7 +358,7 @@ impl FlowTable {
 
     /// Finishes idle flows, at most once per second of packet time.
     fn sweep(&mut self, now: i64, ended: &mut impl FnMut(Flow, EndReason)) {
-        if now.saturating_sub(self.last_sweep_ns) < 1_000_000_000 {
+        if self.idle == Idle::Never || now.saturating_sub(self.last_sweep_ns) < 1_000_000_000 {
             return;
         }
         self.last_sweep_ns = now;
@@ -342,7 +368,7 @@ impl FlowTable {
             .enumerate()
             .filter_map(|(i, s)| {
                 let f = &s.as_ref()?.1;
-                (now.saturating_sub(ns(f.last)) > f.idle_ns()).then_some(i)
+                self.is_idle(f, now).then_some(i)
             })
             .collect();
         for slot in idle {
