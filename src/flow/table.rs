@@ -160,9 +160,12 @@ fn ns(t: Timestamp) -> i64 {
     t.secs.saturating_mul(1_000_000_000).saturating_add(i64::from(t.nanos))
 }
 
+/// An address and port (ICMP: echo id, or type and code).
+pub type Endpoint = (IpAddr, u16);
+
 /// The endpoints and protocol a packet is keyed on, or `None` when it
 /// belongs to no flow (non-IP, or a fragment still held for reassembly).
-pub fn endpoints(p: &Packet<'_>) -> Option<(u8, (IpAddr, u16), (IpAddr, u16))> {
+pub fn endpoints(p: &Packet<'_>) -> Option<(u8, Endpoint, Endpoint)> {
     let ip = p.ip.as_ref()?;
     if matches!(ip.fragment, crate::dissect::Fragment::Held | crate::dissect::Fragment::Dropped) {
         return None;
