@@ -13,7 +13,7 @@ use anyhow::Result;
 
 use crate::bpf::Bpf;
 use crate::capture::{CaptureError, FileReader, PacketSource};
-use crate::config::{Config, FlowSort, FlowsConfig, Format, InfoConfig, Input, Job, PacketsConfig};
+use crate::config::{Config, ConvConfig, FlowSort, FlowsConfig, Format, InfoConfig, Input, Job, PacketsConfig};
 use crate::dissect::Dissector;
 use crate::filter::{EvalContext, Filter};
 use crate::flow::relseq::RelSeq;
@@ -30,6 +30,7 @@ pub fn run(config: &Config) -> Result<u8> {
     match &config.job {
         Job::Packets(c) => run_packets(c),
         Job::Flows(c) => run_flows(c),
+        Job::Conv(c) => run_conv(c),
         Job::Info(c) => run_info(c),
     }
 }
@@ -153,13 +154,18 @@ fn run_packets(c: &PacketsConfig) -> Result<u8> {
     Ok(report_fault(fault))
 }
 
-fn run_flows(c: &FlowsConfig) -> Result<u8> {
-    let (mut reader, mut bpf, filter) = open(&c.input)?;
+/// Runs the flow table over the input; returns every flow (as it ended),
+/// the table's counters and the input fault, if any.
+fn collect_flows(
+    input: &Input,
+    max_flows: usize,
+    idle: crate::flow::table::Idle,
+) -> Result<(Vec<FlowRecord>, crate::flow::table::TableStats, Option<CaptureError>)> {
+    let (mut reader, mut bpf, filter) = open(input)?;
     let mut dissector = Dissector::new();
-    let mut table = FlowTable::new(c.max_flows).with_idle(c.idle);
+    let mut table = FlowTable::new(max_flows).with_idle(idle);
     let mut rows: Vec<FlowRecord> = Vec::new();
-    let input = c.input.clone();
-    let fault = for_each_frame(&mut reader, &input, &mut bpf, |f| {
+    let fault = for_each_frame(&mut reader, input, &mut bpf, |f| {
         let p = dissector.dissect(f);
         if let Some(flt) = &filter {
             let dns = if flt.needs_dns() { record::parse_dns(&p) } else { Vec::new() };
@@ -171,7 +177,42 @@ fn run_flows(c: &FlowsConfig) -> Result<u8> {
         Ok(())
     })?;
     table.finish(|fl, why| rows.push(FlowRecord::from_flow(&fl, why)));
-    let stats = table.stats;
+    Ok((rows, table.stats, fault))
+}
+
+fn run_conv(c: &ConvConfig) -> Result<u8> {
+    let (flows, _, fault) = collect_flows(&c.input, 0, crate::flow::table::Idle::ZeekDefaults)?;
+    let mut rows = crate::record::conv::group(&flows, c.by);
+    if let Some(n) = c.top {
+        rows.truncate(n);
+    }
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    match c.format {
+        Format::Table => out.write_all(report::conv::table(&rows, c.styled).as_bytes())?,
+        Format::Json => {
+            out.write_all(&serde_json::to_vec_pretty(&rows)?)?;
+            out.write_all(b"\n")?;
+        }
+        Format::Ndjson => {
+            for r in &rows {
+                out.write_all(&report::conv::json(r))?;
+                out.write_all(b"\n")?;
+            }
+        }
+        Format::Csv => {
+            out.write_all(&report::csv_line(report::conv::CSV_HEADER))?;
+            for r in &rows {
+                out.write_all(&report::csv_line(report::conv::csv_row(r)))?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(report_fault(fault))
+}
+
+fn run_flows(c: &FlowsConfig) -> Result<u8> {
+    let (mut rows, stats, fault) = collect_flows(&c.input, c.max_flows, c.idle)?;
     match c.sort {
         FlowSort::Start => rows.sort_by_key(|r| r.id),
         FlowSort::Bytes => rows.sort_by_key(|r| std::cmp::Reverse(r.orig_frame_bytes + r.resp_frame_bytes)),

@@ -29,6 +29,8 @@ pub enum Command {
     Packets(PacketsArgs),
     /// One row per flow (TCP, UDP, ICMP conversation): endpoints, duration, packets and bytes each way.
     Flows(FlowsArgs),
+    /// Conversations by service: flows grouped by responder port (or by host pair with --by hosts).
+    Conv(ConvArgs),
     /// What capinfos says about a capture, plus the protocol hierarchy.
     Info(InfoArgs),
     /// The overview: capture info and the protocol hierarchy.
@@ -154,4 +156,26 @@ pub struct FlowsArgs {
     /// Default: Zeek's, 300 s for TCP and 60 s for UDP and ICMP.
     #[arg(long, value_name = "SECS")]
     pub idle_timeout: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ByArg {
+    /// Protocol and responder port.
+    Port,
+    /// Host pair.
+    Hosts,
+}
+
+#[derive(Debug, Args)]
+pub struct ConvArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Group flows by responder port or by host pair.
+    #[arg(long, value_enum, default_value = "port")]
+    pub by: ByArg,
+
+    /// Show only the first N rows (busiest first).
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
 }

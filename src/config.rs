@@ -4,7 +4,9 @@
 
 use std::io::IsTerminal;
 
-use crate::cli::{Cli, ColorArg, Command, FlowsArgs, FormatArg, InfoArgs, InputArgs, PacketsArgs, SortArg, TimeArg};
+use crate::cli::{
+    ByArg, Cli, ColorArg, Command, ConvArgs, FlowsArgs, FormatArg, InfoArgs, InputArgs, PacketsArgs, SortArg, TimeArg,
+};
 pub use crate::report::{Format, TimeFormat};
 
 #[derive(Debug, Clone)]
@@ -53,7 +55,17 @@ pub struct FlowsConfig {
 }
 
 #[derive(Debug, Clone)]
+pub struct ConvConfig {
+    pub input: Input,
+    pub format: Format,
+    pub by: crate::record::conv::GroupBy,
+    pub top: Option<usize>,
+    pub styled: bool,
+}
+
+#[derive(Debug, Clone)]
 pub enum Job {
+    Conv(ConvConfig),
     Packets(PacketsConfig),
     Flows(FlowsConfig),
     Info(InfoConfig),
@@ -128,6 +140,16 @@ impl Config {
                     styled: color,
                 })
             }
+            Some(Command::Conv(ConvArgs { input: i, by, top })) => Job::Conv(ConvConfig {
+                input: input(i),
+                format: fmt,
+                by: match by {
+                    ByArg::Port => crate::record::conv::GroupBy::Port,
+                    ByArg::Hosts => crate::record::conv::GroupBy::Hosts,
+                },
+                top,
+                styled: color,
+            }),
             Some(Command::Info(InfoArgs { input: i })) | Some(Command::Summary(InfoArgs { input: i })) => {
                 Job::Info(InfoConfig { input: input(i), format: fmt })
             }

@@ -280,3 +280,22 @@ fn max_flows_reports_evictions() {
     let o = run(&["flows", "--max-flows", "3", "--format", "ndjson", &sample("mix.pcap")]);
     assert!(stdout(&o).lines().any(|l| l.contains("\"ended\":\"evicted\"")));
 }
+
+#[test]
+fn conv_groups_by_service_and_by_hosts() {
+    let o = run(&["conv", "--format", "ndjson", &sample("mix.pcap")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let http = rows.iter().find(|r| r["proto"] == "tcp" && r["port"] == 80).expect("http row");
+    assert_eq!(http["service"], "http");
+    let flows = run(&["flows", "--format", "ndjson", "-Y", "tcp.port == 80", &sample("mix.pcap")]);
+    assert_eq!(http["flows"].as_u64().unwrap() as usize, stdout(&flows).lines().count());
+    // Byte totals are preserved by the grouping.
+    let all = run(&["flows", "--format", "ndjson", &sample("mix.pcap")]);
+    let total = |s: &str, k: &str| -> u64 {
+        s.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()[k].as_u64().unwrap()).sum()
+    };
+    assert_eq!(total(&stdout(&o), "orig_frame_bytes"), total(&stdout(&all), "orig_frame_bytes"));
+    let o = run(&["conv", "--by", "hosts", "--format", "csv", &sample("mix.pcap")]);
+    assert!(stdout(&o).lines().nth(1).unwrap().contains("10.200."));
+}

@@ -87,6 +87,8 @@ pub struct Flow {
     pub last: Timestamp,
     pub dirs: [DirStats; 2],
     pub tcp: TcpFlags,
+    /// ICMP type and code of the flow's first message.
+    pub icmp: Option<(u8, u8)>,
 }
 
 impl Flow {
@@ -320,6 +322,7 @@ impl FlowTable {
             last: p.ts,
             dirs: [DirStats::default(); 2],
             tcp: TcpFlags::default(),
+            icmp: p.icmp().map(|i| (i.icmp_type, i.code)),
         };
         self.next_id += 1;
         self.stats.flows += 1;

@@ -57,13 +57,21 @@ impl FlowRecord {
             6 | 17 => services::name(f.resp.1),
             _ => None,
         };
+        // Zeek's ICMP "ports": the type and, for echo, the answer's type,
+        // else the code (the flow key used the echo id instead).
+        let (orig_port, resp_port) = match f.icmp {
+            Some((t @ (0 | 8), _)) if f.proto == 1 => (u16::from(t), if t == 8 { 0 } else { 8 }),
+            Some((t @ (128 | 129), _)) => (u16::from(t), if t == 128 { 129 } else { 128 }),
+            Some((t, c)) => (u16::from(t), u16::from(c)),
+            None => (f.orig.1, f.resp.1),
+        };
         FlowRecord {
             id: f.id,
             proto: proto_name(f.proto),
             orig_addr: f.orig.0.to_string(),
-            orig_port: f.orig.1,
+            orig_port,
             resp_addr: f.resp.0.to_string(),
-            resp_port: f.resp.1,
+            resp_port,
             service,
             vlan: f.vlan.iter().copied().filter(|&v| v != 0).collect(),
             start,

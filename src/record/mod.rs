@@ -5,6 +5,7 @@
 //! Owns: the JSON shape of a packet and tshark's Info column wording.
 //! Must not know: how records are printed (tables, CSV, JSON writers).
 
+pub mod conv;
 pub mod flow;
 pub mod info;
 

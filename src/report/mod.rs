@@ -6,6 +6,7 @@
 //! `stats` snapshots. Exporters are pure functions returning bytes or
 //! strings (hyperfine's rule), so they are trivially testable.
 
+pub mod conv;
 pub mod flows;
 pub mod hexdump;
 pub mod info;

@@ -1,0 +1,102 @@
+//! Per-port (and per-host-pair) conversations: flows grouped by what they
+//! talked to, for `wirelens conv`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::flow::FlowRecord;
+
+/// How flows are grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    /// Protocol and responder port (the service).
+    Port,
+    /// The two hosts, whatever the ports.
+    Hosts,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConvRecord {
+    pub proto: &'static str,
+    /// Responder port (by port), absent when grouping by hosts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<&'static str>,
+    /// Host pair (by hosts), originator first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hosts: Option<[String; 2]>,
+    pub flows: u64,
+    /// Distinct originator addresses.
+    pub clients: u64,
+    pub orig_pkts: u64,
+    pub resp_pkts: u64,
+    pub orig_frame_bytes: u64,
+    pub resp_frame_bytes: u64,
+    pub orig_payload_bytes: u64,
+    pub resp_payload_bytes: u64,
+    /// Flows that got no packet back from the responder.
+    pub unanswered: u64,
+}
+
+pub fn group(flows: &[FlowRecord], by: GroupBy) -> Vec<ConvRecord> {
+    type Key = (&'static str, Option<u16>, Option<[String; 2]>);
+    let mut groups: BTreeMap<Key, (ConvRecord, std::collections::BTreeSet<String>)> = BTreeMap::new();
+    for f in flows {
+        let key: Key = match by {
+            // ICMP groups by message type (carried in orig_port, as Zeek does).
+            GroupBy::Port if f.proto.starts_with("icmp") => (f.proto, Some(f.orig_port), None),
+            GroupBy::Port => (f.proto, Some(f.resp_port), None),
+            GroupBy::Hosts => {
+                let pair = if f.orig_addr <= f.resp_addr {
+                    [f.orig_addr.clone(), f.resp_addr.clone()]
+                } else {
+                    [f.resp_addr.clone(), f.orig_addr.clone()]
+                };
+                (f.proto, None, Some(pair))
+            }
+        };
+        let (c, clients) = groups.entry(key.clone()).or_insert_with(|| {
+            (
+                ConvRecord {
+                    proto: f.proto,
+                    port: key.1,
+                    service: if by == GroupBy::Port { f.service } else { None },
+                    hosts: key.2.clone(),
+                    flows: 0,
+                    clients: 0,
+                    orig_pkts: 0,
+                    resp_pkts: 0,
+                    orig_frame_bytes: 0,
+                    resp_frame_bytes: 0,
+                    orig_payload_bytes: 0,
+                    resp_payload_bytes: 0,
+                    unanswered: 0,
+                },
+                Default::default(),
+            )
+        });
+        c.flows += 1;
+        clients.insert(f.orig_addr.clone());
+        c.orig_pkts += f.orig_pkts;
+        c.resp_pkts += f.resp_pkts;
+        c.orig_frame_bytes += f.orig_frame_bytes;
+        c.resp_frame_bytes += f.resp_frame_bytes;
+        c.orig_payload_bytes += f.orig_payload_bytes;
+        c.resp_payload_bytes += f.resp_payload_bytes;
+        if f.resp_pkts == 0 {
+            c.unanswered += 1;
+        }
+    }
+    let mut out: Vec<ConvRecord> = groups
+        .into_values()
+        .map(|(mut c, clients)| {
+            c.clients = clients.len() as u64;
+            c
+        })
+        .collect();
+    // Busiest first: what a person looks at first.
+    out.sort_by_key(|c| std::cmp::Reverse(c.orig_frame_bytes + c.resp_frame_bytes));
+    out
+}

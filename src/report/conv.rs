@@ -1,0 +1,82 @@
+//! The `conv` report: conversations by responder port or by host pair.
+
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
+
+use super::flows::human_bytes;
+use crate::record::conv::ConvRecord;
+
+pub fn table(rows: &[ConvRecord], styled: bool) -> String {
+    let mut t = Table::new();
+    t.load_preset(if styled { presets::UTF8_FULL_CONDENSED } else { presets::ASCII_MARKDOWN });
+    t.set_content_arrangement(ContentArrangement::Disabled);
+    let by_hosts = rows.first().is_some_and(|r| r.hosts.is_some());
+    let what = if by_hosts { "hosts" } else { "port" };
+    t.set_header(["proto", what, "flows", "clients", "unanswered", "pkts →/←", "bytes →/←", "payload →/←"]);
+    for r in rows {
+        let key = match (&r.hosts, r.port) {
+            (Some([a, b]), _) => format!("{a} ↔ {b}"),
+            (None, Some(t)) if r.proto.starts_with("icmp") => format!("type {t}"),
+            (None, Some(p)) => match r.service {
+                Some(s) => format!("{p} ({s})"),
+                None => p.to_string(),
+            },
+            _ => String::new(),
+        };
+        let right = |s: String| Cell::new(s).set_alignment(CellAlignment::Right);
+        t.add_row(vec![
+            Cell::new(r.proto),
+            Cell::new(key),
+            right(r.flows.to_string()),
+            right(r.clients.to_string()),
+            right(r.unanswered.to_string()),
+            right(format!("{}/{}", r.orig_pkts, r.resp_pkts)),
+            right(format!("{} / {}", human_bytes(r.orig_frame_bytes), human_bytes(r.resp_frame_bytes))),
+            right(format!("{} / {}", human_bytes(r.orig_payload_bytes), human_bytes(r.resp_payload_bytes))),
+        ]);
+    }
+    let mut s = t.to_string();
+    s.push('\n');
+    s
+}
+
+pub fn json(r: &ConvRecord) -> Vec<u8> {
+    serde_json::to_vec(r).unwrap_or_default()
+}
+
+pub const CSV_HEADER: [&str; 13] = [
+    "proto",
+    "port",
+    "service",
+    "host_a",
+    "host_b",
+    "flows",
+    "clients",
+    "unanswered",
+    "orig_pkts",
+    "resp_pkts",
+    "orig_frame_bytes",
+    "resp_frame_bytes",
+    "orig_payload_bytes",
+];
+
+pub fn csv_row(r: &ConvRecord) -> Vec<String> {
+    let (a, b) = match &r.hosts {
+        Some([a, b]) => (a.clone(), b.clone()),
+        None => (String::new(), String::new()),
+    };
+    vec![
+        r.proto.to_string(),
+        r.port.map(|p| p.to_string()).unwrap_or_default(),
+        r.service.unwrap_or("").to_string(),
+        a,
+        b,
+        r.flows.to_string(),
+        r.clients.to_string(),
+        r.unanswered.to_string(),
+        r.orig_pkts.to_string(),
+        r.resp_pkts.to_string(),
+        r.orig_frame_bytes.to_string(),
+        r.resp_frame_bytes.to_string(),
+        r.orig_payload_bytes.to_string(),
+    ]
+}
