@@ -271,6 +271,9 @@ fn run_info(c: &InfoConfig) -> Result<u8> {
     let (mut reader, mut bpf, filter) = open(&c.input)?;
     let mut dissector = Dissector::new();
     let mut sb = StatsBuilder::default();
+    // The overview also groups packets into flows, in the same pass.
+    let mut table = c.summary.then(|| FlowTable::new(0));
+    let mut flows: Vec<FlowRecord> = Vec::new();
     let input = c.input.clone();
     let fault = for_each_frame(&mut reader, &input, &mut bpf, |f| {
         let p = dissector.dissect(f);
@@ -281,18 +284,76 @@ fn run_info(c: &InfoConfig) -> Result<u8> {
             }
         }
         sb.add(&p, !dns.is_empty());
+        if let Some(t) = table.as_mut() {
+            t.packet(&p, |fl, why| flows.push(FlowRecord::from_flow(&fl, why)));
+        }
         Ok(())
     })?;
-    let ds = dissector.finish();
-    let file_size = if c.input.path == "-" { None } else { std::fs::metadata(&c.input.path).ok().map(|m| m.len()) };
+    if let Some(t) = table.as_mut() {
+        t.finish(|fl, why| flows.push(FlowRecord::from_flow(&fl, why)));
+    }
+    let summary = capture_summary(&c.input, &reader, &mut sb, &dissector.finish(), fault.as_ref());
+    let conversations = crate::record::conv::group(&flows, crate::record::conv::GroupBy::Port);
+    flows.sort_by_key(|r| std::cmp::Reverse(r.orig_frame_bytes + r.resp_frame_bytes));
+    flows.truncate(10);
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    match c.format {
+        Format::Table => {
+            out.write_all(report::info::text(&summary).as_bytes())?;
+            if c.summary {
+                writeln!(out, "\nConversations by service (busiest first):")?;
+                out.write_all(report::conv::table(&conversations, c.styled).as_bytes())?;
+                writeln!(out, "\nLargest flows:")?;
+                out.write_all(report::flows::table(&flows, c.styled).as_bytes())?;
+            }
+        }
+        Format::Json | Format::Ndjson if c.summary => {
+            let v = serde_json::json!({ "capture": summary, "conversations": conversations, "top_flows": flows });
+            out.write_all(&if c.format == Format::Json {
+                serde_json::to_vec_pretty(&v)?
+            } else {
+                serde_json::to_vec(&v)?
+            })?;
+            out.write_all(b"\n")?;
+        }
+        Format::Json => {
+            out.write_all(&report::info::json(&summary))?;
+            out.write_all(b"\n")?;
+        }
+        Format::Ndjson => {
+            out.write_all(&serde_json::to_vec(&summary)?)?;
+            out.write_all(b"\n")?;
+        }
+        Format::Csv => {
+            out.write_all(&report::csv_line(["protocol", "frames", "bytes"]))?;
+            for row in report::info::csv_rows(&summary) {
+                out.write_all(&report::csv_line(row))?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(report_fault(fault))
+}
+
+/// capinfos' facts from the reader, the per-packet statistics and the
+/// dissector's counters.
+fn capture_summary(
+    input: &Input,
+    reader: &FileReader,
+    sb: &mut StatsBuilder,
+    ds: &crate::dissect::DissectStats,
+    fault: Option<&CaptureError>,
+) -> CaptureSummary {
+    let file_size = if input.path == "-" { None } else { std::fs::metadata(&input.path).ok().map(|m| m.len()) };
     let duration = match (sb.first, sb.last) {
         (Some(f), Some(l)) => l.since(f).max(0.0),
         _ => 0.0,
     };
     let per_sec = |v: f64| if duration > 0.0 { v / duration } else { 0.0 };
     let rs = reader.stats();
-    let summary = CaptureSummary {
-        file: c.input.path.clone(),
+    CaptureSummary {
+        file: input.path.clone(),
         format: reader.format().describe(),
         file_size,
         interfaces: reader
@@ -320,7 +381,7 @@ fn run_info(c: &InfoConfig) -> Result<u8> {
         bits_per_sec: per_sec(sb.data_bytes as f64 * 8.0),
         avg_packet_size: if sb.packets > 0 { sb.data_bytes as f64 / sb.packets as f64 } else { 0.0 },
         packets_per_sec: per_sec(sb.packets as f64),
-        undecoded: CaptureSummary::undecoded_from(&ds),
+        undecoded: CaptureSummary::undecoded_from(ds),
         fragments: ds.defrag.fragments,
         datagrams_reassembled: ds.defrag.completed,
         fragments_unreassembled: ds.defrag.expired
@@ -331,29 +392,8 @@ fn run_info(c: &InfoConfig) -> Result<u8> {
         skipped_blocks: rs.skipped_blocks,
         warnings: rs.warnings.clone(),
         hierarchy: std::mem::take(&mut sb.root),
-        error: fault.as_ref().map(|e| e.to_string()),
-    };
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
-    match c.format {
-        Format::Table => out.write_all(report::info::text(&summary).as_bytes())?,
-        Format::Json => {
-            out.write_all(&report::info::json(&summary))?;
-            out.write_all(b"\n")?;
-        }
-        Format::Ndjson => {
-            out.write_all(&serde_json::to_vec(&summary)?)?;
-            out.write_all(b"\n")?;
-        }
-        Format::Csv => {
-            out.write_all(&report::csv_line(["protocol", "frames", "bytes"]))?;
-            for row in report::info::csv_rows(&summary) {
-                out.write_all(&report::csv_line(row))?;
-            }
-        }
+        error: fault.map(|e| e.to_string()),
     }
-    out.flush()?;
-    Ok(report_fault(fault))
 }
 
 fn ts_resolution(units: u64) -> String {

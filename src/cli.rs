@@ -33,7 +33,7 @@ pub enum Command {
     Conv(ConvArgs),
     /// What capinfos says about a capture, plus the protocol hierarchy.
     Info(InfoArgs),
-    /// The overview: capture info and the protocol hierarchy.
+    /// The overview a person wants first: capture info, conversations by service, the largest flows.
     Summary(InfoArgs),
 }
 

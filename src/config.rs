@@ -31,6 +31,9 @@ pub struct PacketsConfig {
 pub struct InfoConfig {
     pub input: Input,
     pub format: Format,
+    /// The overview: info plus conversations and the largest flows.
+    pub summary: bool,
+    pub styled: bool,
 }
 
 /// Row order of the flows report.
@@ -150,14 +153,19 @@ impl Config {
                 top,
                 styled: color,
             }),
-            Some(Command::Info(InfoArgs { input: i })) | Some(Command::Summary(InfoArgs { input: i })) => {
-                Job::Info(InfoConfig { input: input(i), format: fmt })
+            Some(Command::Info(InfoArgs { input: i })) => {
+                Job::Info(InfoConfig { input: input(i), format: fmt, summary: false, styled: color })
+            }
+            Some(Command::Summary(InfoArgs { input: i })) => {
+                Job::Info(InfoConfig { input: input(i), format: fmt, summary: true, styled: color })
             }
             None => {
                 let path = cli.file?;
                 Job::Info(InfoConfig {
                     input: Input { path, display_filter: None, bpf: None, count: None },
                     format: fmt,
+                    summary: true,
+                    styled: color,
                 })
             }
         };
