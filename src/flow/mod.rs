@@ -5,7 +5,9 @@
 //! or output formats.
 //!
 //! So far: relative TCP sequence numbers and window scaling per direction,
-//! as tshark's Info column shows them. The full flow table, TCP analysis and
-//! connection states come with the flow tracker.
+//! as tshark's Info column shows them (`relseq`), and the per-connection TCP
+//! analysis (`tcp`: tshark's verdicts, RTT, handshake and close). The flow
+//! table that keys connections and feeds them comes with the flow tracker.
 
 pub mod relseq;
+pub mod tcp;
