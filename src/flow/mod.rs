@@ -4,9 +4,12 @@
 //! only from the packets (never the clock). Must not know: capture sources
 //! or output formats.
 //!
-//! So far: relative TCP sequence numbers and window scaling per direction,
-//! as tshark's Info column shows them. The full flow table, TCP analysis and
-//! connection states come with the flow tracker.
+//! - `table`: packets grouped into bidirectional flows, idle and capped;
+//! - `tcp`: the per-connection TCP analysis (tshark's verdicts, RTT,
+//!   handshake and close);
+//! - `zeek`: Zeek's conn_state and history per connection;
+//! - `relseq`: relative TCP numbers for the `packets` Info column.
 
 pub mod relseq;
 pub mod table;
+pub mod tcp;

@@ -1,0 +1,184 @@
+//! TCP analysis of one connection: Wireshark's sequence-number analysis
+//! (`tcp.analysis.*` in tshark 4.0), relative numbers, window scaling, RTT,
+//! and a summary of what happened to the connection.
+//!
+//! Owns: the per-connection state machine. It is fed one [`Segment`] at a
+//! time, in capture order, with the direction it travels ([`Dir`]), and
+//! returns the [`Analysis`] of that segment: the verdicts ([`Kind`]) tshark
+//! would give it, with their evidence. [`TcpConn::summary`] condenses the
+//! connection so far into a [`ConnSummary`].
+//!
+//! Must not know: flow keys, addresses or ports, the flow table, capture
+//! sources or output formats. Time comes only from the segments (`ts_ns`);
+//! nothing here reads a clock. Nothing here panics, whatever the input.
+//!
+//! The rules follow Wireshark 4.0's `epan/dissectors/packet-tcp.c`
+//! (`tcp_analyze_sequence_number`, and the parts of `dissect_tcp` that feed
+//! it: port reuse, window scaling, the initial RTT), in the same order, with
+//! the same thresholds and the same 32-bit arithmetic, so that the verdicts
+//! match tshark's frame for frame. Where tshark 4.0.17's behaviour differs
+//! from the source we read, tshark was run on crafted captures and its
+//! behaviour is what is implemented (each such place says so).
+//!
+//! Files: `analyze.rs` (the rules), `evidence.rs` (what a verdict carries and
+//! its text), `summary.rs` (the connection summary), `tests*.rs`.
+
+mod analyze;
+mod evidence;
+mod summary;
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_summary;
+
+pub use evidence::{AckedUnseen, Acks, Analysis, DupAck, FastRetransmission, Kind, Kinds, Lost, Retransmission};
+pub use summary::{
+    Close, CloseState, ConnSummary, DirSummary, FrameTime, Handshake, HandshakeOutcome, LossLocation, RttStats,
+};
+
+use crate::dissect::tcp_flags;
+
+/// One TCP segment as the analysis needs it: header fields, no bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Segment<'a> {
+    /// Frame number in the capture (1-based), used as evidence.
+    pub frame: u64,
+    /// Capture time in nanoseconds since the epoch.
+    pub ts_ns: i64,
+    /// Raw (absolute) sequence and acknowledgement numbers.
+    pub seq: u32,
+    pub ack: u32,
+    /// Flag bits as in [`crate::dissect::tcp_flags`].
+    pub flags: u16,
+    /// The window field as sent (unscaled).
+    pub window: u16,
+    /// Payload length on the wire (from the IP lengths, not the capture).
+    pub payload_len: u32,
+    /// SACK blocks (raw sequence numbers), in option order.
+    pub sack: &'a [(u32, u32)],
+    /// Window scale option value as sent. Wireshark takes it from any
+    /// segment that carries it; only SYNs carry it in practice.
+    pub wscale: Option<u8>,
+    /// The segment carries the timestamps option (RFC 7323).
+    pub has_timestamps: bool,
+}
+
+impl Segment<'_> {
+    fn has(&self, flag: u16) -> bool {
+        self.flags & flag != 0
+    }
+
+    /// A SYN without ACK: the opening of a connection (or a retry of it).
+    fn is_pure_syn(&self) -> bool {
+        self.flags & (tcp_flags::SYN | tcp_flags::ACK) == tcp_flags::SYN
+    }
+}
+
+/// Direction of a segment within its connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dir {
+    /// The direction of the connection's first packet.
+    Fwd,
+    Rev,
+}
+
+impl Dir {
+    pub fn index(self) -> usize {
+        match self {
+            Dir::Fwd => 0,
+            Dir::Rev => 1,
+        }
+    }
+
+    pub fn other(self) -> Dir {
+        match self {
+            Dir::Fwd => Dir::Rev,
+            Dir::Rev => Dir::Fwd,
+        }
+    }
+}
+
+/// Window scaling of one direction, as tshark's
+/// `tcp.window_size_scalefactor` reports it: -1 unknown (the handshake was
+/// not seen), -2 not used (a SYN lacked the option), else the multiplier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scaling {
+    #[default]
+    Unknown,
+    NotUsed,
+    /// Shift count, capped at 14 (RFC 7323 §2.3).
+    Shift(u8),
+}
+
+impl Scaling {
+    /// tshark's value: -1, -2, or the multiplier `1 << shift`.
+    pub fn factor(self) -> i32 {
+        match self {
+            Scaling::Unknown => -1,
+            Scaling::NotUsed => -2,
+            Scaling::Shift(s) => 1 << s.min(14),
+        }
+    }
+
+    /// The shift to apply to a window, when known.
+    pub fn shift(self) -> Option<u8> {
+        match self {
+            Scaling::Shift(s) => Some(s),
+            Scaling::NotUsed => Some(0),
+            Scaling::Unknown => None,
+        }
+    }
+}
+
+/// Both directions of one TCP connection.
+#[derive(Debug, Clone, Default)]
+pub struct TcpConn {
+    engine: analyze::Engine,
+    summary: summary::Tracker,
+}
+
+impl TcpConn {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A connection that takes over the ports of an earlier one (see
+    /// [`TcpConn::is_new_connection`]): its first segment is flagged
+    /// [`Kind::ReusedPorts`], as tshark flags the SYN that opens a new
+    /// `tcp.stream` on the same addresses and ports.
+    pub fn reusing_ports() -> Self {
+        let mut c = Self::default();
+        c.engine.first_reuses_ports = true;
+        c
+    }
+
+    /// Whether `s`, travelling in `dir` of this connection, opens a new
+    /// connection on the same addresses and ports. Wireshark (`dissect_tcp`,
+    /// "If this is a SYN packet, then check if its seq-nr is different from
+    /// the base_seq of the retrieved conversation") starts a new stream for a
+    /// SYN without ACK whose sequence number differs from the initial one
+    /// already seen from that side, whether or not the old connection was
+    /// closed (checked with tshark 4.0.17). A SYN with the same number is a
+    /// retry and stays in this connection.
+    pub fn is_new_connection(&self, dir: Dir, s: &Segment<'_>) -> bool {
+        self.engine.is_new_connection(dir, s)
+    }
+
+    /// Analyses one segment. Segments must come in capture order.
+    pub fn segment(&mut self, dir: Dir, s: &Segment<'_>) -> Analysis {
+        let a = self.engine.segment(dir, s);
+        self.summary.record(dir, s, &a, &self.engine);
+        a
+    }
+
+    /// Window scaling currently known for the segments travelling in `dir`.
+    pub fn scaling(&self, dir: Dir) -> Scaling {
+        self.engine.scaling(dir)
+    }
+
+    /// What happened to the connection so far.
+    pub fn summary(&self) -> ConnSummary {
+        self.summary.summary(&self.engine)
+    }
+}
