@@ -5,7 +5,9 @@
 //! or output formats.
 //!
 //! So far: relative TCP sequence numbers and window scaling per direction,
-//! as tshark's Info column shows them. The full flow table, TCP analysis and
-//! connection states come with the flow tracker.
+//! as tshark's Info column shows them, and Zeek's per-connection state
+//! machine (`zeek`: conn_state, history, packet/byte counts, missed bytes).
+//! The flow table comes with the flow tracker.
 
 pub mod relseq;
+pub mod zeek;
