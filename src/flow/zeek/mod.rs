@@ -232,6 +232,20 @@ impl Hist {
     pub fn orig_side(&self) -> usize {
         usize::from(self.flipped)
     }
+
+    /// The history as it would read had the connection been flipped when
+    /// created: '^' first, every earlier letter from the other role (case
+    /// swapped, and the originator/responder halves of `seen` exchanged).
+    pub fn flip_as_if_created_flipped(&mut self) {
+        self.flipped = !self.flipped;
+        let swapped: String = self
+            .text
+            .chars()
+            .map(|c| if c.is_ascii_uppercase() { c.to_ascii_lowercase() } else { c.to_ascii_uppercase() })
+            .collect();
+        self.text = format!("^{swapped}");
+        self.seen = self.seen.rotate_left(16);
+    }
 }
 
 /// `ScaledHistoryEntry` with base 10: true on the 1st, 10th, 100th... event.
@@ -278,7 +292,9 @@ pub struct ZeekConn {
     pkts: [u64; 2],
     ip_bytes: [u64; 2],
     tcp: Option<Box<TcpSession>>,
-    /// UDP/ICMP endpoint activity (`UDP_ACTIVE`), by side.
+    /// UDP/ICMP endpoint activity (`UDP_ACTIVE`), by Zeek role at the
+    /// time of the packet (0 = originator): `UDPSessionAdapter` keeps its
+    /// request/reply lengths through a later flip.
     active: [bool; 2],
     /// UDP bad-checksum history scaling, by side.
     udp_chk: [Scaled; 2],
@@ -327,7 +343,7 @@ impl ZeekConn {
                     return;
                 }
                 self.last_time = f.ts_ns;
-                self.active[side] = true;
+                self.active[usize::from(side != self.orig_side())] = true;
                 // ConnSize only sees packets whose payload was captured whole.
                 if !f.payload_truncated {
                     self.count(f, side);
@@ -408,12 +424,24 @@ impl ZeekConn {
         } else {
             self.hist.check(0x2, 'd');
         }
-        self.active[side] = true;
+        self.active[usize::from(!is_orig)] = true;
         self.count(f, side);
     }
 
     fn orig_side(&self) -> usize {
         self.hist.orig_side()
+    }
+
+    /// `Connection::FlipRoles` requested by an application analyzer: Zeek's
+    /// DNS analyzer does it when a connection's first DNS message is a
+    /// response sent by the originator and the responder address is not
+    /// multicast (DNS.cc `ParseMessage`); NTP and others have their own
+    /// rules. Adds '^'; packet counts follow the endpoints.
+    pub fn flip_roles(&mut self) {
+        match self.tcp.as_mut() {
+            Some(t) => t.flip_roles(&mut self.hist),
+            None => self.hist.flip(),
+        }
     }
 
     /// Zeek's `history` ("" where conn.log prints "-").
@@ -469,15 +497,12 @@ impl ZeekConn {
                 (Some((os, rs)), Some(sizes)) => tcp_conn_state(os, rs, sizes, &self.hist.text),
                 _ => "OTH",
             },
-            Proto::Udp => {
-                let (o, r) = (self.active[self.orig_side()], self.active[1 - self.orig_side()]);
-                match (o, r) {
-                    (true, true) => "SF",
-                    (true, false) => "S0",
-                    (false, true) => "SHR",
-                    (false, false) => "OTH",
-                }
-            }
+            Proto::Udp => match (self.active[0], self.active[1]) {
+                (true, true) => "SF",
+                (true, false) => "S0",
+                (false, true) => "SHR",
+                (false, false) => "OTH",
+            },
             Proto::Icmp | Proto::Other => "OTH",
         }
     }

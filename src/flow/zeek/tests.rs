@@ -147,6 +147,24 @@ fn syn_syn_ack_reversal_flips() {
 }
 
 #[test]
+fn syn_ack_then_ack_flips_as_if_created_flipped() {
+    // No likely server port: the SYN-ACK's sender starts as originator;
+    // the ACK that follows flips it (Zeek PR #2191), history re-recorded.
+    let p = [
+        tcp(true, SYN | ACK, 5000, 1001, 0),
+        tcp(false, ACK, 1001, 5001, 0),
+        tcp(false, PSH | ACK, 1001, 5001, 10),
+        tcp(true, ACK, 5001, 1011, 0),
+    ];
+    let c = run(&p);
+    assert!(c.flipped());
+    check(&c, "^hADa", "S1");
+    assert_eq!((c.orig_pkts(), c.resp_pkts()), (2, 2));
+    // A RST after the SYN-ACK is a scan answer: no flip.
+    check(&run(&[tcp(true, SYN | ACK, 5000, 1001, 0), tcp(false, RST, 1001, 0, 0)]), "Hr", "REJ");
+}
+
+#[test]
 fn retransmissions_scale_by_ten() {
     let mut p = handshake();
     p.push(tcp(true, PSH | ACK, 1001, 5001, 10));

@@ -11,6 +11,8 @@
 //! created the connection); `Hist::orig_side` says which side Zeek currently
 //! calls the originator, so a flip never moves state around.
 
+mod lifetime;
+
 use super::reassembly::{EndpointView, Gaps, Reassembler};
 use super::{Hist, PacketFacts, Scaled};
 use crate::dissect::tcp_flags as tf;
@@ -23,8 +25,6 @@ const TOO_LARGE_SEQ_DELTA: i32 = 1_048_576;
 const SEC: i64 = 1_000_000_000;
 const TCP_CLOSE_DELAY: i64 = 5 * SEC;
 const TCP_ATTEMPT_DELAY: i64 = 5 * SEC;
-const TCP_CONNECTION_LINGER: i64 = 5 * SEC;
-const TCP_INACTIVITY_TIMEOUT: i64 = 300 * SEC;
 /// `TCPAnalyzer::MakeSessionAdapter` arms `udp_inactivity_timeout` until the
 /// handshake completes.
 const UDP_INACTIVITY_TIMEOUT: i64 = 60 * SEC;
@@ -264,6 +264,14 @@ impl TcpSession {
         let p = 1 - s;
         let flags = Flags(f.tcp_flags);
         let t = f.ts_ns;
+        if self.only_syn_ack_seen(h)
+            && !flags.syn()
+            && !flags.fin()
+            && !flags.rst()
+            && (flags.ack() || f.payload_len > 0)
+        {
+            self.flip_after_syn_ack(h);
+        }
         let is_orig = s == h.orig_side();
         let len = f.payload_len;
         self.set_partial_status(flags, is_orig);
@@ -565,8 +573,35 @@ impl TcpSession {
         (do_close, false)
     }
 
+    /// Only SYN-ACKs from Zeek's originator so far (the connection began
+    /// with a SYN-ACK that the port heuristic did not flip).
+    fn only_syn_ack_seen(&self, h: &Hist) -> bool {
+        let o = h.orig_side();
+        self.ep[o].state == EndpointState::SynAckSent && self.ep[1 - o].state == EndpointState::Inactive
+    }
+
+    /// Zeek PR #2191: a connection that began with a SYN-ACK is flipped when
+    /// an ACK or data segment follows (a stealth scan gets a RST or nothing).
+    /// Zeek's baselines show the result as if the flip had happened when the
+    /// connection was created: core.tcp.flip-without-syn logs "^hADadFf"
+    /// (the SYN-ACK recorded as the responder's 'h' after the '^'), and
+    /// core.tcp.truncated-header reports the new originator from that next
+    /// packet on. So the history so far is re-recorded with the roles
+    /// swapped, and the SYN-ACK's sender takes the state a responder's
+    /// SYN-ACK gives (`UpdateInactiveState`: established, not partial).
+    fn flip_after_syn_ack(&mut self, h: &mut Hist) {
+        let sender = h.orig_side();
+        h.flip_as_if_created_flipped();
+        let e = &mut self.ep[sender];
+        e.state = EndpointState::Established;
+        e.prev_state = EndpointState::Inactive;
+        self.is_partial = false;
+        self.first_packet_seen = RESP;
+        self.attempt_at = None;
+    }
+
     /// `Connection::FlipRoles` + `TCPSessionAdapter::FlipRoles`.
-    fn flip_roles(&mut self, h: &mut Hist) {
+    pub fn flip_roles(&mut self, h: &mut Hist) {
         h.flip();
         let fps = self.first_packet_seen;
         self.first_packet_seen = (if fps & ORIG != 0 { RESP } else { 0 }) | (if fps & RESP != 0 { ORIG } else { 0 });
@@ -652,79 +687,6 @@ impl TcpSession {
             self.attempt_at = None;
             self.delete_at = Some(self.last_time + TCP_CLOSE_DELAY);
         }
-    }
-
-    /// Whether Zeek's timers would have removed this connection by `now`
-    /// (timers fire before the packet that advances network time past them).
-    pub fn expired(&self, now: i64, orig: usize) -> bool {
-        use EndpointState::*;
-        if let Some(at) = self.delete_at {
-            return at <= now;
-        }
-        let (o, r) = (&self.ep[orig], &self.ep[1 - orig]);
-        if let Some(at) = self.attempt_at {
-            if at <= now && self.is_active && matches!(o.state, SynSent | SynAckSent) && r.state == Inactive {
-                return true; // AttemptTimer: connection_attempt
-            }
-        }
-        // ExpireTimer (checked every tcp_session_timer; approximated as
-        // continuous): idle past the linger time with one side closed and
-        // the connection done, or nothing ever happened.
-        if self.is_active && self.last_time + TCP_CONNECTION_LINGER < now {
-            let closed = o.did_close || r.did_close;
-            if closed
-                && ((o.did_close && r.did_close)
-                    || o.state == Reset
-                    || r.state == Reset
-                    || o.state == Inactive
-                    || r.state == Inactive)
-            {
-                return true;
-            }
-            if o.state == Inactive && r.state == Inactive {
-                return true; // nothing ever happened (e.g. only bad checksums)
-            }
-        }
-        let timeout = if self.handshake_done() { TCP_INACTIVITY_TIMEOUT } else { self.inactivity_timeout };
-        self.last_time + timeout <= now
-    }
-
-    /// `TCP_Endpoint::SetState` switches to `tcp_inactivity_timeout` once a
-    /// state leaves the handshake.
-    fn handshake_done(&self) -> bool {
-        let hs = |s| matches!(s, EndpointState::Inactive | EndpointState::SynSent | EndpointState::SynAckSent);
-        !hs(self.ep[0].state) || !hs(self.ep[1].state)
-    }
-
-    /// `TCPSessionAdapter::IsReuse`: whether a packet from side `s` starts a
-    /// new connection on the same 5-tuple instead of joining this one.
-    pub fn is_reuse(&self, f: &PacketFacts, orig: usize) -> bool {
-        let flags = Flags(f.tcp_flags);
-        if !flags.syn() {
-            return false; // only initial SYNs (or SYN-ACKs of half connections)
-        }
-        let resp = 1 - orig;
-        let mut conn_orig = orig;
-        if flags.ack() {
-            if self.ep[orig].state != EndpointState::Inactive {
-                return false;
-            }
-            conn_orig = resp;
-        }
-        let closed = self.ep[0].did_close || self.ep[1].did_close;
-        if !closed {
-            if f.seq == self.ep[conn_orig].start_seq() {
-                return false; // a retransmitted SYN
-            }
-            if !flags.ack()
-                && self.ep[conn_orig].state == EndpointState::SynAckSent
-                && self.ep[resp].state == EndpointState::Inactive
-                && f.seq == self.ep[resp].start_seq()
-            {
-                return false; // the SYN of a flipped SYN/SYN-ACK pair
-            }
-        }
-        true
     }
 }
 
