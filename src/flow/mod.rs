@@ -13,3 +13,4 @@
 pub mod relseq;
 pub mod table;
 pub mod tcp;
+pub mod zeek;
