@@ -86,7 +86,7 @@ impl PacketFacts {
         }
         let (ip_len, transport_captured) = match ip.fragment {
             Fragment::Held | Fragment::Dropped => return None,
-            Fragment::Completed { len, .. } => (u32::from(ip.header_len) + len, len),
+            Fragment::Completed { len, .. } => (u32::from(ip.header_len).saturating_add(len), len),
             Fragment::None => (ip.total_len, (p.data.len() as u32).saturating_sub(p.transport_offset)),
         };
         let ip_payload = ip_len.saturating_sub(u32::from(ip.header_len));
@@ -388,8 +388,8 @@ impl ZeekConn {
     }
 
     fn count(&mut self, f: &PacketFacts, side: usize) {
-        self.pkts[side] += 1;
-        self.ip_bytes[side] += u64::from(f.ip_len);
+        self.pkts[side] = self.pkts[side].saturating_add(1);
+        self.ip_bytes[side] = self.ip_bytes[side].saturating_add(u64::from(f.ip_len));
     }
 
     /// TCPAnalyzer::DeliverPacket: header check, checksum, state machine,
@@ -523,9 +523,9 @@ impl ZeekConn {
     pub fn expired(&self, now_ns: i64) -> bool {
         match (&self.tcp, self.proto) {
             (Some(t), _) => t.expired(now_ns, self.orig_side()),
-            (None, Proto::Udp) => self.last_time + UDP_INACTIVITY_TIMEOUT <= now_ns,
-            (None, Proto::Icmp) => self.last_time + ICMP_INACTIVITY_TIMEOUT <= now_ns,
-            (None, _) => self.last_time + UNKNOWN_IP_INACTIVITY_TIMEOUT <= now_ns,
+            (None, Proto::Udp) => self.last_time.saturating_add(UDP_INACTIVITY_TIMEOUT) <= now_ns,
+            (None, Proto::Icmp) => self.last_time.saturating_add(ICMP_INACTIVITY_TIMEOUT) <= now_ns,
+            (None, _) => self.last_time.saturating_add(UNKNOWN_IP_INACTIVITY_TIMEOUT) <= now_ns,
         }
     }
 }
