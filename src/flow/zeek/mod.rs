@@ -29,7 +29,7 @@ mod tests;
 pub use ports::ServerPorts;
 pub use tcp::EndpointState;
 
-use crate::dissect::{Fragment, Packet, Transport};
+use crate::dissect::{DecodeError, Fragment, Packet, Problem, Transport};
 use tcp::TcpSession;
 
 /// The transport Zeek keys and analyses the connection by.
@@ -78,11 +78,17 @@ impl PacketFacts {
     /// Facts for a dissected packet, or `None` when Zeek would not hand it
     /// to any connection: no IP, a fragment still being reassembled, a
     /// transport header shorter than Zeek's minimum (TCP 20, UDP 8, ICMP 8),
-    /// or a bad IPv4 header checksum (unless `ignore_checksums`, `-C`).
+    /// an IP length beyond the frame's wire length, or a bad IPv4 header
+    /// checksum (unless `ignore_checksums`, `-C`).
     pub fn from_packet(p: &Packet<'_>, is_orig: bool, ignore_checksums: bool) -> Option<PacketFacts> {
         let ip = p.ip.as_ref()?;
         if !ignore_checksums && ip.checksum_ok == Some(false) {
             return None; // bad_IP_checksum: dropped before the connection lookup
+        }
+        if matches!(p.error, Some(DecodeError { problem: Problem::IpLengthExceedsFrame { .. }, .. })) {
+            // IPAnalyzer: a frame shorter on the wire than its IP length is
+            // dropped ("truncated_IP_len"); a snaplen cut is not.
+            return None;
         }
         let (ip_len, transport_captured) = match ip.fragment {
             Fragment::Held | Fragment::Dropped => return None,
