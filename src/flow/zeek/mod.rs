@@ -29,7 +29,7 @@ mod tests;
 pub use ports::ServerPorts;
 pub use tcp::EndpointState;
 
-use crate::dissect::{Fragment, Packet, Transport};
+use crate::dissect::{DecodeError, Fragment, Packet, Problem, Transport};
 use tcp::TcpSession;
 
 /// The transport Zeek keys and analyses the connection by.
@@ -78,15 +78,21 @@ impl PacketFacts {
     /// Facts for a dissected packet, or `None` when Zeek would not hand it
     /// to any connection: no IP, a fragment still being reassembled, a
     /// transport header shorter than Zeek's minimum (TCP 20, UDP 8, ICMP 8),
-    /// or a bad IPv4 header checksum (unless `ignore_checksums`, `-C`).
+    /// an IP length beyond the frame's wire length, or a bad IPv4 header
+    /// checksum (unless `ignore_checksums`, `-C`).
     pub fn from_packet(p: &Packet<'_>, is_orig: bool, ignore_checksums: bool) -> Option<PacketFacts> {
         let ip = p.ip.as_ref()?;
         if !ignore_checksums && ip.checksum_ok == Some(false) {
             return None; // bad_IP_checksum: dropped before the connection lookup
         }
+        if matches!(p.error, Some(DecodeError { problem: Problem::IpLengthExceedsFrame { .. }, .. })) {
+            // IPAnalyzer: a frame shorter on the wire than its IP length is
+            // dropped ("truncated_IP_len"); a snaplen cut is not.
+            return None;
+        }
         let (ip_len, transport_captured) = match ip.fragment {
             Fragment::Held | Fragment::Dropped => return None,
-            Fragment::Completed { len, .. } => (u32::from(ip.header_len) + len, len),
+            Fragment::Completed { len, .. } => (u32::from(ip.header_len).saturating_add(len), len),
             Fragment::None => (ip.total_len, (p.data.len() as u32).saturating_sub(p.transport_offset)),
         };
         let ip_payload = ip_len.saturating_sub(u32::from(ip.header_len));
@@ -388,8 +394,8 @@ impl ZeekConn {
     }
 
     fn count(&mut self, f: &PacketFacts, side: usize) {
-        self.pkts[side] += 1;
-        self.ip_bytes[side] += u64::from(f.ip_len);
+        self.pkts[side] = self.pkts[side].saturating_add(1);
+        self.ip_bytes[side] = self.ip_bytes[side].saturating_add(u64::from(f.ip_len));
     }
 
     /// TCPAnalyzer::DeliverPacket: header check, checksum, state machine,
@@ -523,9 +529,9 @@ impl ZeekConn {
     pub fn expired(&self, now_ns: i64) -> bool {
         match (&self.tcp, self.proto) {
             (Some(t), _) => t.expired(now_ns, self.orig_side()),
-            (None, Proto::Udp) => self.last_time + UDP_INACTIVITY_TIMEOUT <= now_ns,
-            (None, Proto::Icmp) => self.last_time + ICMP_INACTIVITY_TIMEOUT <= now_ns,
-            (None, _) => self.last_time + UNKNOWN_IP_INACTIVITY_TIMEOUT <= now_ns,
+            (None, Proto::Udp) => self.last_time.saturating_add(UDP_INACTIVITY_TIMEOUT) <= now_ns,
+            (None, Proto::Icmp) => self.last_time.saturating_add(ICMP_INACTIVITY_TIMEOUT) <= now_ns,
+            (None, _) => self.last_time.saturating_add(UNKNOWN_IP_INACTIVITY_TIMEOUT) <= now_ns,
         }
     }
 }

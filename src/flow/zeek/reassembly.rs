@@ -84,7 +84,7 @@ impl Reassembler {
     }
 
     fn data_size(&self) -> u64 {
-        self.blocks.iter().map(|(s, u)| u - s).sum()
+        self.blocks.iter().fold(0u64, |acc, (s, u)| acc.saturating_add(u - s))
     }
 
     /// `NumUndeliveredBytes()`.
@@ -239,8 +239,8 @@ impl Reassembler {
                     break;
                 }
                 let gap_len = s - self.last_reassem_seq;
-                gaps.count += 1;
-                gaps.bytes += gap_len;
+                gaps.count = gaps.count.saturating_add(1);
+                gaps.bytes = gaps.bytes.saturating_add(gap_len);
                 self.last_reassem_seq += gap_len;
                 self.block_inserted(s, ep, gaps);
                 if self.last_reassem_seq == s {
@@ -248,8 +248,8 @@ impl Reassembler {
                 }
             }
             if up_to_seq > self.last_reassem_seq {
-                gaps.count += 1;
-                gaps.bytes += up_to_seq - self.last_reassem_seq;
+                gaps.count = gaps.count.saturating_add(1);
+                gaps.bytes = gaps.bytes.saturating_add(up_to_seq - self.last_reassem_seq);
             }
         }
         if up_to_seq > self.last_reassem_seq {

@@ -306,3 +306,56 @@ fn scaled_thresholds() {
     let hits: Vec<u32> = (1..=1000).filter(|_| s.hit()).collect();
     assert_eq!(hits.len(), 4);
 }
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn facts() -> impl Strategy<Value = PacketFacts> {
+        (
+            any::<bool>(),
+            prop_oneof![Just(i64::MIN), Just(i64::MAX), any::<i64>(), 0i64..10_000_000_000],
+            0u16..0x200,
+            prop_oneof![any::<u32>(), 0u32..3, u32::MAX - 3..=u32::MAX],
+            any::<u32>(),
+            prop_oneof![Just(0u16), any::<u16>()],
+            prop_oneof![Just(0u32), 0u32..2000, Just(u32::MAX)],
+            any::<(bool, bool, bool)>(),
+            any::<u32>(),
+        )
+            .prop_map(|(is_orig, ts_ns, flags, seq, ack, window, len, (bad, cut, hdr), ip_len)| PacketFacts {
+                is_orig,
+                ts_ns,
+                proto: Proto::Tcp,
+                tcp_flags: flags,
+                seq,
+                ack,
+                window,
+                payload_len: len,
+                checksum_bad: bad,
+                ip_len,
+                sport: 80,
+                dport: 1234,
+                payload_truncated: cut,
+                header_truncated: hdr,
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        #[test]
+        fn arbitrary_sequences(packets in proptest::collection::vec(facts(), 1..40), proto in 0u8..4) {
+            let proto = [Proto::Tcp, Proto::Udp, Proto::Icmp, Proto::Other][usize::from(proto)];
+            let mut c = ZeekConn::with_server_ports(proto, ServerPorts::ZEEK_BASE);
+            for f in &packets {
+                let f = PacketFacts { proto, ..*f };
+                let _ = c.is_reuse(&f);
+                let _ = c.expired(f.ts_ns);
+                c.packet(&f);
+            }
+            let _ = (c.history(), c.conn_state(), c.missed_bytes(), c.orig_pkts() + c.resp_pkts());
+            c.flip_roles();
+            let _ = c.conn_state();
+        }
+    }
+}

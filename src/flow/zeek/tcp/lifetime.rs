@@ -26,7 +26,7 @@ impl TcpSession {
         // ExpireTimer (checked every tcp_session_timer; approximated as
         // continuous): idle past the linger time with one side closed and
         // the connection done, or nothing ever happened.
-        if self.is_active && self.last_time + TCP_CONNECTION_LINGER < now {
+        if self.is_active && self.last_time.saturating_add(TCP_CONNECTION_LINGER) < now {
             let closed = o.did_close || r.did_close;
             if closed
                 && ((o.did_close && r.did_close)
@@ -42,7 +42,7 @@ impl TcpSession {
             }
         }
         let timeout = if self.handshake_done() { TCP_INACTIVITY_TIMEOUT } else { self.inactivity_timeout };
-        self.last_time + timeout <= now
+        self.last_time.saturating_add(timeout) <= now
     }
 
     /// `TCP_Endpoint::SetState` switches to `tcp_inactivity_timeout` once a

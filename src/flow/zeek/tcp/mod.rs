@@ -88,7 +88,7 @@ fn seq_delta(a: u32, b: u32) -> i32 {
 }
 
 fn full_seq(seq: u32, wraps: u32) -> u64 {
-    (u64::from(wraps) << 32) + u64::from(seq)
+    (u64::from(wraps) << 32) | u64::from(seq)
 }
 
 /// One side of the connection (`TCP_Endpoint`).
@@ -138,14 +138,14 @@ impl Endpoint {
 
     fn update_last_seq(&mut self, seq: u32) {
         if seq < self.last_seq {
-            self.seq_wraps += 1;
+            self.seq_wraps = self.seq_wraps.wrapping_add(1);
         }
         self.last_seq = seq;
     }
 
     fn update_ack_seq(&mut self, seq: u32) {
         if seq < self.ack_seq {
-            self.ack_wraps += 1;
+            self.ack_wraps = self.ack_wraps.wrapping_add(1);
         }
         self.ack_seq = seq;
     }
@@ -189,7 +189,7 @@ impl Endpoint {
                 wraps -= 1;
             }
         } else if delta > 0 && cur < last {
-            wraps += 1;
+            wraps = wraps.wrapping_add(1);
         }
         if wraps == 0 {
             let d = seq_delta(cur, self.start_seq());
@@ -278,7 +278,7 @@ impl TcpSession {
 
         // get_segment_len: SYN and FIN take an octet; a RST's data is not
         // part of the stream.
-        let seg_len = if flags.rst() { 0 } else { len } + u32::from(flags.syn()) + u32::from(flags.fin());
+        let seg_len = if flags.rst() { 0 } else { len }.wrapping_add(u32::from(flags.syn()) + u32::from(flags.fin()));
         let seq_one_past = f.seq.wrapping_add(seg_len);
         self.init_endpoint(s, flags, f.seq, seq_one_past, t);
 
@@ -301,14 +301,14 @@ impl TcpSession {
         }
         if flags.syn() && self.ep[s].state == EndpointState::Inactive && is_orig && self.attempt_at.is_none() {
             // UpdateInactiveState arms the attempt timer on the orig's SYN.
-            self.attempt_at = Some(t + TCP_ATTEMPT_DELAY);
+            self.attempt_at = Some(t.saturating_add(TCP_ATTEMPT_DELAY));
         }
         if flags.fin() {
-            self.ep[s].fin_cnt += 1;
+            self.ep[s].fin_cnt = self.ep[s].fin_cnt.saturating_add(1);
             self.ep[s].fin_seq = rel_seq.wrapping_add(u64::from(seg_len));
         }
         if flags.rst() {
-            self.ep[s].rst_cnt += 1;
+            self.ep[s].rst_cnt = self.ep[s].rst_cnt.saturating_add(1);
         }
 
         let mut rel_ack = 0;
@@ -621,7 +621,7 @@ impl TcpSession {
                 h.add_for(is_orig, 'G');
             }
         }
-        self.missed_bytes += gaps.bytes;
+        self.missed_bytes = self.missed_bytes.saturating_add(gaps.bytes);
     }
 
     /// `TCP_Reassembler::DataPending` for side `s`.
@@ -685,7 +685,7 @@ impl TcpSession {
             self.deferred_gen_event = false;
             // CancelTimers, then the delete timer at LastTime + tcp_close_delay.
             self.attempt_at = None;
-            self.delete_at = Some(self.last_time + TCP_CLOSE_DELAY);
+            self.delete_at = Some(self.last_time.saturating_add(TCP_CLOSE_DELAY));
         }
     }
 }
