@@ -15,8 +15,8 @@ use crate::bpf::Bpf;
 use crate::capture::{CaptureError, FileReader, PacketSource};
 use crate::config::{Config, ConvConfig, FlowSort, FlowsConfig, Format, InfoConfig, Input, Job, PacketsConfig};
 use crate::dissect::Dissector;
+use crate::filter::analysis::AnalysisFields;
 use crate::filter::{EvalContext, Filter};
-use crate::flow::relseq::RelSeq;
 use crate::flow::table::FlowTable;
 use crate::record::flow::FlowRecord;
 use crate::record::{self, RecordOptions, Time};
@@ -39,7 +39,8 @@ pub fn run(config: &Config) -> Result<u8> {
 /// before any packet is read.
 fn open(input: &Input) -> Result<(FileReader, Option<Bpf>, Option<Filter>)> {
     let bpf = input.bpf.as_deref().map(Bpf::new).transpose()?;
-    let filter = input.display_filter.as_deref().map(Filter::compile).transpose()?;
+    let extras = crate::filter::analysis::fields();
+    let filter = input.display_filter.as_deref().map(|e| Filter::compile_with(e, &extras)).transpose()?;
     let reader = FileReader::open(&input.path)?;
     Ok((reader, bpf, filter))
 }
@@ -87,7 +88,9 @@ fn run_packets(c: &PacketsConfig) -> Result<u8> {
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut dissector = Dissector::new();
-    let mut rel = RelSeq::new();
+    // The flow tracker gives relative numbers and tshark's analysis; like
+    // tshark's streams, flows never time out here.
+    let mut table = FlowTable::new(0).with_idle(crate::flow::table::Idle::Never);
     let opts = RecordOptions { resolve_ports: c.resolve_ports, tree: c.verbose, bytes: c.hex };
     let mut first: Option<Time> = None;
     let mut prev: Option<Time> = None;
@@ -104,17 +107,22 @@ fn run_packets(c: &PacketsConfig) -> Result<u8> {
     let input = c.input.clone();
     let fault = for_each_frame(&mut reader, &input, &mut bpf, |f| {
         let p = dissector.dissect(f);
-        // Relative numbers and times follow every packet, displayed or not
+        // Analysis and times follow every packet, displayed or not
         // (tshark's frame.time_relative counts from the first packet read).
-        let r = rel.segment(&p);
+        let placed = table.packet(&p, |_, _| {});
+        let (flow, analysis) = match &placed {
+            Some(pl) => (Some(pl.id), pl.analysis.as_ref()),
+            None => (None, None),
+        };
         let first_t = *first.get_or_insert(Time { secs: p.ts.secs, nanos: p.ts.nanos });
         let dns = record::parse_dns(&p);
         if let Some(flt) = &filter {
-            if !flt.matches(&EvalContext::new(&p).with_dns(&dns)) {
+            let extra = AnalysisFields { flow, analysis };
+            if !flt.matches(&EvalContext::new(&p).with_dns(&dns).with_extra(&extra)) {
                 return Ok(());
             }
         }
-        let rec = record::build(&p, &dns, r, &opts);
+        let rec = record::build(&p, &dns, flow, analysis, &opts);
         let t = rec.ts;
         match c.format {
             Format::Table => {

@@ -22,7 +22,7 @@ proptest! {
         let p = d.dissect(&f);
         // Every layer stays inside the captured bytes.
         prop_assert!(p.payload.len() <= 65535);
-        let _ = wirelens::record::build(&p, &wirelens::record::parse_dns(&p), None, &Default::default());
+        let _ = wirelens::record::build(&p, &wirelens::record::parse_dns(&p), None, None, &Default::default());
     }
 
     #[test]

@@ -31,7 +31,7 @@ fn outcome(name: &str) -> String {
                 frames += 1;
                 let p = d.dissect(&f);
                 let dns = record::parse_dns(&p);
-                let r = record::build(&p, &dns, None, &Default::default());
+                let r = record::build(&p, &dns, None, None, &Default::default());
                 if r.truncated || !r.errors.is_empty() {
                     let _ = writeln!(
                         out,

@@ -25,6 +25,7 @@
 //!   means "present and set", where Wireshark means "present".
 
 mod access;
+pub mod analysis;
 mod eval;
 mod fields;
 mod lexer;

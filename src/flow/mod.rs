@@ -8,9 +8,7 @@
 //! - `tcp`: the per-connection TCP analysis (tshark's verdicts, RTT,
 //!   handshake and close);
 //! - `zeek`: Zeek's conn_state and history per connection;
-//! - `relseq`: relative TCP numbers for the `packets` Info column.
 
-pub mod relseq;
 pub mod table;
 pub mod tcp;
 pub mod zeek;

@@ -22,6 +22,8 @@ use std::net::IpAddr;
 
 use crate::capture::Timestamp;
 use crate::dissect::{Packet, Transport, tcp_flags};
+use crate::flow::tcp::{Analysis, Dir, Segment, TcpConn};
+use crate::flow::zeek::{PacketFacts, ZeekConn};
 
 /// Zeek's default inactivity timeouts (base/init-bare.zeek).
 pub const TCP_IDLE_NS: i64 = 300 * 1_000_000_000;
@@ -89,6 +91,13 @@ pub struct Flow {
     pub tcp: TcpFlags,
     /// ICMP type and code of the flow's first message.
     pub icmp: Option<(u8, u8)>,
+    /// The side that sent the flow's first packet: the TCP analysis's
+    /// forward direction and Zeek's "orig" before any flip.
+    pub first_side: Side,
+    /// TCP analysis (tshark's rules), for TCP flows.
+    pub tcp_conn: Option<Box<TcpConn>>,
+    /// Zeek's conn_state and history.
+    pub zeek: Option<Box<ZeekConn>>,
 }
 
 impl Flow {
@@ -142,9 +151,30 @@ pub struct TableStats {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Placement {
     pub slot: usize,
+    /// The flow's id.
+    pub id: u64,
     pub side: Side,
     /// The packet opened this flow.
     pub new: bool,
+    /// The TCP analysis of this segment (TCP flows).
+    pub analysis: Option<Analysis>,
+}
+
+/// The analysis view of a TCP segment.
+fn segment<'a>(p: &'a Packet<'_>) -> Option<Segment<'a>> {
+    let t = p.tcp()?;
+    Some(Segment {
+        frame: p.number,
+        ts_ns: ns(p.ts),
+        seq: t.seq,
+        ack: t.ack,
+        flags: t.flags,
+        window: t.window,
+        payload_len: t.payload_len,
+        sack: &t.options.sack[..usize::from(t.options.sack_count)],
+        wscale: t.options.wscale,
+        has_timestamps: t.options.timestamp.is_some(),
+    })
 }
 
 pub struct FlowTable {
@@ -154,6 +184,8 @@ pub struct FlowTable {
     next_id: u64,
     max_flows: usize,
     idle: Idle,
+    /// Zeek's `-C`: do not drop packets with bad checksums.
+    ignore_checksums: bool,
     last_sweep_ns: i64,
     pub stats: TableStats,
 }
@@ -175,11 +207,13 @@ pub fn endpoints(p: &Packet<'_>) -> Option<(u8, Endpoint, Endpoint)> {
     let (sport, dport) = match &p.transport {
         Transport::Tcp(t) => (t.sport, t.dport),
         Transport::Udp(u) => (u.sport, u.dport),
-        Transport::Icmp(i) => match i.echo {
-            // Echo request and reply share the identifier (Zeek's ICMP echo "conn").
-            Some((id, _)) => (id, id),
-            None => (u16::from(i.icmp_type), u16::from(i.code)),
-        },
+        // Zeek's ICMP "ports": the type, and the type of the message that
+        // answers it (echo request/reply, NS/NA...), so both directions share
+        // a flow; one-way messages (errors) pair the type with the code.
+        Transport::Icmp(i) => {
+            let (other, _one_way) = crate::flow::zeek::icmp_counterpart(i.v6, i.icmp_type, i.code);
+            (u16::from(i.icmp_type), u16::from(other))
+        }
         Transport::Other(_) => (0, 0),
         Transport::None => return None,
     };
@@ -196,9 +230,18 @@ impl FlowTable {
             next_id: 1,
             max_flows,
             idle: Idle::ZeekDefaults,
+            ignore_checksums: false,
             last_sweep_ns: i64::MIN,
             stats: TableStats::default(),
         }
+    }
+
+    /// Zeek's `-C`: count packets with bad checksums instead of dropping
+    /// them from its state machine (captures on a host with checksum
+    /// offload have nothing but bad checksums).
+    pub fn ignore_checksums(mut self, yes: bool) -> Self {
+        self.ignore_checksums = yes;
+        self
     }
 
     pub fn with_idle(mut self, idle: Idle) -> Self {
@@ -244,13 +287,20 @@ impl FlowTable {
         let (lo, hi) = if src <= dst { (src, dst) } else { (dst, src) };
         let key = FlowKey { proto, vlan, lo, hi };
         let tcp = p.tcp();
+        let seg = segment(p);
         let syn_only = tcp.is_some_and(|t| t.has(tcp_flags::SYN) && !t.has(tcp_flags::ACK));
         let mut new = false;
+        let mut reuses_ports = false;
         let slot = match self.map.get(&key).copied() {
             Some(slot) => {
                 let f = &self.slots[slot].as_ref().expect("mapped slot is live").1;
                 let idle = self.is_idle(f, now);
-                let reused = syn_only && f.is_closed();
+                // A SYN on a closed connection, or (tshark's rule) a SYN whose
+                // sequence number differs from that side's initial one.
+                let dir = if (f.orig == src) == (f.first_side == Side::Orig) { Dir::Fwd } else { Dir::Rev };
+                let reused = syn_only
+                    && (f.is_closed()
+                        || matches!((&f.tcp_conn, &seg), (Some(c), Some(s)) if c.is_new_connection(dir, s)));
                 if idle || reused {
                     let (_, old) = self.remove(slot);
                     if idle {
@@ -258,6 +308,7 @@ impl FlowTable {
                     }
                     ended(old, if idle { EndReason::Idle } else { EndReason::Reused });
                     new = true;
+                    reuses_ports = reused && !idle;
                     self.insert(key, proto, vlan, p, src, dst, &mut ended)
                 } else {
                     slot
@@ -289,7 +340,17 @@ impl FlowTable {
             f.tcp.fin[i] |= t.has(tcp_flags::FIN);
             f.tcp.rst[i] |= t.has(tcp_flags::RST);
         }
-        Some(Placement { slot, side, new })
+        let forward = side == f.first_side;
+        let analysis = seg.map(|s| {
+            let conn = f
+                .tcp_conn
+                .get_or_insert_with(|| Box::new(if reuses_ports { TcpConn::reusing_ports() } else { TcpConn::new() }));
+            conn.segment(if forward { Dir::Fwd } else { Dir::Rev }, &s)
+        });
+        if let Some(facts) = PacketFacts::from_packet(p, forward, self.ignore_checksums) {
+            f.zeek.get_or_insert_with(|| Box::new(ZeekConn::new(facts.proto))).packet(&facts);
+        }
+        Some(Placement { slot, id: f.id, side, new, analysis })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -323,6 +384,9 @@ impl FlowTable {
             dirs: [DirStats::default(); 2],
             tcp: TcpFlags::default(),
             icmp: p.icmp().map(|i| (i.icmp_type, i.code)),
+            first_side: if flipped { Side::Resp } else { Side::Orig },
+            tcp_conn: None,
+            zeek: None,
         };
         self.next_id += 1;
         self.stats.flows += 1;

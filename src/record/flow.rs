@@ -3,8 +3,71 @@
 use serde::Serialize;
 
 use super::Time;
-use crate::flow::table::{EndReason, Flow};
+use crate::flow::table::{EndReason, Flow, Side};
+use crate::flow::tcp::{CloseState, ConnSummary, Dir, DirSummary, HandshakeOutcome};
 use crate::services;
+
+/// The TCP analysis of one direction (segments sent by that side).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TcpDirRecord {
+    pub retransmissions: u64,
+    pub fast_retransmissions: u64,
+    pub spurious_retransmissions: u64,
+    pub out_of_order: u64,
+    pub lost_segments: u64,
+    /// Bytes missing before "previous segment not captured" segments.
+    pub missing_bytes: u64,
+    pub acked_unseen: u64,
+    pub dup_acks: u64,
+    pub zero_windows: u64,
+    pub zero_window_probes: u64,
+    pub keep_alives: u64,
+    pub window_full: u64,
+    pub window_updates: u64,
+    /// Window scale multiplier: -1 unknown (no handshake), -2 not used.
+    pub window_scale: i32,
+    pub rtt_samples: u64,
+    pub rtt_min_ms: Option<f64>,
+    pub rtt_avg_ms: Option<f64>,
+    pub rtt_max_ms: Option<f64>,
+    /// Lost bytes later retransmitted (lost between sender and capture point... or after it).
+    pub loss_network_bytes: u64,
+    /// Bytes the receiver acknowledged that the capture never saw.
+    pub loss_capture_bytes: u64,
+    pub reordered_bytes: u64,
+}
+
+fn ms(ns: i64) -> f64 {
+    ns as f64 / 1e6
+}
+
+impl TcpDirRecord {
+    fn from(d: &DirSummary) -> Self {
+        TcpDirRecord {
+            retransmissions: d.retransmissions,
+            fast_retransmissions: d.fast_retransmissions,
+            spurious_retransmissions: d.spurious_retransmissions,
+            out_of_order: d.out_of_order,
+            lost_segments: d.lost_segments,
+            missing_bytes: d.missing_bytes,
+            acked_unseen: d.acked_unseen,
+            dup_acks: d.dup_acks,
+            zero_windows: d.zero_windows,
+            zero_window_probes: d.zero_window_probes,
+            keep_alives: d.keep_alives,
+            window_full: d.window_full,
+            window_updates: d.window_updates,
+            window_scale: d.scaling.factor(),
+            rtt_samples: d.rtt.samples,
+            rtt_min_ms: (d.rtt.samples > 0).then(|| ms(d.rtt.min_ns)),
+            rtt_avg_ms: d.rtt.avg_ns().map(ms),
+            rtt_max_ms: (d.rtt.samples > 0).then(|| ms(d.rtt.max_ns)),
+            loss_network_bytes: d.loss.network_bytes,
+            loss_capture_bytes: d.loss.capture_bytes,
+            reordered_bytes: d.loss.reordered_bytes,
+        }
+    }
+}
 
 /// One flow, as the reports show it. Byte counts are raw numbers.
 #[derive(Debug, Clone, Serialize)]
@@ -36,6 +99,66 @@ pub struct FlowRecord {
     pub flipped: bool,
     /// Why the flow ended: end_of_capture, idle, reused, evicted.
     pub ended: &'static str,
+    /// Zeek's conn_state (S0, S1, SF, REJ, S2, S3, RSTO, RSTR, RSTOS0, RSTRH, SH, SHR, OTH).
+    pub state: Option<&'static str>,
+    /// Zeek's history letters (upper case: originator).
+    pub history: Option<String>,
+    /// Zeek's missed_bytes: bytes acknowledged but never seen.
+    pub missed_bytes: u64,
+    /// TCP: complete, incomplete, refused, unanswered, simultaneous_open, missing.
+    pub handshake: Option<&'static str>,
+    /// TCP: how it ended, e.g. "fin_orig_first", "rst_by_resp", "half_closed_by_orig", "open".
+    pub close: Option<String>,
+    pub syn_retries: u32,
+    /// tshark's initial RTT (first ACK after the SYN-ACK minus the SYN).
+    pub initial_rtt_ms: Option<f64>,
+    /// Its halves: SYN→SYN-ACK (capture point to server and back), SYN-ACK→ACK (to client and back).
+    pub rtt_server_ms: Option<f64>,
+    pub rtt_client_ms: Option<f64>,
+    pub rtt_min_ms: Option<f64>,
+    pub rtt_avg_ms: Option<f64>,
+    pub rtt_max_ms: Option<f64>,
+    pub retransmissions: u64,
+    pub fast_retransmissions: u64,
+    pub spurious_retransmissions: u64,
+    pub out_of_order: u64,
+    pub lost_segments: u64,
+    pub acked_unseen: u64,
+    pub dup_acks: u64,
+    pub zero_windows: u64,
+    pub zero_window_probes: u64,
+    pub keep_alives: u64,
+    pub window_full: u64,
+    pub window_updates: u64,
+    /// Where data was lost: none, network (gaps later retransmitted),
+    /// capture (gaps acknowledged but never captured), or both.
+    pub loss_location: Option<&'static str>,
+    /// Per-direction TCP analysis.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub orig: Option<TcpDirRecord>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resp: Option<TcpDirRecord>,
+}
+
+fn handshake_name(h: HandshakeOutcome) -> &'static str {
+    match h {
+        HandshakeOutcome::Complete => "complete",
+        HandshakeOutcome::Incomplete => "incomplete",
+        HandshakeOutcome::Refused => "refused",
+        HandshakeOutcome::Unanswered => "unanswered",
+        HandshakeOutcome::SimultaneousOpen => "simultaneous_open",
+        HandshakeOutcome::Missing => "missing",
+    }
+}
+
+fn close_name(c: CloseState, orig: Dir) -> String {
+    let who = |d: Dir| if d == orig { "orig" } else { "resp" };
+    match c {
+        CloseState::Open => "open".into(),
+        CloseState::HalfClosed { by } => format!("half_closed_by_{}", who(by)),
+        CloseState::Closed { first } => format!("fin_{}_first", who(first)),
+        CloseState::Reset { by } => format!("rst_by_{}", who(by)),
+    }
 }
 
 pub fn proto_name(p: u8) -> &'static str {
@@ -57,14 +180,8 @@ impl FlowRecord {
             6 | 17 => services::name(f.resp.1),
             _ => None,
         };
-        // Zeek's ICMP "ports": the type and, for echo, the answer's type,
-        // else the code (the flow key used the echo id instead).
-        let (orig_port, resp_port) = match f.icmp {
-            Some((t @ (0 | 8), _)) if f.proto == 1 => (u16::from(t), if t == 8 { 0 } else { 8 }),
-            Some((t @ (128 | 129), _)) => (u16::from(t), if t == 128 { 129 } else { 128 }),
-            Some((t, c)) => (u16::from(t), u16::from(c)),
-            None => (f.orig.1, f.resp.1),
-        };
+        // ICMP flows carry Zeek's type/counterpart "ports" in their key.
+        let (orig_port, resp_port) = (f.orig.1, f.resp.1);
         FlowRecord {
             id: f.id,
             proto: proto_name(f.proto),
@@ -93,6 +210,82 @@ impl FlowRecord {
                 EndReason::Reused => "reused",
                 EndReason::Evicted => "evicted",
             },
+            state: f.zeek.as_ref().map(|z| z.conn_state()),
+            history: f.zeek.as_ref().map(|z| z.history()),
+            missed_bytes: f.zeek.as_ref().map_or(0, |z| z.missed_bytes()),
+            handshake: None,
+            close: None,
+            syn_retries: 0,
+            initial_rtt_ms: None,
+            rtt_server_ms: None,
+            rtt_client_ms: None,
+            rtt_min_ms: None,
+            rtt_avg_ms: None,
+            rtt_max_ms: None,
+            retransmissions: 0,
+            fast_retransmissions: 0,
+            spurious_retransmissions: 0,
+            out_of_order: 0,
+            lost_segments: 0,
+            acked_unseen: 0,
+            dup_acks: 0,
+            zero_windows: 0,
+            zero_window_probes: 0,
+            keep_alives: 0,
+            window_full: 0,
+            window_updates: 0,
+            loss_location: None,
+            orig: None,
+            resp: None,
         }
+        .with_tcp(f)
+    }
+
+    /// Fills the TCP analysis fields from the flow's connection summary.
+    fn with_tcp(mut self, f: &Flow) -> Self {
+        let Some(conn) = &f.tcp_conn else { return self };
+        let s: ConnSummary = conn.summary();
+        // The analysis' forward direction is the first packet's sender.
+        let orig_dir = if f.first_side == Side::Orig { Dir::Fwd } else { Dir::Rev };
+        let (o, r) = (s.dir(orig_dir), s.dir(orig_dir.other()));
+        let both = |g: fn(&DirSummary) -> u64| g(o) + g(r);
+        self.handshake = Some(handshake_name(s.handshake.outcome));
+        self.close = Some(close_name(s.close.state, orig_dir));
+        self.syn_retries = s.handshake.syn_retries;
+        self.initial_rtt_ms = s.handshake.initial_rtt_ns.map(ms);
+        self.rtt_server_ms = s.handshake.syn_to_syn_ack_ns.map(ms);
+        self.rtt_client_ms = s.handshake.syn_ack_to_ack_ns.map(ms);
+        let samples = o.rtt.samples + r.rtt.samples;
+        if samples > 0 {
+            let dirs = [o, r];
+            let with = || dirs.iter().filter(|d| d.rtt.samples > 0);
+            self.rtt_min_ms = with().map(|d| d.rtt.min_ns).min().map(ms);
+            self.rtt_max_ms = with().map(|d| d.rtt.max_ns).max().map(ms);
+            let sum: i128 = dirs.iter().map(|d| d.rtt.sum_ns).sum();
+            self.rtt_avg_ms = Some(ms((sum / i128::from(samples)) as i64));
+        }
+        self.retransmissions = both(|d| d.retransmissions);
+        self.fast_retransmissions = both(|d| d.fast_retransmissions);
+        self.spurious_retransmissions = both(|d| d.spurious_retransmissions);
+        self.out_of_order = both(|d| d.out_of_order);
+        self.lost_segments = both(|d| d.lost_segments);
+        self.acked_unseen = both(|d| d.acked_unseen);
+        self.dup_acks = both(|d| d.dup_acks);
+        self.zero_windows = both(|d| d.zero_windows);
+        self.zero_window_probes = both(|d| d.zero_window_probes);
+        self.keep_alives = both(|d| d.keep_alives);
+        self.window_full = both(|d| d.window_full);
+        self.window_updates = both(|d| d.window_updates);
+        let network = both(|d| d.loss.network_bytes) > 0;
+        let capture = both(|d| d.loss.capture_bytes) > 0;
+        self.loss_location = Some(match (network, capture) {
+            (false, false) => "none",
+            (true, false) => "network",
+            (false, true) => "capture",
+            (true, true) => "network+capture",
+        });
+        self.orig = Some(TcpDirRecord::from(o));
+        self.resp = Some(TcpDirRecord::from(r));
+        self
     }
 }

@@ -7,7 +7,7 @@ use std::fmt::Write;
 use std::net::IpAddr;
 
 use crate::dissect::{AppKind, Fragment, Packet, Transport, dns, ip::proto, link::ethertype, tcp_flags};
-use crate::flow::relseq::Relative;
+use crate::flow::tcp::{Analysis, Kind};
 use crate::services;
 
 /// The highest protocol decoded, as tshark's Protocol column names it.
@@ -98,7 +98,7 @@ fn proto_name(p: u8) -> &'static str {
 }
 
 /// The Info column.
-pub fn info(p: &Packet<'_>, dns: &[dns::Message], rel: Option<Relative>, resolve: bool) -> String {
+pub fn info(p: &Packet<'_>, dns: &[dns::Message], rel: Option<&Analysis>, resolve: bool) -> String {
     let mut s = String::new();
     if !dns.is_empty() {
         let parts: Vec<String> = dns.iter().map(|m| m.info_for_capture(p.truncated)).collect();
@@ -142,7 +142,49 @@ pub fn info(p: &Packet<'_>, dns: &[dns::Message], rel: Option<Relative>, resolve
     s
 }
 
-fn tcp(s: &mut String, t: &crate::dissect::Tcp, raw_options: Option<&[u8]>, rel: Option<Relative>, resolve: bool) {
+/// tshark's analysis tags before the ports. tshark prepends them one by
+/// one (`col_prepend_fence_fstr` in packet-tcp.c), so they read in the
+/// reverse of its checking order; a fast or spurious retransmission shows
+/// only its own tag.
+fn analysis_tags(s: &mut String, a: &Analysis) {
+    const ORDER: [Kind; 13] = [
+        Kind::ReusedPorts,
+        Kind::OutOfOrder,
+        Kind::ZeroWindowProbeAck,
+        Kind::ZeroWindow,
+        Kind::ZeroWindowProbe,
+        Kind::DupAck,
+        Kind::KeepAliveAck,
+        Kind::KeepAlive,
+        Kind::WindowFull,
+        Kind::WindowUpdate,
+        Kind::AckedUnseen,
+        Kind::LostSegment,
+        Kind::Retransmission,
+    ];
+    for k in ORDER {
+        if !a.has(k) {
+            continue;
+        }
+        let tag = match k {
+            Kind::DupAck => match a.dup_ack {
+                Some(d) => format!("TCP Dup ACK {}#{}", d.of_frame, d.num),
+                None => k.info_tag().to_string(),
+            },
+            Kind::Retransmission if a.has(Kind::FastRetransmission) => Kind::FastRetransmission.info_tag().into(),
+            Kind::Retransmission if a.has(Kind::SpuriousRetransmission) => {
+                Kind::SpuriousRetransmission.info_tag().into()
+            }
+            _ => k.info_tag().to_string(),
+        };
+        let _ = write!(s, "[{tag}] ");
+    }
+}
+
+fn tcp(s: &mut String, t: &crate::dissect::Tcp, raw_options: Option<&[u8]>, rel: Option<&Analysis>, resolve: bool) {
+    if let Some(a) = rel {
+        analysis_tags(s, a);
+    }
     let _ = write!(
         s,
         "{} → {} [{}]",
@@ -150,20 +192,20 @@ fn tcp(s: &mut String, t: &crate::dissect::Tcp, raw_options: Option<&[u8]>, rel:
         services::label(t.dport, resolve),
         tcp_flag_names(t.flags, ", ")
     );
-    let seq = rel.map_or(t.seq, |r| r.seq);
+    let seq = rel.map_or(t.seq, |r| r.rel_seq);
     let _ = write!(s, " Seq={seq}");
     if t.has(tcp_flags::ACK) {
-        let ack = rel.and_then(|r| r.ack).unwrap_or(t.ack);
+        let ack = rel.and_then(|r| r.rel_ack).unwrap_or(t.ack);
         let _ = write!(s, " Ack={ack}");
     }
-    let win = rel.map_or(u64::from(t.window), |r| r.window);
+    let win = rel.map_or(u64::from(t.window), |r| u64::from(r.scaled_window));
     let _ = write!(s, " Win={win}");
     if t.has(tcp_flags::URG) {
         let _ = write!(s, " Urg={}", t.urgent);
     }
     let _ = write!(s, " Len={}", t.payload_len);
     let o = &t.options;
-    let base = rel.map(|r| t.ack.wrapping_sub(r.ack.unwrap_or(t.ack)));
+    let base = rel.map(|r| t.ack.wrapping_sub(r.rel_ack.unwrap_or(t.ack)));
     // tshark appends each option as it meets it, so the wire order is kept
     // when the option bytes are at hand; otherwise a fixed order.
     let order: Vec<u8> = match raw_options {
@@ -245,11 +287,38 @@ fn icmp(s: &mut String, p: &Packet<'_>, i: &crate::dissect::Icmp) {
         if let Some((id, seq)) = i.echo {
             let _ = write!(s, " id=0x{id:04x}, seq={seq}, hop limit={ttl}");
         } else if matches!(i.icmp_type, 135 | 136) {
-            // Neighbor Solicitation/Advertisement: the target address follows the 4 reserved bytes.
+            // RFC 4861 §4.3/4.4: the target address follows the 4-byte
+            // flags/reserved word; options (type, length in 8-byte units) follow it.
             if let Some(t) = p.payload.get(..16) {
                 let mut a = [0u8; 16];
                 a.copy_from_slice(t);
-                let _ = write!(s, " for {}", std::net::Ipv6Addr::from(a));
+                let target = std::net::Ipv6Addr::from(a);
+                if i.icmp_type == 135 {
+                    let _ = write!(s, " for {target}");
+                    // tshark adds the Source Link-Layer Address option (type 1).
+                    if let (Some(1), Some(mac)) = (p.payload.get(16), p.payload.get(18..24)) {
+                        let mut m = [0u8; 6];
+                        m.copy_from_slice(mac);
+                        let _ = write!(s, " from {}", crate::dissect::Mac(m));
+                    }
+                } else {
+                    let _ = write!(s, " {target}");
+                    let flags = p.data.get(p.transport_offset as usize + 4).copied().unwrap_or(0);
+                    let names: Vec<&str> = [(0x80, "rtr"), (0x40, "sol"), (0x20, "ovr")]
+                        .iter()
+                        .filter(|(bit, _)| flags & bit != 0)
+                        .map(|(_, n)| *n)
+                        .collect();
+                    if !names.is_empty() {
+                        let _ = write!(s, " ({})", names.join(", "));
+                    }
+                    // The Target Link-Layer Address option (type 2).
+                    if let (Some(2), Some(mac)) = (p.payload.get(16), p.payload.get(18..24)) {
+                        let mut m = [0u8; 6];
+                        m.copy_from_slice(mac);
+                        let _ = write!(s, " is at {}", crate::dissect::Mac(m));
+                    }
+                }
             }
         }
     }

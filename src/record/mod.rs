@@ -12,7 +12,7 @@ pub mod info;
 use serde::{Serialize, Serializer};
 
 use crate::dissect::{self, AppKind, LinkHeader, Packet, dns};
-use crate::flow::relseq::Relative;
+use crate::flow::tcp::{Analysis, Kind};
 
 /// Packet time, seconds and nanoseconds since the Unix epoch (UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -89,6 +89,49 @@ pub struct TcpRecord {
     pub tsval: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tsecr: Option<u32>,
+    /// tshark's `tcp.analysis`: verdicts and their evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<TcpAnalysisRecord>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DupAckRecord {
+    pub num: u32,
+    pub of_frame: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TcpAnalysisRecord {
+    /// Verdicts in snake_case (`retransmission`, `dup_ack`, ...).
+    pub flags: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dup_ack: Option<DupAckRecord>,
+    /// The frame that first carried these bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retransmission_of: Option<u64>,
+    /// Bytes missing before this segment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing_bytes: Option<u32>,
+    /// The data segment this ACK covers, and the round trip.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acks_frame: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ack_rtt_ms: Option<f64>,
+    /// The verdicts explained, for people.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub evidence: String,
+}
+
+fn analysis_record(a: &Analysis) -> TcpAnalysisRecord {
+    TcpAnalysisRecord {
+        flags: a.kinds.iter().map(Kind::name).collect(),
+        dup_ack: a.dup_ack.map(|d| DupAckRecord { num: d.num, of_frame: d.of_frame }),
+        retransmission_of: a.retransmission.and_then(|r| r.original_frame),
+        missing_bytes: a.lost.map(|l| l.missing_bytes),
+        acks_frame: a.acks.map(|x| x.frame),
+        ack_rtt_ms: a.acks.and_then(|x| x.rtt_ns).map(|ns| ns as f64 / 1e6),
+        evidence: if a.kinds.is_empty() { String::new() } else { a.describe() },
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -187,6 +230,9 @@ pub struct PacketRecord {
     pub dns_more: Vec<DnsRecord>,
     pub truncated: bool,
     pub errors: Vec<String>,
+    /// The flow (conversation) the packet belongs to: wirelens' `tcp.stream`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flow: Option<u64>,
     pub info: String,
     /// `-V` lines (depth, text); not part of the JSON.
     #[serde(skip)]
@@ -206,8 +252,16 @@ pub struct RecordOptions {
 }
 
 /// Builds the record of one dissected packet. `dns` are its parsed DNS
-/// messages (from `p.dns`), `rel` its relative TCP numbers.
-pub fn build(p: &Packet<'_>, dns: &[dns::Message], rel: Option<Relative>, opts: &RecordOptions) -> PacketRecord {
+/// messages (from `p.dns`); `flow` the flow it belongs to and `analysis`
+/// the TCP analysis of the segment (relative numbers, verdicts).
+pub fn build(
+    p: &Packet<'_>,
+    dns: &[dns::Message],
+    flow: Option<u64>,
+    analysis: Option<&Analysis>,
+    opts: &RecordOptions,
+) -> PacketRecord {
+    let rel = analysis;
     let (src, dst) = addresses(p);
     let mut errors = Vec::new();
     if let Some(e) = &p.error {
@@ -253,10 +307,11 @@ pub fn build(p: &Packet<'_>, dns: &[dns::Message], rel: Option<Relative>, opts: 
             flags_raw: t.flags,
             seq: t.seq,
             ack: t.ack,
-            rel_seq: rel.map(|r| r.seq),
-            rel_ack: rel.and_then(|r| r.ack),
+            rel_seq: rel.map(|r| r.rel_seq),
+            rel_ack: rel.and_then(|r| r.rel_ack),
             win: t.window,
-            win_scaled: rel.filter(|r| r.wscale.is_some()).map(|r| r.window),
+            win_scaled: rel.filter(|r| r.scaling.shift().is_some()).map(|r| u64::from(r.scaled_window)),
+            analysis: analysis.filter(|a| !a.kinds.is_empty() || a.acks.is_some()).map(analysis_record),
             len: t.payload_len,
             header_len: t.header_len,
             checksum_ok: t.checksum_ok,
@@ -286,6 +341,7 @@ pub fn build(p: &Packet<'_>, dns: &[dns::Message], rel: Option<Relative>, opts: 
         dns_more: dns.iter().skip(1).map(dns_record).collect(),
         truncated: p.truncated,
         errors,
+        flow,
         info: info::info(p, dns, rel, opts.resolve_ports),
         tree: Vec::new(),
         bytes: Vec::new(),
@@ -352,7 +408,10 @@ fn addresses(p: &Packet<'_>) -> (Option<String>, Option<String>) {
         return (Some(ip.src.to_string()), Some(ip.dst.to_string()));
     }
     match p.link_header {
-        LinkHeader::Ethernet { src, dst, .. } => (Some(src.to_string()), Some(dst.to_string())),
+        // tshark resolves the all-ones address to "Broadcast" even with -n.
+        LinkHeader::Ethernet { src, dst, .. } => {
+            (Some(src.to_string()), Some(if dst.0 == [0xff; 6] { "Broadcast".to_string() } else { dst.to_string() }))
+        }
         LinkHeader::Sll { addr, addr_len: 6, .. } => {
             let mut m = [0u8; 6];
             m.copy_from_slice(&addr[..6]);

@@ -29,19 +29,45 @@ pub fn table(rows: &[FlowRecord], styled: bool) -> String {
     let mut t = Table::new();
     t.load_preset(if styled { presets::UTF8_FULL_CONDENSED } else { presets::ASCII_MARKDOWN });
     t.set_content_arrangement(ContentArrangement::Disabled);
-    t.set_header(["id", "proto", "originator", "responder", "service", "start", "duration", "pkts →/←", "bytes →/←"]);
+    t.set_header([
+        "id",
+        "proto",
+        "originator",
+        "responder",
+        "service",
+        "start",
+        "duration",
+        "pkts →/←",
+        "bytes →/←",
+        "state",
+        "history",
+        "retrans",
+        "lost",
+        "dupack",
+        "zerowin",
+        "irtt ms",
+    ]);
     for r in rows {
+        let right = |s: String| Cell::new(s).set_alignment(CellAlignment::Right);
+        let count = |n: u64, tcp: bool| if tcp { n.to_string() } else { String::new() };
+        let tcp = r.handshake.is_some();
         t.add_row(vec![
-            Cell::new(r.id).set_alignment(CellAlignment::Right),
+            right(r.id.to_string()),
             Cell::new(r.proto),
             Cell::new(endpoint(&r.orig_addr, r.orig_port, r.proto)),
             Cell::new(endpoint(&r.resp_addr, r.resp_port, r.proto)),
             Cell::new(r.service.unwrap_or("")),
             Cell::new(r.start.rfc3339()),
-            Cell::new(format!("{:.3}s", r.duration)).set_alignment(CellAlignment::Right),
-            Cell::new(format!("{}/{}", r.orig_pkts, r.resp_pkts)).set_alignment(CellAlignment::Right),
-            Cell::new(format!("{} / {}", human_bytes(r.orig_frame_bytes), human_bytes(r.resp_frame_bytes)))
-                .set_alignment(CellAlignment::Right),
+            right(format!("{:.3}s", r.duration)),
+            right(format!("{}/{}", r.orig_pkts, r.resp_pkts)),
+            right(format!("{} / {}", human_bytes(r.orig_frame_bytes), human_bytes(r.resp_frame_bytes))),
+            Cell::new(r.state.unwrap_or("")),
+            Cell::new(r.history.as_deref().unwrap_or("")),
+            right(count(r.retransmissions, tcp)),
+            right(count(r.lost_segments, tcp)),
+            right(count(r.dup_acks, tcp)),
+            right(count(r.zero_windows, tcp)),
+            right(r.initial_rtt_ms.map(|v| format!("{v:.3}")).unwrap_or_default()),
         ]);
     }
     let mut s = t.to_string();
@@ -53,7 +79,7 @@ pub fn json(r: &FlowRecord) -> Vec<u8> {
     serde_json::to_vec(r).unwrap_or_default()
 }
 
-pub const CSV_HEADER: [&str; 21] = [
+pub const CSV_HEADER: [&str; 44] = [
     "id",
     "proto",
     "orig_addr",
@@ -75,9 +101,33 @@ pub const CSV_HEADER: [&str; 21] = [
     "resp_payload_bytes",
     "flipped",
     "ended",
+    "state",
+    "history",
+    "missed_bytes",
+    "handshake",
+    "close",
+    "initial_rtt_ms",
+    "rtt_min_ms",
+    "rtt_avg_ms",
+    "rtt_max_ms",
+    "retransmissions",
+    "fast_retransmissions",
+    "spurious_retransmissions",
+    "out_of_order",
+    "lost_segments",
+    "acked_unseen",
+    "dup_acks",
+    "zero_windows",
+    "zero_window_probes",
+    "keep_alives",
+    "window_full",
+    "window_updates",
+    "loss_location",
+    "syn_retries",
 ];
 
 pub fn csv_row(r: &FlowRecord) -> Vec<String> {
+    let f = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     vec![
         r.id.to_string(),
         r.proto.to_string(),
@@ -100,6 +150,29 @@ pub fn csv_row(r: &FlowRecord) -> Vec<String> {
         r.resp_payload_bytes.to_string(),
         r.flipped.to_string(),
         r.ended.to_string(),
+        r.state.unwrap_or("").to_string(),
+        r.history.clone().unwrap_or_default(),
+        r.missed_bytes.to_string(),
+        r.handshake.unwrap_or("").to_string(),
+        r.close.clone().unwrap_or_default(),
+        f(r.initial_rtt_ms),
+        f(r.rtt_min_ms),
+        f(r.rtt_avg_ms),
+        f(r.rtt_max_ms),
+        r.retransmissions.to_string(),
+        r.fast_retransmissions.to_string(),
+        r.spurious_retransmissions.to_string(),
+        r.out_of_order.to_string(),
+        r.lost_segments.to_string(),
+        r.acked_unseen.to_string(),
+        r.dup_acks.to_string(),
+        r.zero_windows.to_string(),
+        r.zero_window_probes.to_string(),
+        r.keep_alives.to_string(),
+        r.window_full.to_string(),
+        r.window_updates.to_string(),
+        r.loss_location.unwrap_or("").to_string(),
+        r.syn_retries.to_string(),
     ]
 }
 
