@@ -13,7 +13,9 @@ use anyhow::Result;
 
 use crate::bpf::Bpf;
 use crate::capture::{CaptureError, FileReader, PacketSource};
-use crate::config::{Config, ConvConfig, FlowSort, FlowsConfig, Format, InfoConfig, Input, Job, PacketsConfig};
+use crate::config::{
+    Config, ConvConfig, ExpertConfig, FlowSort, FlowsConfig, Format, InfoConfig, Input, Job, PacketsConfig,
+};
 use crate::dissect::Dissector;
 use crate::filter::analysis::AnalysisFields;
 use crate::filter::{EvalContext, Filter};
@@ -31,6 +33,7 @@ pub fn run(config: &Config) -> Result<u8> {
         Job::Packets(c) => run_packets(c),
         Job::Flows(c) => run_flows(c),
         Job::Conv(c) => run_conv(c),
+        Job::Expert(c) => run_expert(c),
         Job::Info(c) => run_info(c),
     }
 }
@@ -186,6 +189,62 @@ fn collect_flows(
     })?;
     table.finish(|fl, why| rows.push(FlowRecord::from_flow(&fl, why)));
     Ok((rows, table.stats, fault))
+}
+
+fn run_expert(c: &ExpertConfig) -> Result<u8> {
+    let (mut reader, mut bpf, filter) = open(&c.input)?;
+    let mut dissector = Dissector::new();
+    // As tshark's analysis: streams never time out.
+    let mut table = FlowTable::new(0).with_idle(crate::flow::table::Idle::Never);
+    let mut events: Vec<crate::record::expert::ExpertEvent> = Vec::new();
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    if c.format == Format::Csv {
+        out.write_all(&report::csv_line(report::expert::CSV_HEADER))?;
+    }
+    let input = c.input.clone();
+    let fault = for_each_frame(&mut reader, &input, &mut bpf, |f| {
+        let p = dissector.dissect(f);
+        let Some(pl) = table.packet(&p, |_, _| {}) else { return Ok(()) };
+        let Some(a) = pl.analysis.as_ref().filter(|a| !a.kinds.is_empty()) else { return Ok(()) };
+        if let Some(flt) = &filter {
+            let dns = if flt.needs_dns() { record::parse_dns(&p) } else { Vec::new() };
+            let extra = AnalysisFields { flow: Some(pl.id), analysis: Some(a) };
+            if !flt.matches(&EvalContext::new(&p).with_dns(&dns).with_extra(&extra)) {
+                return Ok(());
+            }
+        }
+        let ts = Time { secs: p.ts.secs, nanos: p.ts.nanos };
+        // Events stream out as they happen (the counts come at the end).
+        for e in crate::record::expert::events(p.number, ts, pl.id, a) {
+            match c.format {
+                Format::Table => writeln!(out, "{}", report::expert::line(&e))?,
+                Format::Ndjson => {
+                    out.write_all(&report::expert::json(&e))?;
+                    out.write_all(b"\n")?;
+                }
+                Format::Csv => out.write_all(&report::csv_line(report::expert::csv_row(&e)))?,
+                Format::Json => {}
+            }
+            events.push(e);
+        }
+        Ok(())
+    })?;
+    let counts = report::expert::counts(&events);
+    match c.format {
+        Format::Table => {
+            writeln!(out)?;
+            out.write_all(report::expert::summary_table(&counts, c.styled).as_bytes())?;
+        }
+        Format::Json => {
+            let v = serde_json::json!({ "events": events, "counts": counts });
+            out.write_all(&serde_json::to_vec_pretty(&v)?)?;
+            out.write_all(b"\n")?;
+        }
+        _ => {}
+    }
+    out.flush()?;
+    Ok(report_fault(fault))
 }
 
 fn run_conv(c: &ConvConfig) -> Result<u8> {

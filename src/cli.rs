@@ -31,6 +31,8 @@ pub enum Command {
     Flows(FlowsArgs),
     /// Conversations by service: flows grouped by responder port (or by host pair with --by hosts).
     Conv(ConvArgs),
+    /// One line per TCP analysis event (retransmission, lost segment, dup ACK, zero window, ...), then counts.
+    Expert(InfoArgs),
     /// What capinfos says about a capture, plus the protocol hierarchy.
     Info(InfoArgs),
     /// The overview a person wants first: capture info, conversations by service, the largest flows.

@@ -67,8 +67,16 @@ pub struct ConvConfig {
 }
 
 #[derive(Debug, Clone)]
+pub struct ExpertConfig {
+    pub input: Input,
+    pub format: Format,
+    pub styled: bool,
+}
+
+#[derive(Debug, Clone)]
 pub enum Job {
     Conv(ConvConfig),
+    Expert(ExpertConfig),
     Packets(PacketsConfig),
     Flows(FlowsConfig),
     Info(InfoConfig),
@@ -153,6 +161,9 @@ impl Config {
                 top,
                 styled: color,
             }),
+            Some(Command::Expert(InfoArgs { input: i })) => {
+                Job::Expert(ExpertConfig { input: input(i), format: fmt, styled: color })
+            }
             Some(Command::Info(InfoArgs { input: i })) => {
                 Job::Info(InfoConfig { input: input(i), format: fmt, summary: false, styled: color })
             }

@@ -299,3 +299,46 @@ fn conv_groups_by_service_and_by_hosts() {
     let o = run(&["conv", "--by", "hosts", "--format", "csv", &sample("mix.pcap")]);
     assert!(stdout(&o).lines().nth(1).unwrap().contains("10.200."));
 }
+
+#[test]
+fn expert_lists_events_and_counts() {
+    let o = run(&["expert", "--format", "ndjson", &sample("lossy-receiver.pcap")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ev: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let count = |k: &str| ev.iter().filter(|e| e["kind"] == k).count();
+    // What tshark 4.0 finds in this sample (samples/README.md).
+    assert_eq!(count("lost_segment"), 4);
+    assert_eq!(count("dup_ack"), 77);
+    assert_eq!(count("window_update"), 26);
+    // A fast retransmission is also a retransmission, one event each.
+    assert_eq!(count("fast_retransmission"), 3);
+    assert_eq!(count("retransmission"), 4);
+    for e in &ev {
+        assert!(e["frame"].is_u64() && e["flow"].is_u64() && e["evidence"].as_str().is_some_and(|s| !s.is_empty()));
+    }
+    let fast = ev.iter().find(|e| e["kind"] == "fast_retransmission").unwrap();
+    assert!(fast["evidence"].as_str().unwrap().contains("duplicate ACKs of frame"), "{fast}");
+    let o = run(&["expert", &sample("lossy-receiver.pcap")]);
+    assert!(stdout(&o).contains("| warning  | lost_segment"), "{}", stdout(&o));
+}
+
+#[test]
+fn packets_show_tshark_analysis_tags() {
+    let o = run(&["packets", "-n", "-Y", "tcp.analysis.fast_retransmission", &sample("lossy-receiver.pcap")]);
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(out.lines().all(|l| l.contains("[TCP Fast Retransmission]")));
+    let o = run(&[
+        "packets",
+        "-n",
+        "--format",
+        "ndjson",
+        "-Y",
+        "tcp.analysis.duplicate_ack",
+        &sample("lossy-receiver.pcap"),
+    ]);
+    let first: serde_json::Value = serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
+    assert_eq!(first["tcp"]["analysis"]["flags"][0], "dup_ack");
+    assert_eq!(first["tcp"]["analysis"]["dup_ack"]["num"], 1);
+    assert!(first["info"].as_str().unwrap().starts_with("[TCP Dup ACK "));
+}
