@@ -14,7 +14,8 @@ use anyhow::Result;
 use crate::bpf::Bpf;
 use crate::capture::{CaptureError, FileReader, PacketSource};
 use crate::config::{
-    Config, ConvConfig, ExpertConfig, FlowSort, FlowsConfig, Format, InfoConfig, Input, Job, PacketsConfig,
+    Config, ConvConfig, ExpertConfig, FlowSort, FlowsConfig, Format, InfoConfig, Input, Job, LadderConfig,
+    PacketsConfig,
 };
 use crate::dissect::Dissector;
 use crate::filter::analysis::AnalysisFields;
@@ -33,6 +34,7 @@ pub fn run(config: &Config) -> Result<u8> {
         Job::Packets(c) => run_packets(c),
         Job::Flows(c) => run_flows(c),
         Job::Conv(c) => run_conv(c),
+        Job::Ladder(c) => run_ladder(c),
         Job::Expert(c) => run_expert(c),
         Job::Info(c) => run_info(c),
     }
@@ -91,9 +93,10 @@ fn run_packets(c: &PacketsConfig) -> Result<u8> {
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut dissector = Dissector::new();
-    // The flow tracker gives relative numbers and tshark's analysis; like
-    // tshark's streams, flows never time out here.
-    let mut table = FlowTable::new(0).with_idle(crate::flow::table::Idle::Never);
+    // The flow tracker gives relative numbers and tshark's analysis. Every
+    // command uses the same flow rules, so a flow id means the same flow in
+    // `packets`, `expert`, `flows` and `ladder`.
+    let mut table = FlowTable::new(0);
     let opts = RecordOptions { resolve_ports: c.resolve_ports, tree: c.verbose, bytes: c.hex };
     let mut first: Option<Time> = None;
     let mut prev: Option<Time> = None;
@@ -194,8 +197,7 @@ fn collect_flows(
 fn run_expert(c: &ExpertConfig) -> Result<u8> {
     let (mut reader, mut bpf, filter) = open(&c.input)?;
     let mut dissector = Dissector::new();
-    // As tshark's analysis: streams never time out.
-    let mut table = FlowTable::new(0).with_idle(crate::flow::table::Idle::Never);
+    let mut table = FlowTable::new(0);
     let mut events: Vec<crate::record::expert::ExpertEvent> = Vec::new();
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
@@ -243,6 +245,56 @@ fn run_expert(c: &ExpertConfig) -> Result<u8> {
         }
         _ => {}
     }
+    out.flush()?;
+    Ok(report_fault(fault))
+}
+
+fn run_ladder(c: &LadderConfig) -> Result<u8> {
+    let (mut reader, mut bpf, _filter) = open(&c.input)?;
+    let mut dissector = Dissector::new();
+    let mut table = FlowTable::new(0);
+    let mut rows: Vec<crate::record::ladder::LadderRow> = Vec::new();
+    let mut record: Option<FlowRecord> = None;
+    let input = c.input.clone();
+    let fault = for_each_frame(&mut reader, &input, &mut bpf, |f| {
+        let p = dissector.dissect(f);
+        let wanted = c.flow;
+        let placed = table.packet(&p, |fl, why| {
+            if fl.id == wanted {
+                record = Some(FlowRecord::from_flow(&fl, why));
+            }
+        });
+        if let Some(pl) = placed.filter(|pl| pl.id == c.flow) {
+            if let Some(row) = pl.analysis.as_ref().and_then(|a| crate::record::ladder::LadderRow::new(&p, pl.side, a))
+            {
+                rows.push(row);
+            }
+        }
+        Ok(())
+    })?;
+    table.finish(|fl, why| {
+        if fl.id == c.flow {
+            record = Some(FlowRecord::from_flow(&fl, why));
+        }
+    });
+    let Some(rec) = record else {
+        anyhow::bail!("{}: there is no flow {} (see `wirelens flows`)", c.input.path, c.flow);
+    };
+    if rec.proto != "tcp" {
+        anyhow::bail!("flow {} is {}, not TCP: a ladder diagram needs TCP segments", c.flow, rec.proto);
+    }
+    let ep = |a: &str, p: u16| if a.contains(':') { format!("[{a}]:{p}") } else { format!("{a}:{p}") };
+    let header = report::ladder::LadderHeader {
+        id: rec.id,
+        orig: ep(&rec.orig_addr, rec.orig_port),
+        resp: ep(&rec.resp_addr, rec.resp_port),
+        handshake: rec.handshake.map(str::to_string),
+        close: rec.close.clone(),
+        initial_rtt_ms: rec.initial_rtt_ms,
+    };
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    out.write_all(report::ladder::render(&header, &rows, c.fold, c.styled).as_bytes())?;
     out.flush()?;
     Ok(report_fault(fault))
 }

@@ -33,6 +33,8 @@ pub enum Command {
     Conv(ConvArgs),
     /// One line per TCP analysis event (retransmission, lost segment, dup ACK, zero window, ...), then counts.
     Expert(InfoArgs),
+    /// One TCP connection as an arrow diagram: handshake, data, losses, retransmissions, close.
+    Ladder(LadderArgs),
     /// What capinfos says about a capture, plus the protocol hierarchy.
     Info(InfoArgs),
     /// The overview a person wants first: capture info, conversations by service, the largest flows.
@@ -180,4 +182,18 @@ pub struct ConvArgs {
     /// Show only the first N rows (busiest first).
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct LadderArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// The flow to draw (its id in `wirelens flows`).
+    #[arg(long, value_name = "ID")]
+    pub flow: u64,
+
+    /// Draw every segment instead of folding long runs of ordinary ones.
+    #[arg(long)]
+    pub no_fold: bool,
 }

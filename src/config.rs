@@ -5,7 +5,8 @@
 use std::io::IsTerminal;
 
 use crate::cli::{
-    ByArg, Cli, ColorArg, Command, ConvArgs, FlowsArgs, FormatArg, InfoArgs, InputArgs, PacketsArgs, SortArg, TimeArg,
+    ByArg, Cli, ColorArg, Command, ConvArgs, FlowsArgs, FormatArg, InfoArgs, InputArgs, LadderArgs, PacketsArgs,
+    SortArg, TimeArg,
 };
 pub use crate::report::{Format, TimeFormat};
 
@@ -74,8 +75,18 @@ pub struct ExpertConfig {
 }
 
 #[derive(Debug, Clone)]
+pub struct LadderConfig {
+    pub input: Input,
+    pub flow: u64,
+    pub fold: bool,
+    /// UTF-8 arrows (a terminal that wants styling), else ASCII.
+    pub styled: bool,
+}
+
+#[derive(Debug, Clone)]
 pub enum Job {
     Conv(ConvConfig),
+    Ladder(LadderConfig),
     Expert(ExpertConfig),
     Packets(PacketsConfig),
     Flows(FlowsConfig),
@@ -163,6 +174,9 @@ impl Config {
             }),
             Some(Command::Expert(InfoArgs { input: i })) => {
                 Job::Expert(ExpertConfig { input: input(i), format: fmt, styled: color })
+            }
+            Some(Command::Ladder(LadderArgs { input: i, flow, no_fold })) => {
+                Job::Ladder(LadderConfig { input: input(i), flow, fold: !no_fold, styled: color })
             }
             Some(Command::Info(InfoArgs { input: i })) => {
                 Job::Info(InfoConfig { input: input(i), format: fmt, summary: false, styled: color })

@@ -342,3 +342,23 @@ fn packets_show_tshark_analysis_tags() {
     assert_eq!(first["tcp"]["analysis"]["dup_ack"]["num"], 1);
     assert!(first["info"].as_str().unwrap().starts_with("[TCP Dup ACK "));
 }
+
+#[test]
+fn ladder_draws_the_handshake_losses_and_close() {
+    let o = run(&["ladder", "--flow", "1", &sample("lossy-receiver.pcap")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("handshake: SYN")
+            && out.contains("handshake: SYN-ACK")
+            && out.contains("handshake: ACK (complete)")
+    );
+    assert!(out.contains("[Previous segment not captured]") && out.contains("[Dup ACK #1 of"));
+    assert!(out.contains("close: FIN from the originator"));
+    assert!(out.contains(" segments, "), "long runs are folded");
+    let all = run(&["ladder", "--flow", "1", "--no-fold", &sample("lossy-receiver.pcap")]);
+    assert!(stdout(&all).lines().count() > out.lines().count());
+    let missing = run(&["ladder", "--flow", "999", &sample("mix.pcap")]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("no flow 999"));
+}

@@ -9,6 +9,7 @@ pub mod conv;
 pub mod expert;
 pub mod flow;
 pub mod info;
+pub mod ladder;
 
 use serde::{Serialize, Serializer};
 

@@ -11,6 +11,7 @@ pub mod expert;
 pub mod flows;
 pub mod hexdump;
 pub mod info;
+pub mod ladder;
 pub mod packets;
 
 /// Output format, resolved once from the flags.
