@@ -393,6 +393,7 @@ fn run_info(c: &InfoConfig) -> Result<u8> {
     // The overview also groups packets into flows, in the same pass.
     let mut table = c.summary.then(|| FlowTable::new(0));
     let mut flows: Vec<FlowRecord> = Vec::new();
+    let mut dns_activity = crate::record::overview::DnsActivity::default();
     let input = c.input.clone();
     let fault = for_each_frame(&mut reader, &input, &mut bpf, |f| {
         let p = dissector.dissect(f);
@@ -403,6 +404,9 @@ fn run_info(c: &InfoConfig) -> Result<u8> {
             }
         }
         sb.add(&p, !dns.is_empty());
+        for m in &dns {
+            dns_activity.add(m);
+        }
         if let Some(t) = table.as_mut() {
             t.packet(&p, |fl, why| flows.push(FlowRecord::from_flow(&fl, why)));
         }
@@ -413,6 +417,9 @@ fn run_info(c: &InfoConfig) -> Result<u8> {
     }
     let summary = capture_summary(&c.input, &reader, &mut sb, &dissector.finish(), fault.as_ref());
     let conversations = crate::record::conv::group(&flows, crate::record::conv::GroupBy::Port);
+    let problem_flows = crate::record::overview::problem_flows(&flows, 10);
+    let anomalies = crate::record::overview::anomalies(&flows);
+    dns_activity.finish(5);
     flows.sort_by_key(|r| std::cmp::Reverse(r.orig_frame_bytes + r.resp_frame_bytes));
     flows.truncate(10);
     let stdout = io::stdout();
@@ -421,6 +428,12 @@ fn run_info(c: &InfoConfig) -> Result<u8> {
         Format::Table => {
             out.write_all(report::info::text(&summary).as_bytes())?;
             if c.summary {
+                writeln!(out, "\nFlows with problems (worst first):")?;
+                out.write_all(report::overview::problems(&problem_flows, c.styled).as_bytes())?;
+                writeln!(out, "\nAnomalies:")?;
+                out.write_all(report::overview::anomalies(&anomalies).as_bytes())?;
+                writeln!(out, "\nDNS activity:")?;
+                out.write_all(report::overview::dns(&dns_activity).as_bytes())?;
                 writeln!(out, "\nConversations by service (busiest first):")?;
                 out.write_all(report::conv::table(&conversations, c.styled).as_bytes())?;
                 writeln!(out, "\nLargest flows:")?;
@@ -428,7 +441,14 @@ fn run_info(c: &InfoConfig) -> Result<u8> {
             }
         }
         Format::Json | Format::Ndjson if c.summary => {
-            let v = serde_json::json!({ "capture": summary, "conversations": conversations, "top_flows": flows });
+            let v = serde_json::json!({
+                "capture": summary,
+                "problem_flows": problem_flows,
+                "anomalies": anomalies,
+                "dns": dns_activity,
+                "conversations": conversations,
+                "top_flows": flows,
+            });
             out.write_all(&if c.format == Format::Json {
                 serde_json::to_vec_pretty(&v)?
             } else {

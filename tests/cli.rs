@@ -362,3 +362,19 @@ fn ladder_draws_the_handshake_losses_and_close() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(stderr(&missing).contains("no flow 999"));
 }
+
+#[test]
+fn summary_puts_problems_first() {
+    let o = run(&["summary", &sample("mix.pcap")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let problems = out.find("Flows with problems").expect("problems section");
+    let conv = out.find("Conversations by service").expect("conversations section");
+    assert!(problems < conv);
+    assert!(out.contains("connection refused (RST to SYN)"));
+    assert!(out.contains("DNS messages: 8 queries, 8 responses"), "{out}");
+    let o = run(&["summary", "--format", "json", &sample("lossy-receiver.pcap")]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["anomalies"]["lost_segments"], 4);
+    assert_eq!(v["problem_flows"][0]["id"], 1);
+}

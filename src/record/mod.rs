@@ -10,6 +10,7 @@ pub mod expert;
 pub mod flow;
 pub mod info;
 pub mod ladder;
+pub mod overview;
 
 use serde::{Serialize, Serializer};
 

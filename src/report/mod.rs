@@ -12,6 +12,7 @@ pub mod flows;
 pub mod hexdump;
 pub mod info;
 pub mod ladder;
+pub mod overview;
 pub mod packets;
 
 /// Output format, resolved once from the flags.
