@@ -38,6 +38,27 @@ pub struct ConvRecord {
     pub resp_payload_bytes: u64,
     /// Flows that got no packet back from the responder.
     pub unanswered: u64,
+    /// TCP handshakes refused (RST) or unanswered.
+    pub failed_handshakes: u64,
+    pub retransmissions: u64,
+    /// Retransmitted segments per TCP packet, in percent.
+    pub retransmission_rate_pct: f64,
+    /// Median and 95th percentile of the flows' initial RTTs (nearest rank).
+    pub initial_rtt_p50_ms: Option<f64>,
+    pub initial_rtt_p95_ms: Option<f64>,
+    #[serde(skip)]
+    rtts: Vec<f64>,
+    #[serde(skip)]
+    tcp_pkts: u64,
+}
+
+/// Nearest-rank percentile of sorted values.
+fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    Some(sorted[rank.clamp(1, sorted.len()) - 1])
 }
 
 pub fn group(flows: &[FlowRecord], by: GroupBy) -> Vec<ConvRecord> {
@@ -73,6 +94,13 @@ pub fn group(flows: &[FlowRecord], by: GroupBy) -> Vec<ConvRecord> {
                     orig_payload_bytes: 0,
                     resp_payload_bytes: 0,
                     unanswered: 0,
+                    failed_handshakes: 0,
+                    retransmissions: 0,
+                    retransmission_rate_pct: 0.0,
+                    initial_rtt_p50_ms: None,
+                    initial_rtt_p95_ms: None,
+                    rtts: Vec::new(),
+                    tcp_pkts: 0,
                 },
                 Default::default(),
             )
@@ -88,15 +116,45 @@ pub fn group(flows: &[FlowRecord], by: GroupBy) -> Vec<ConvRecord> {
         if f.resp_pkts == 0 {
             c.unanswered += 1;
         }
+        if matches!(f.handshake, Some("refused") | Some("unanswered")) {
+            c.failed_handshakes += 1;
+        }
+        if f.proto == "tcp" {
+            c.retransmissions += f.retransmissions;
+            c.tcp_pkts += f.orig_pkts + f.resp_pkts;
+        }
+        if let Some(r) = f.initial_rtt_ms {
+            c.rtts.push(r);
+        }
     }
     let mut out: Vec<ConvRecord> = groups
         .into_values()
         .map(|(mut c, clients)| {
             c.clients = clients.len() as u64;
+            if c.tcp_pkts > 0 {
+                c.retransmission_rate_pct = 100.0 * c.retransmissions as f64 / c.tcp_pkts as f64;
+            }
+            c.rtts.sort_by(f64::total_cmp);
+            c.initial_rtt_p50_ms = percentile(&c.rtts, 50.0);
+            c.initial_rtt_p95_ms = percentile(&c.rtts, 95.0);
             c
         })
         .collect();
     // Busiest first: what a person looks at first.
     out.sort_by_key(|c| std::cmp::Reverse(c.orig_frame_bytes + c.resp_frame_bytes));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percentile;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let v: Vec<f64> = (1..=20).map(f64::from).collect();
+        assert_eq!(percentile(&v, 50.0), Some(10.0));
+        assert_eq!(percentile(&v, 95.0), Some(19.0));
+        assert_eq!(percentile(&[3.0], 95.0), Some(3.0));
+        assert_eq!(percentile(&[], 50.0), None);
+    }
 }

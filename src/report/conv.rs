@@ -11,7 +11,18 @@ pub fn table(rows: &[ConvRecord], styled: bool) -> String {
     t.set_content_arrangement(ContentArrangement::Disabled);
     let by_hosts = rows.first().is_some_and(|r| r.hosts.is_some());
     let what = if by_hosts { "hosts" } else { "port" };
-    t.set_header(["proto", what, "flows", "clients", "unanswered", "pkts →/←", "bytes →/←", "payload →/←"]);
+    t.set_header([
+        "proto",
+        what,
+        "flows",
+        "clients",
+        "failed",
+        "unanswered",
+        "pkts →/←",
+        "bytes →/←",
+        "retrans %",
+        "irtt p50/p95 ms",
+    ]);
     for r in rows {
         let key = match (&r.hosts, r.port) {
             (Some([a, b]), _) => format!("{a} ↔ {b}"),
@@ -28,10 +39,15 @@ pub fn table(rows: &[ConvRecord], styled: bool) -> String {
             Cell::new(key),
             right(r.flows.to_string()),
             right(r.clients.to_string()),
+            right(r.failed_handshakes.to_string()),
             right(r.unanswered.to_string()),
             right(format!("{}/{}", r.orig_pkts, r.resp_pkts)),
             right(format!("{} / {}", human_bytes(r.orig_frame_bytes), human_bytes(r.resp_frame_bytes))),
-            right(format!("{} / {}", human_bytes(r.orig_payload_bytes), human_bytes(r.resp_payload_bytes))),
+            right(if r.proto == "tcp" { format!("{:.2}", r.retransmission_rate_pct) } else { String::new() }),
+            right(match (r.initial_rtt_p50_ms, r.initial_rtt_p95_ms) {
+                (Some(a), Some(b)) => format!("{a:.3} / {b:.3}"),
+                _ => String::new(),
+            }),
         ]);
     }
     let mut s = t.to_string();
@@ -43,7 +59,7 @@ pub fn json(r: &ConvRecord) -> Vec<u8> {
     serde_json::to_vec(r).unwrap_or_default()
 }
 
-pub const CSV_HEADER: [&str; 13] = [
+pub const CSV_HEADER: [&str; 19] = [
     "proto",
     "port",
     "service",
@@ -57,6 +73,12 @@ pub const CSV_HEADER: [&str; 13] = [
     "orig_frame_bytes",
     "resp_frame_bytes",
     "orig_payload_bytes",
+    "resp_payload_bytes",
+    "failed_handshakes",
+    "retransmissions",
+    "retransmission_rate_pct",
+    "initial_rtt_p50_ms",
+    "initial_rtt_p95_ms",
 ];
 
 pub fn csv_row(r: &ConvRecord) -> Vec<String> {
@@ -78,5 +100,11 @@ pub fn csv_row(r: &ConvRecord) -> Vec<String> {
         r.orig_frame_bytes.to_string(),
         r.resp_frame_bytes.to_string(),
         r.orig_payload_bytes.to_string(),
+        r.resp_payload_bytes.to_string(),
+        r.failed_handshakes.to_string(),
+        r.retransmissions.to_string(),
+        r.retransmission_rate_pct.to_string(),
+        r.initial_rtt_p50_ms.map(|v| v.to_string()).unwrap_or_default(),
+        r.initial_rtt_p95_ms.map(|v| v.to_string()).unwrap_or_default(),
     ]
 }
