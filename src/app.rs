@@ -337,6 +337,7 @@ fn run_flows(c: &FlowsConfig) -> Result<u8> {
         FlowSort::Bytes => rows.sort_by_key(|r| std::cmp::Reverse(r.orig_frame_bytes + r.resp_frame_bytes)),
         FlowSort::Packets => rows.sort_by_key(|r| std::cmp::Reverse(r.orig_pkts + r.resp_pkts)),
         FlowSort::Duration => rows.sort_by(|a, b| b.duration.total_cmp(&a.duration)),
+        FlowSort::Retrans => rows.sort_by_key(|r| std::cmp::Reverse(r.retransmissions)),
     }
     if let Some(n) = c.top {
         rows.truncate(n);

@@ -137,6 +137,8 @@ pub enum SortArg {
     Packets,
     /// By duration, longest first.
     Duration,
+    /// By retransmissions, most first.
+    Retrans,
 }
 
 #[derive(Debug, Args)]

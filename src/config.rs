@@ -44,6 +44,7 @@ pub enum FlowSort {
     Bytes,
     Packets,
     Duration,
+    Retrans,
 }
 
 #[derive(Debug, Clone)]
@@ -151,6 +152,7 @@ impl Config {
                         SortArg::Bytes => FlowSort::Bytes,
                         SortArg::Packets => FlowSort::Packets,
                         SortArg::Duration => FlowSort::Duration,
+                        SortArg::Retrans => FlowSort::Retrans,
                     },
                     top,
                     max_flows,
