@@ -140,6 +140,18 @@ pub struct FlowRecord {
     pub resp: Option<TcpDirRecord>,
 }
 
+/// Which side of the table's flow Zeek calls the originator. `ZeekConn`
+/// is fed with the first packet's sender as its "orig" and says when it
+/// flipped that.
+fn zeek_orig_side(f: &Flow) -> Side {
+    let other = |s: Side| if s == Side::Orig { Side::Resp } else { Side::Orig };
+    match &f.zeek {
+        Some(z) if z.flipped() => other(f.first_side),
+        Some(_) => f.first_side,
+        None => Side::Orig,
+    }
+}
+
 fn handshake_name(h: HandshakeOutcome) -> &'static str {
     match h {
         HandshakeOutcome::Complete => "complete",
@@ -176,34 +188,39 @@ impl FlowRecord {
     pub fn from_flow(f: &Flow, why: EndReason) -> FlowRecord {
         let start = Time { secs: f.start.secs, nanos: f.start.nanos };
         let last = Time { secs: f.last.secs, nanos: f.last.nanos };
+        // The originator as Zeek decides it: the table's rule (first SYN,
+        // else first packet, flipped by a leading SYN-ACK) refined by Zeek's
+        // own flips (UDP/ICMP towards a likely server port, ...).
+        let orig_side = zeek_orig_side(f);
+        let (o, r) = (orig_side.index(), 1 - orig_side.index());
+        let ends = [f.orig, f.resp];
         let service = match f.proto {
-            6 | 17 => services::name(f.resp.1),
+            6 | 17 => services::name(ends[r].1),
             _ => None,
         };
         // ICMP flows carry Zeek's type/counterpart "ports" in their key.
-        let (orig_port, resp_port) = (f.orig.1, f.resp.1);
         FlowRecord {
             id: f.id,
             proto: proto_name(f.proto),
-            orig_addr: f.orig.0.to_string(),
-            orig_port,
-            resp_addr: f.resp.0.to_string(),
-            resp_port,
+            orig_addr: ends[o].0.to_string(),
+            orig_port: ends[o].1,
+            resp_addr: ends[r].0.to_string(),
+            resp_port: ends[r].1,
             service,
             vlan: f.vlan.iter().copied().filter(|&v| v != 0).collect(),
             start,
             duration: last.since(start).max(0.0),
             first_frame: f.first_frame,
             last_frame: f.last_frame,
-            orig_pkts: f.dirs[0].packets,
-            resp_pkts: f.dirs[1].packets,
-            orig_frame_bytes: f.dirs[0].frame_bytes,
-            resp_frame_bytes: f.dirs[1].frame_bytes,
-            orig_ip_bytes: f.dirs[0].ip_bytes,
-            resp_ip_bytes: f.dirs[1].ip_bytes,
-            orig_payload_bytes: f.dirs[0].payload_bytes,
-            resp_payload_bytes: f.dirs[1].payload_bytes,
-            flipped: f.flipped,
+            orig_pkts: f.dirs[o].packets,
+            resp_pkts: f.dirs[r].packets,
+            orig_frame_bytes: f.dirs[o].frame_bytes,
+            resp_frame_bytes: f.dirs[r].frame_bytes,
+            orig_ip_bytes: f.dirs[o].ip_bytes,
+            resp_ip_bytes: f.dirs[r].ip_bytes,
+            orig_payload_bytes: f.dirs[o].payload_bytes,
+            resp_payload_bytes: f.dirs[r].payload_bytes,
+            flipped: orig_side != f.first_side,
             ended: match why {
                 EndReason::EndOfCapture => "end_of_capture",
                 EndReason::Idle => "idle",
@@ -246,7 +263,7 @@ impl FlowRecord {
         let Some(conn) = &f.tcp_conn else { return self };
         let s: ConnSummary = conn.summary();
         // The analysis' forward direction is the first packet's sender.
-        let orig_dir = if f.first_side == Side::Orig { Dir::Fwd } else { Dir::Rev };
+        let orig_dir = if zeek_orig_side(f) == f.first_side { Dir::Fwd } else { Dir::Rev };
         let (o, r) = (s.dir(orig_dir), s.dir(orig_dir.other()));
         let both = |g: fn(&DirSummary) -> u64| g(o) + g(r);
         self.handshake = Some(handshake_name(s.handshake.outcome));
