@@ -44,7 +44,9 @@ use crate::dissect::tcp_flags;
 pub struct Segment<'a> {
     /// Frame number in the capture (1-based), used as evidence.
     pub frame: u64,
-    /// Capture time in nanoseconds since the epoch.
+    /// Capture time in nanoseconds. Only differences are used, so any
+    /// fixed origin works (the epoch, or the capture's first frame: the
+    /// latter keeps far-future timestamps within `i64`).
     pub ts_ns: i64,
     /// Raw (absolute) sequence and acknowledgement numbers.
     pub seq: u32,
