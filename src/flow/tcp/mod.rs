@@ -20,8 +20,19 @@
 //! from the source we read, tshark was run on crafted captures and its
 //! behaviour is what is implemented (each such place says so).
 //!
+//! What to feed, to see what tshark sees: every TCP segment of the
+//! connection, in capture order, except IP fragments still awaiting
+//! reassembly (feed the reassembled segment), TCP headers quoted inside ICMP
+//! errors, and segments whose IP length is shorter than their TCP header
+//! (tshark analyses none of these). Key connections by the address/port
+//! 4-tuple and ask [`TcpConn::is_new_connection`] on each segment: tshark
+//! starts a new `tcp.stream` there. Give times relative to any origin
+//! (`Segment::ts_ns`).
+//!
 //! Files: `analyze.rs` (the rules), `evidence.rs` (what a verdict carries and
-//! its text), `summary.rs` (the connection summary), `tests*.rs`.
+//! its text), `summary.rs` (the connection summary), `tests*.rs`. The
+//! corpus test (`tests/tcp_analysis_corpus.rs`) compares every verdict and
+//! its evidence with tshark's on real and crafted captures.
 
 mod analyze;
 mod evidence;
