@@ -277,12 +277,17 @@ impl Engine {
                 // Fast: >= 2 duplicate ACKs for this very sequence number,
                 // the last within 20 ms (checked before out-of-order:
                 // preference tcp.fastrt_supersedes_ooo, TRUE by default).
-                a.fast_retransmission = Some(FastRetransmission {
-                    dup_acks: if rev.dupacknum == DUPACK_NEUTRALIZED { 0 } else { rev.dupacknum },
-                    acked_frame: rev.lastnondupack,
-                    first_dup_frame: rev.first_dup.0,
-                    last_dup_frame: rev.last_dup,
-                    since_first_dup_ns: now.wrapping_sub(rev.first_dup.1),
+                let counted = rev.dupacknum != DUPACK_NEUTRALIZED;
+                a.fast_retransmission = Some(if counted {
+                    FastRetransmission {
+                        dup_acks: rev.dupacknum,
+                        acked_frame: rev.lastnondupack,
+                        first_dup_frame: rev.first_dup.0,
+                        last_dup_frame: rev.last_dup,
+                        since_first_dup_ns: now.wrapping_sub(rev.first_dup.1),
+                    }
+                } else {
+                    FastRetransmission { acked_frame: rev.lastnondupack, ..FastRetransmission::default() }
                 });
                 Some(Kind::FastRetransmission)
             } else {

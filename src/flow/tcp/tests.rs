@@ -370,7 +370,12 @@ fn neutralized_counter_makes_a_fin_retransmission_fast() {
             (12, fast),
         ],
     );
-    assert_eq!(a[7].fast_retransmission.map(|f| f.dup_acks), Some(0));
+    let f = a[7].fast_retransmission.expect("evidence");
+    assert_eq!((f.dup_acks, f.acked_frame, f.first_dup_frame), (0, 3, 0));
+    assert_eq!(
+        a[7].describe().split("; ").next(),
+        Some("fast retransmission (tshark's rule after an ACK of unseen data, no duplicate ACKs)")
+    );
 }
 
 #[test]
