@@ -2,14 +2,17 @@
 //!
 //! Every corpus capture whose tshark reference has TCP frames
 //! (`../shared/corpus/expected/tshark-4.0.17/*.fields.tsv.gz`, or under
-//! `$WIRELENS_CORPUS`), and every `samples/*.pcap` (references made by
-//! `tests/data/tcp_analysis/make-refs.sh`), is read, dissected and fed to one
+//! `$WIRELENS_CORPUS`), every `samples/*.pcap`, and every crafted capture
+//! of `tests/data/tcp_analysis/crafted/` (made from its script by
+//! `craft.py`; references for these two by `make-refs.sh`, both in
+//! `tests/data/tcp_analysis/`), is read, dissected and fed to one
 //! `TcpConn` per connection: keyed by the normalised address/port 4-tuple, a
 //! SYN that `TcpConn::is_new_connection` calls new starting a new connection,
 //! as tshark starts a new `tcp.stream`. The verdicts of each frame are
 //! compared with tshark's (`_ws.expert.message`); agreement per kind is
 //! (frames where both agree it is there) / (frames where either says so),
-//! and must reach 99.5% for every kind. For the samples the evidence (ACKed
+//! and must reach 99.5% for every kind. For the samples and crafted
+//! captures the evidence (ACKed
 //! frame, duplicate ACK numbers and frames, relative numbers, scaled window,
 //! scaling factor, initial RTT) is compared too.
 //!
@@ -22,7 +25,7 @@ use std::io::Read;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use wirelens::capture::{FileReader, PacketSource};
+use wirelens::capture::{FileReader, PacketSource, Timestamp};
 use wirelens::dissect::{Dissector, Fragment, Layer, Problem};
 use wirelens::flow::tcp::{Analysis, Dir, Kind, Kinds, Segment, TcpConn};
 
@@ -32,12 +35,26 @@ const KNOWN: &[(&str, u64, Kind, &str)] = &[];
 
 /// Frames analysed by one side only, or whose evidence differs: (capture,
 /// frame, reason).
-const KNOWN_OTHER: &[(&str, u64, &str)] = &[(
-    "pp_tcp-reassembly.pcap",
-    66,
-    "an sFlow datagram (UDP 6343) quoting sampled packet headers: tshark decodes the TCP headers inside the \
-     samples and analyses them as segments; wirelens does not decode sFlow",
-)];
+const KNOWN_OTHER: &[(&str, u64, &str)] = &[
+    (
+        "pp_tcp-reassembly.pcap",
+        66,
+        "an sFlow datagram (UDP 6343) quoting sampled packet headers: tshark decodes the TCP headers inside the \
+         samples and analyses them as segments; wirelens does not decode sFlow",
+    ),
+    (
+        "td_timestamp_invalid_micro.pcap",
+        3,
+        "the record's fraction is out of range (ts_usec >= 1e6): wirelens carries it into the seconds (as \
+         libpcap's arithmetic does), tshark 4.0 keeps the overflowed fraction, so times and RTTs differ",
+    ),
+    (
+        "td_timestamp_invalid_nano.pcap",
+        3,
+        "the record's fraction is out of range (ts_nsec >= 1e9): wirelens carries it into the seconds, tshark \
+         4.0 keeps the overflowed fraction, so times and RTTs differ",
+    ),
+];
 
 fn corpus() -> PathBuf {
     match std::env::var_os("WIRELENS_CORPUS") {
@@ -124,7 +141,12 @@ fn analyse(path: &Path) -> BTreeMap<u64, Ours> {
     let mut out = BTreeMap::new();
     let Ok(mut reader) = FileReader::open(&path.to_string_lossy()) else { return out };
     let mut dissector = Dissector::new();
-    let mut conns: HashMap<Key, (usize, TcpConn, (IpAddr, u16))> = HashMap::new();
+    // Per connection: id, state, the endpoint that sent its first packet,
+    // and its first frame's time: times are given relative to it, since
+    // differences are all the analysis uses and some captures span more
+    // than i64 nanoseconds (pp_pcapng-example.pcapng jumps to the year
+    // 586,000 halfway).
+    let mut conns: HashMap<Key, (usize, TcpConn, (IpAddr, u16), Timestamp)> = HashMap::new();
     let mut next_id = 0usize;
     while let Ok(Some(frame)) = reader.next_frame() {
         let p = dissector.dissect(&frame);
@@ -141,10 +163,9 @@ fn analyse(path: &Path) -> BTreeMap<u64, Ours> {
         let dst = (ip.dst, t.dport);
         let key = if src <= dst { Key { lo: src, hi: dst } } else { Key { lo: dst, hi: src } };
         let sack = &t.options.sack[..usize::from(t.options.sack_count).min(t.options.sack.len())];
-        let ts_ns = p.ts.secs.saturating_mul(1_000_000_000).saturating_add(i64::from(p.ts.nanos));
-        let seg = Segment {
+        let mut seg = Segment {
             frame: p.number,
-            ts_ns,
+            ts_ns: 0,
             seq: t.seq,
             ack: t.ack,
             flags: t.flags,
@@ -156,14 +177,15 @@ fn analyse(path: &Path) -> BTreeMap<u64, Ours> {
         };
         let entry = conns.entry(key).or_insert_with(|| {
             next_id += 1;
-            (next_id - 1, TcpConn::new(), src)
+            (next_id - 1, TcpConn::new(), src, p.ts)
         });
         let mut dir = if entry.2 == src { Dir::Fwd } else { Dir::Rev };
         if entry.1.is_new_connection(dir, &seg) {
             next_id += 1;
-            *entry = (next_id - 1, TcpConn::reusing_ports(), src);
+            *entry = (next_id - 1, TcpConn::reusing_ports(), src, p.ts);
             dir = Dir::Fwd;
         }
+        seg.ts_ns = p.ts.nanos_since(entry.3);
         let a = entry.1.segment(dir, &seg);
         out.insert(p.number, Ours { conn: entry.0, a, payload_len: t.payload_len });
     }
@@ -238,7 +260,11 @@ fn compare(name: &str, refs: &BTreeMap<u64, Ref>, ours: &BTreeMap<u64, Ours>, ev
 /// Compares the evidence fields tshark printed for a frame with ours.
 fn check_evidence(name: &str, f: u64, r: &Ref, o: &Ours, other: &mut Vec<(String, u64, String)>) {
     let a = &o.a;
-    let secs = |ns: i64| format!("{}.{:09}", ns / 1_000_000_000, ns % 1_000_000_000);
+    let secs = |ns: i64| {
+        let sign = if ns < 0 { "-" } else { "" };
+        let a = ns.unsigned_abs();
+        format!("{sign}{}.{:09}", a / 1_000_000_000, a % 1_000_000_000)
+    };
     let opt = |v: Option<String>| v.unwrap_or_default();
     let mut checks: Vec<(&str, String)> = vec![
         ("tcp.seq", a.rel_seq.to_string()),
@@ -260,8 +286,13 @@ fn check_evidence(name: &str, f: u64, r: &Ref, o: &Ours, other: &mut Vec<(String
     if r.fields.get("tcp.analysis.initial_rtt").is_some_and(|v| !v.is_empty()) {
         checks.push(("tcp.analysis.initial_rtt", opt(a.initial_rtt_ns.map(secs))));
     }
+    // tshark's RTO reference, shown for plain retransmissions.
+    if r.fields.get("tcp.analysis.rto_frame").is_some_and(|v| !v.is_empty()) {
+        checks.push(("tcp.analysis.rto_frame", opt(a.retransmission.map(|x| x.rto_frame.to_string()))));
+    }
     // RTTs: ours leave out retransmitted segments (Karn); compare the rest.
-    if let Some(rtt) = a.acks.and_then(|x| x.rtt_ns) {
+    // tshark prints no RTT of exactly zero.
+    if let Some(rtt) = a.acks.and_then(|x| x.rtt_ns).filter(|&t| t != 0) {
         checks.push(("tcp.analysis.ack_rtt", secs(rtt)));
     }
     for (field, ours) in checks {
@@ -298,21 +329,39 @@ fn tcp_corpus_captures() -> Vec<(String, PathBuf, PathBuf)> {
 fn tcp_analysis_matches_tshark() {
     let mut outcome = Outcome { tallies: BTreeMap::new(), diffs: Vec::new(), other: Vec::new(), frames: 0 };
     let mut files = 0;
+    let evidence_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/tcp_analysis/corpus");
     for (name, capture, reference) in tcp_corpus_captures() {
-        let refs = parse_ref(&gunzip(&reference));
-        compare(&name, &refs, &analyse(&capture), false, &mut outcome);
+        let mut refs = parse_ref(&gunzip(&reference));
+        // The evidence fields, from our own tshark run on the capture.
+        let evidence = evidence_dir.join(format!("{name}.tcp.tsv.gz"));
+        let has_evidence = evidence.exists();
+        if has_evidence {
+            for (f, e) in parse_ref(&gunzip(&evidence)) {
+                if let Some(r) = refs.get_mut(&f) {
+                    r.fields = e.fields;
+                }
+            }
+        }
+        compare(&name, &refs, &analyse(&capture), has_evidence, &mut outcome);
         files += 1;
     }
-    let samples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples");
-    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/tcp_analysis");
-    let mut names: Vec<_> = std::fs::read_dir(&samples)
-        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
-        .unwrap_or_default();
-    names.retain(|n| n.ends_with(".pcap"));
-    names.sort();
-    for name in names {
-        let refs = parse_ref(&gunzip(&data.join(format!("{name}.tcp.tsv.gz"))));
-        compare(&name, &refs, &analyse(&samples.join(&name)), true, &mut outcome);
+    // The samples and the crafted captures, with their evidence.
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let data = root.join("tests/data/tcp_analysis");
+    let mut inputs: Vec<(PathBuf, PathBuf)> = Vec::new();
+    for (dir, refs) in [(root.join("samples"), data.clone()), (data.join("crafted"), data.join("crafted"))] {
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
+        names.retain(|n| n.ends_with(".pcap"));
+        names.sort();
+        inputs.extend(names.into_iter().map(|n| (dir.join(&n), refs.join(format!("{n}.tcp.tsv.gz")))));
+    }
+    assert!(inputs.len() >= 20, "samples or crafted captures missing: {inputs:?}");
+    for (capture, reference) in inputs {
+        let name = capture.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let refs = parse_ref(&gunzip(&reference));
+        compare(&name, &refs, &analyse(&capture), true, &mut outcome);
         files += 1;
     }
 

@@ -4,8 +4,10 @@
 //! All sequence arithmetic is 32-bit and wrapping, compared with
 //! Wireshark's `GT_SEQ`/`LT_SEQ`/`LE_SEQ` (signed difference), except where
 //! Wireshark compares raw values, which is kept and marked. Wireshark uses 0
-//! for "not seen yet" in `nextseq`, `lastack`, `maxseqtobeacked` and in its
-//! timestamps; that is kept too (a real 0 behaves as in tshark).
+//! for "not seen yet" in `nextseq`, `lastack` and `maxseqtobeacked`; that is
+//! kept too (a real 0 behaves as in tshark). Times are only subtracted, so
+//! any time origin works, except that Wireshark's zero time for "no SYN
+//! yet" is an `Option` here.
 
 use std::collections::VecDeque;
 
@@ -124,8 +126,10 @@ impl Default for Half {
 #[derive(Debug, Clone, Default)]
 pub(super) struct Engine {
     halves: [Half; 2],
-    /// Time of the most recent SYN without ACK; 0 = none.
-    ts_mru_syn: i64,
+    /// Time of the most recent SYN without ACK. Wireshark uses a zero time
+    /// for "none"; an Option lets callers put the time origin anywhere
+    /// (a SYN at time 0 still counts).
+    ts_mru_syn: Option<i64>,
     /// Initial RTT; 0 = not known (Wireshark's `nstime_is_zero`).
     ts_first_rtt: i64,
     /// Frame and time of the ACK that gave the initial RTT.
@@ -273,12 +277,17 @@ impl Engine {
                 // Fast: >= 2 duplicate ACKs for this very sequence number,
                 // the last within 20 ms (checked before out-of-order:
                 // preference tcp.fastrt_supersedes_ooo, TRUE by default).
-                a.fast_retransmission = Some(FastRetransmission {
-                    dup_acks: if rev.dupacknum == DUPACK_NEUTRALIZED { 0 } else { rev.dupacknum },
-                    acked_frame: rev.lastnondupack,
-                    first_dup_frame: rev.first_dup.0,
-                    last_dup_frame: rev.last_dup,
-                    since_first_dup_ns: now.wrapping_sub(rev.first_dup.1),
+                let counted = rev.dupacknum != DUPACK_NEUTRALIZED;
+                a.fast_retransmission = Some(if counted {
+                    FastRetransmission {
+                        dup_acks: rev.dupacknum,
+                        acked_frame: rev.lastnondupack,
+                        first_dup_frame: rev.first_dup.0,
+                        last_dup_frame: rev.last_dup,
+                        since_first_dup_ns: now.wrapping_sub(rev.first_dup.1),
+                    }
+                } else {
+                    FastRetransmission { acked_frame: rev.lastnondupack, ..FastRetransmission::default() }
                 });
                 Some(Kind::FastRetransmission)
             } else {
@@ -370,15 +379,16 @@ impl Engine {
         };
         if s.has(SYN) {
             if !s.has(ACK) {
-                self.ts_mru_syn = now;
+                self.ts_mru_syn = Some(now);
             }
             fwd.is_first_ack = true;
         }
         let pure_ack = s.flags & (SYN | ACK) == ACK;
-        if pure_ack && self.ts_mru_syn != 0 && self.ts_first_rtt == 0 {
+        if let (true, Some(syn), 0) = (pure_ack, self.ts_mru_syn, self.ts_first_rtt) {
             // tcp.analysis.initial_rtt: the first ACK without SYN, in
-            // either direction, after the most recent SYN.
-            self.ts_first_rtt = now.wrapping_sub(self.ts_mru_syn);
+            // either direction, after the most recent SYN. A zero RTT
+            // counts as not known, so the next ACK tries again.
+            self.ts_first_rtt = now.wrapping_sub(syn);
             if self.ts_first_rtt != 0 {
                 self.first_rtt_ack = Some((s.frame, now));
             }

@@ -179,8 +179,11 @@ pub struct Retransmission {
     pub rto_ns: i64,
 }
 
-/// The duplicate ACKs that made a retransmission "fast".
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The duplicate ACKs that made a retransmission "fast". tshark also calls
+/// a retransmission fast right after an ACK of unseen data (its counter's
+/// "-1" state passes its ">= 2" test): then `dup_acks` is 0 and so are the
+/// duplicate frames and the time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FastRetransmission {
     /// Duplicate ACKs counted in the other direction.
     pub dup_acks: u32,
@@ -291,7 +294,9 @@ impl Analysis {
         if self.has(Kind::ReusedPorts) {
             parts.push("new connection on the ports of an earlier one".into());
         }
-        if let Some(f) = self.fast_retransmission {
+        if self.fast_retransmission.is_some_and(|f| f.dup_acks == 0) {
+            parts.push("fast retransmission (tshark's rule after an ACK of unseen data, no duplicate ACKs)".into());
+        } else if let Some(f) = self.fast_retransmission {
             parts.push(format!(
                 "fast retransmission after {} duplicate ACKs of frame {} (frames {}..{}), {} after the first",
                 f.dup_acks,

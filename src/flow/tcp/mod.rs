@@ -20,8 +20,19 @@
 //! from the source we read, tshark was run on crafted captures and its
 //! behaviour is what is implemented (each such place says so).
 //!
+//! What to feed, to see what tshark sees: every TCP segment of the
+//! connection, in capture order, except IP fragments still awaiting
+//! reassembly (feed the reassembled segment), TCP headers quoted inside ICMP
+//! errors, and segments whose IP length is shorter than their TCP header
+//! (tshark analyses none of these). Key connections by the address/port
+//! 4-tuple and ask [`TcpConn::is_new_connection`] on each segment: tshark
+//! starts a new `tcp.stream` there. Give times relative to any origin
+//! (`Segment::ts_ns`).
+//!
 //! Files: `analyze.rs` (the rules), `evidence.rs` (what a verdict carries and
-//! its text), `summary.rs` (the connection summary), `tests*.rs`.
+//! its text), `summary.rs` (the connection summary), `tests*.rs`. The
+//! corpus test (`tests/tcp_analysis_corpus.rs`) compares every verdict and
+//! its evidence with tshark's on real and crafted captures.
 
 mod analyze;
 mod evidence;
@@ -44,7 +55,9 @@ use crate::dissect::tcp_flags;
 pub struct Segment<'a> {
     /// Frame number in the capture (1-based), used as evidence.
     pub frame: u64,
-    /// Capture time in nanoseconds since the epoch.
+    /// Capture time in nanoseconds. Only differences are used, so any
+    /// fixed origin works (the epoch, or the capture's first frame: the
+    /// latter keeps far-future timestamps within `i64`).
     pub ts_ns: i64,
     /// Raw (absolute) sequence and acknowledgement numbers.
     pub seq: u32,
