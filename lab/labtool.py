@@ -19,9 +19,18 @@ Subcommands (all print one line per notable event on stdout):
                                     TCP client: read until EOF (optionally slowly)
   udp     --host H --port P --count N --size S   UDP client, waits for echoes
   ping    --host H --count N        ICMP/ICMPv6 echo via raw sockets (no ping(8) needed)
+  http    --port P                  tiny HTTP/1.1 server: GET /bytes/N, /reset (RST), else 404
+  get     --host H --port P --path X [--sport S --repeat K --parallel K ...]
+                                    HTTP/1.1 GETs, one connection each (Connection: close)
+  delayline --dev D --delay MS [--reorder N ...]
+                                    userspace delay line on a tun device (netem stand-in)
 """
 
 import argparse
+import collections
+import errno
+import fcntl
+import heapq
 import ipaddress
 import os
 import random
