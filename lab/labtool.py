@@ -30,7 +30,6 @@ import argparse
 import collections
 import errno
 import fcntl
-import heapq
 import ipaddress
 import os
 import random
@@ -234,6 +233,236 @@ def cmd_ping(a):
         sys.exit(1)
 
 
+# ------------------------------------------------------------ short HTTP
+
+def http_body(n):
+    """n bytes of readable text, the same for every n."""
+    line = b"wirelens short connection body 0123456789 abcdefghijklmnopqrstuvwxyz\n"
+    return (line * (n // len(line) + 1))[:n]
+
+
+def read_request(conn, limit=65536):
+    """Bytes up to and including the blank line that ends the header ("" if
+    the peer closes first)."""
+    buf = b""
+    while b"\r\n\r\n" not in buf and len(buf) < limit:
+        data = conn.recv(4096)
+        if not data:
+            break
+        buf += data
+    return buf
+
+
+def reset_close(conn):
+    """Close with a RST instead of a FIN (SO_LINGER on, timeout 0)."""
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    conn.close()
+
+
+def cmd_http(a):
+    """HTTP/1.1, one request per connection (the server closes first):
+    GET /bytes/N  200 with N bytes of text;  GET /reset  no answer, the
+    connection is reset (RST);  anything else  404."""
+    def handle(conn, peer):
+        try:
+            req = read_request(conn)
+            words = req.split(b"\r\n", 1)[0].split()
+            path = words[1].decode("latin-1") if len(words) >= 2 else ""
+            if path == "/reset":
+                log(f"http {peer[0]} {path} reset")
+                reset_close(conn)
+                return
+            if path.startswith("/bytes/") and path[7:].isdigit():
+                status, body = "200 OK", http_body(int(path[7:]))
+            else:
+                status, body = "404 Not Found", b"not found\n"
+            head = (f"HTTP/1.1 {status}\r\nServer: wirelens-lab\r\n"
+                    f"Content-Type: text/plain\r\nContent-Length: {len(body)}\r\n"
+                    "Connection: close\r\n\r\n").encode()
+            conn.sendall(head + body)
+            conn.shutdown(socket.SHUT_WR)       # our FIN first, then the client's
+            drain_until_eof(conn)
+            conn.close()
+            log(f"http {peer[0]}:{peer[1]} {path} {status.split()[0]} {len(body)}")
+        except OSError as e:
+            log(f"http {peer[0]} error {e}")
+            conn.close()
+    serve_forever(listen_socket(socket.SOCK_STREAM, a.port), handle)
+
+
+def http_get(a, sport):
+    """One GET on a connection of its own; returns (status, body bytes),
+    status "reset" if the server reset the connection, "refused" if it
+    answered the SYN with a RST."""
+    fam = family_of(a.host)
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.settimeout(a.timeout)
+    try:
+        if sport:
+            # A fixed source port: SO_REUSEADDR lets the bind succeed while
+            # the previous connection from this port is still closing; the
+            # connect is retried until its 4-tuple is free again.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", sport))
+            deadline = time.monotonic() + 5
+            while True:
+                try:
+                    s.connect((a.host, a.port))
+                    break
+                except OSError as e:
+                    if e.errno not in (errno.EADDRNOTAVAIL, errno.EADDRINUSE) or time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.02)
+        else:
+            s.connect((a.host, a.port))
+    except ConnectionRefusedError:
+        s.close()
+        return "refused", 0
+    try:
+        host = f"[{a.host}]" if fam == socket.AF_INET6 else a.host
+        s.sendall(f"GET {a.path} HTTP/1.1\r\nHost: {host}:{a.port}\r\n"
+                  "User-Agent: wirelens-lab\r\nAccept: */*\r\nConnection: close\r\n\r\n".encode())
+        resp = b""
+        try:
+            while True:
+                data = s.recv(65536)
+                if not data:
+                    break
+                resp += data
+        except ConnectionResetError:
+            return "reset", 0
+        head, _, body = resp.partition(b"\r\n\r\n")
+        words = head.split(b"\r\n", 1)[0].split()
+        return (words[1].decode() if len(words) >= 2 else "none"), len(body)
+    finally:
+        s.close()
+
+
+def cmd_get(a):
+    """--repeat K GETs one after the other (from --sport if given),
+    --parallel K at once (ephemeral ports)."""
+    results = []
+
+    def one(sport):
+        results.append(http_get(a, sport))
+
+    for i in range(a.repeat):
+        if a.parallel > 1:
+            ts = [threading.Thread(target=one, args=(0,)) for _ in range(a.parallel)]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+        else:
+            one(a.sport)
+        if i + 1 < a.repeat:
+            time.sleep(a.interval)
+    log(f"get {a.host}:{a.port}{a.path}: " + ", ".join(f"{st} {n}" for st, n in results))
+    bad = [st for st, _ in results if st != a.expect]
+    if bad or len(results) != a.repeat * max(1, a.parallel):
+        sys.exit(f"get: expected {a.expect} every time, got {[st for st, _ in results]}")
+
+
+# -------------------------------------------------------------- delay line
+
+TUNSETIFF = 0x400454CA
+IFF_TUN = 0x0001
+IFF_NO_PI = 0x1000
+
+
+def tcp_payload_len(pkt):
+    """Bytes of TCP data in an IPv4/IPv6 packet (0 if not TCP)."""
+    if not pkt:
+        return 0
+    if pkt[0] >> 4 == 4 and len(pkt) >= 20 and pkt[9] == 6:
+        if struct.unpack_from("!H", pkt, 6)[0] & 0x3FFF:    # a fragment
+            return 0
+        off, total = (pkt[0] & 0x0F) * 4, struct.unpack_from("!H", pkt, 2)[0]
+    elif pkt[0] >> 4 == 6 and len(pkt) >= 40 and pkt[6] == 6:
+        off, total = 40, 40 + struct.unpack_from("!H", pkt, 4)[0]
+    else:
+        return 0
+    if len(pkt) < off + 20:
+        return 0
+    return max(0, total - off - (pkt[off + 12] >> 4) * 4)
+
+
+def give_hop_back(pkt):
+    """TTL / hop limit + 1 (IPv4 header checksum recomputed): the router
+    counts a hop into the tun and another out of it, and the delay line
+    is meant to be part of one router hop."""
+    b = bytearray(pkt)
+    if b and b[0] >> 4 == 4 and len(b) >= 20 and b[8] < 255:
+        ihl = (b[0] & 0x0F) * 4
+        b[8] += 1
+        b[10:12] = b"\0\0"
+        b[10:12] = struct.pack("!H", inet_checksum(bytes(b[:ihl])))
+    elif b and b[0] >> 4 == 6 and len(b) >= 40 and b[7] < 255:
+        b[7] += 1
+    return bytes(b)
+
+
+def cmd_delayline(a):
+    """Hold every packet routed into tun device --dev for --delay ms, then
+    write it back (in order).  With --reorder N, 1 in N TCP segments that
+    carry data is held back further, until the next --overtake packets
+    (a number from the range MIN-MAX) have left before it, or for at most
+    --max-hold ms: reordered, not lost."""
+    rng = random.Random(a.seed)
+    lo, _, hi = a.overtake.partition("-")
+    lo, hi = int(lo), int(hi or lo)
+    fd = os.open("/dev/net/tun", os.O_RDWR)
+    fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", a.dev.encode(), IFF_TUN | IFF_NO_PI))
+    os.set_blocking(fd, False)
+    delay, max_hold = a.delay / 1000, a.max_hold / 1000
+    line = collections.deque()       # (due, packet), in arrival order
+    held = []                        # [packets still to let past, deadline, packet]
+    n = collections.Counter()
+
+    def send(pkt):
+        os.write(fd, give_hop_back(pkt) if a.hop else pkt)
+
+    def report(*_):
+        log(f"delayline {a.dev}: {n['in']} packets, {n['held']} held back, "
+            f"{n['overtaken']} overtaken, {n['timeout']} released by timeout")
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, report)
+    signal.signal(signal.SIGINT, report)
+    log(f"delayline {a.dev}: delay {a.delay} ms" +
+        (f", 1 in {a.reorder} data segments overtaken by {a.overtake} packets" if a.reorder else ""))
+    while True:
+        now = time.monotonic()
+        while line and line[0][0] <= now:
+            _, pkt = line.popleft()
+            if a.reorder and tcp_payload_len(pkt) > 0 and rng.randrange(a.reorder) == 0:
+                held.append([rng.randint(lo, hi), now + max_hold, pkt])
+                n["held"] += 1
+                continue
+            send(pkt)
+            for h in held:
+                h[0] -= 1
+            for h in [h for h in held if h[0] <= 0]:
+                held.remove(h)
+                send(h[2])
+                n["overtaken"] += 1
+        for h in [h for h in held if h[1] <= now]:
+            held.remove(h)
+            send(h[2])
+            n["timeout"] += 1
+        due = [h[1] for h in held] + ([line[0][0]] if line else [])
+        timeout = max(0.0, min(due) - time.monotonic()) if due else None
+        if select.select([fd], [], [], timeout)[0]:
+            t = time.monotonic()
+            while True:
+                try:
+                    pkt = os.read(fd, 65536)
+                except BlockingIOError:
+                    break
+                line.append((t + delay, pkt))
+                n["in"] += 1
+
+
 def cmd_mkfiles(a):
     os.makedirs(a.dir, exist_ok=True)
     for spec in a.files:
@@ -295,6 +524,29 @@ def main():
     sp.add_argument("--count", type=int, default=3)
     sp.add_argument("--interval", type=float, default=0.2)
     sp.set_defaults(timeout=1.0)
+
+    server("http", cmd_http)
+
+    sp = client("get", cmd_get)
+    sp.add_argument("--path", default="/")
+    sp.add_argument("--sport", type=int, default=0, help="fixed source port (SO_REUSEADDR)")
+    sp.add_argument("--repeat", type=int, default=1, help="connections one after the other")
+    sp.add_argument("--parallel", type=int, default=1, help="connections at once, each round")
+    sp.add_argument("--interval", type=float, default=0.05, help="seconds between rounds")
+    sp.add_argument("--expect", default="200",
+                    help='status wanted every time ("reset": RST after the request, "refused": RST to the SYN)')
+    sp.set_defaults(timeout=5.0)
+
+    sp = sub.add_parser("delayline")
+    sp.add_argument("--dev", required=True, help="tun device to create")
+    sp.add_argument("--delay", type=float, default=10.0, help="ms every packet is held")
+    sp.add_argument("--reorder", type=int, default=0, help="hold back 1 in N TCP data segments further")
+    sp.add_argument("--overtake", default="1-2", help="packets that pass a held one (MIN-MAX)")
+    sp.add_argument("--max-hold", type=float, default=2.0, help="ms a held packet waits at most")
+    sp.add_argument("--seed", type=int, help="PRNG seed for the choice (default: random)")
+    sp.add_argument("--no-hop", dest="hop", action="store_false",
+                    help="leave the TTL / hop limit as the router set it")
+    sp.set_defaults(fn=cmd_delayline)
 
     sp = sub.add_parser("mkfiles")
     sp.add_argument("dir")

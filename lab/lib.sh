@@ -23,11 +23,12 @@
 #   lab_drop_clear / lab_drop_count
 #   lab_rate ROLE IF RATE    token-bucket rate limit on an interface
 #   lab_delay ROLE IF DELAY  netem delay (returns 1 if the kernel lacks netem)
+#   lab_delayline MS [N] [IIF]  router delays (and with N reorders) in userspace, no netem needed
 #   lab_blackhole ROLE ADDR  add ADDR on ROLE and silently drop all traffic to it
 #   lab_bg NAME ROLE CMD...  start a background process, tracked for lab_down
 #   lab_stop NAME            stop one background process (SIGTERM, then wait)
 #   lab_http_server [PORT]   python3 http.server on the server, files of known sizes
-#   lab_tcp_sink / lab_tcp_source / lab_udp_echo   python servers (lab/labtool.py)
+#   lab_tcp_sink / lab_tcp_source / lab_udp_echo / lab_http_mini   python servers (lab/labtool.py)
 #   lab_dns_server           dnsmasq on the server, zone example.test (UDP+TCP 53)
 #   lab_capture_start NAME ROLE IF FILE [SNAPLEN] [FILTER...]
 #   lab_capture_stop NAME    stop tcpdump cleanly; fails if packets were dropped or unwritten
@@ -67,6 +68,8 @@ LAB_SV4=10.200.2.2        LAB_SV6=fd00:200:2::2
 LAB_CL_IF=cl-rt  LAB_RT_CL_IF=rt-cl  LAB_RT_SV_IF=rt-sv  LAB_SV_IF=sv-rt
 # The lab's own nftables table (inside the router/server namespaces only).
 LAB_NFT_TABLE=wirelens_lab
+# lab_delayline: its tun device and routing table in the router.
+LAB_DL_IF=rt-dl  LAB_DL_TABLE=100
 export LAB_PREFIX LAB_STATE LAB_CL4 LAB_CL6 LAB_SV4 LAB_SV6 \
     LAB_RT_CL4 LAB_RT_CL6 LAB_RT_SV4 LAB_RT_SV6 \
     LAB_CL_IF LAB_RT_CL_IF LAB_RT_SV_IF LAB_SV_IF
@@ -268,13 +271,51 @@ lab_rate() {
 
 # lab_delay ROLE IF DELAY [JITTER]: netem delay on IF's egress (jitter
 # reorders).  Many minimal kernels are built without sch_netem: then this
-# says so and returns 1, and the caller decides whether it can do without.
+# says so and returns 1, and the caller decides whether it can do without
+# (lab_delayline delays and reorders without it).
 lab_delay() {
     local role=$1 ifc=$2 delay=$3 jitter=${4:-}
     if ! lab_exec "$role" tc qdisc replace dev "$ifc" root netem delay "$delay" ${jitter:+"$jitter"} 2>/dev/null; then
         echo "lab[$LAB_PREFIX]: warning: netem unavailable in this kernel; no delay on $ifc" >&2
         return 1
     fi
+}
+
+# lab_delayline DELAY_MS [REORDER_N] [IIF]: a userspace stand-in for netem
+# in the router.  Packets arriving on IIF (default rt-cl: client->server)
+# are routed (policy rule "iif IIF", table $LAB_DL_TABLE) into the tun device
+# $LAB_DL_IF, where "labtool.py delayline" holds each for DELAY_MS and writes it
+# back in order; from the tun the router forwards it as usual.  With
+# REORDER_N, 1 in N TCP segments carrying data is held back further, until
+# the next 1 or 2 packets have left before it (at most 2 ms): reordered,
+# not lost.  The line gives back the TTL / hop limit the extra pass through
+# the tun costs, so captures show one router hop.  Both families; one
+# delay line per lab; python's timer makes the delay accurate to ~0.1 ms.
+# Extra arguments go to labtool.py delayline (e.g. --overtake 1-3 --seed 7).
+lab_delayline() {
+    local delay=$1 n=${2:-0} iif=${3:-$LAB_RT_CL_IF} i
+    shift $(($# < 3 ? $# : 3))
+    [[ -e /dev/net/tun ]] || lab_die "lab_delayline: no /dev/net/tun" || return 1
+    lab_bg delayline rt "$LAB_PYTHON" -u "$LAB_DIR/labtool.py" delayline --dev $LAB_DL_IF \
+        --delay "$delay" --reorder "$n" "$@"
+    for ((i = 0; i < 100; i++)); do
+        lab_exec rt ip link show dev $LAB_DL_IF >/dev/null 2>&1 && break
+        kill -0 "$LAB_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    lab_exec rt ip link show dev $LAB_DL_IF >/dev/null 2>&1 ||
+        { cat "$LAB_STATE/logs/delayline.log" >&2; lab_die "delay line did not start"; } || return 1
+    # Packets come back out of the tun with the client's source address:
+    # no reverse-path filtering on it.
+    lab_exec rt sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.$LAB_DL_IF.rp_filter=0
+    lab_exec rt ip link set $LAB_DL_IF up
+    lab_exec rt ip route add default dev $LAB_DL_IF table $LAB_DL_TABLE
+    lab_exec rt ip -6 route add default dev $LAB_DL_IF table $LAB_DL_TABLE
+    lab_exec rt ip rule add iif "$iif" lookup $LAB_DL_TABLE pref 100
+    lab_exec rt ip -6 rule add iif "$iif" lookup $LAB_DL_TABLE pref 100
+    local what="router delays packets from $iif by $delay ms"
+    ((n == 0)) || what+=" and reorders 1 in $n data segments"
+    lab_log "$what"
 }
 
 lab_qdisc_clear() { lab_exec "$1" tc qdisc del dev "$2" root 2>/dev/null || true; }
@@ -384,6 +425,15 @@ lab_tcp_source() {
     local port=$1 bytes=$2
     shift 2
     lab_bg "source-$port" sv "$LAB_PYTHON" -u "$LAB_DIR/labtool.py" source --port "$port" --bytes "$bytes" "$@"
+    lab_wait_listen sv tcp "$port"
+}
+
+# lab_http_mini PORT: tiny HTTP/1.1 server (labtool.py http), one request
+# per connection, server closes first: GET /bytes/N answers 200 with N bytes,
+# GET /reset is answered by a RST, anything else by 404.
+lab_http_mini() {
+    local port=$1
+    lab_bg "httpmini-$port" sv "$LAB_PYTHON" -u "$LAB_DIR/labtool.py" http --port "$port"
     lab_wait_listen sv tcp "$port"
 }
 

@@ -50,7 +50,7 @@ mod lower;
 #[path = "tree/mptcp.rs"]
 mod mptcp;
 #[path = "tree/names.rs"]
-mod names;
+pub mod names;
 #[path = "tree/net.rs"]
 mod net;
 #[path = "tree/tcp.rs"]

@@ -6,6 +6,7 @@
 use std::fmt::Write;
 use std::net::IpAddr;
 
+use crate::dissect::tree::names;
 use crate::dissect::{AppKind, Fragment, Packet, Transport, dns, ip::proto, link::ethertype, tcp_flags};
 use crate::flow::tcp::{Analysis, Kind};
 use crate::services;
@@ -274,50 +275,56 @@ fn option_kinds(mut o: &[u8]) -> Vec<u8> {
 
 fn icmp(s: &mut String, p: &Packet<'_>, i: &crate::dissect::Icmp) {
     let ttl = p.ip.map(|ip| ip.ttl).unwrap_or(0);
+    // Type and code wording are the ones the -V tree uses (tshark's value strings).
+    let (name, detail) = if i.v6 {
+        (names::icmpv6_type(i.icmp_type), names::icmpv6_code(i.icmp_type, i.code))
+    } else {
+        (names::icmp_type(i.icmp_type), names::icmp_code(i.icmp_type, i.code))
+    };
+    s.push_str(name);
     if !i.v6 {
-        let (name, detail) = icmp4_names(i.icmp_type, i.code);
-        s.push_str(name);
         if let Some((id, seq)) = i.echo {
             let _ = write!(s, "  id=0x{id:04x}, seq={seq}/{}, ttl={ttl}", seq.swap_bytes());
         } else if let Some(d) = detail {
             let _ = write!(s, " ({d})");
         }
+    } else if let Some((id, seq)) = i.echo {
+        let _ = write!(s, " id=0x{id:04x}, seq={seq}, hop limit={ttl}");
+    } else if !matches!(i.icmp_type, 135 | 136) {
+        if let Some(d) = detail {
+            let _ = write!(s, " ({d})");
+        }
     } else {
-        s.push_str(icmp6_name(i.icmp_type));
-        if let Some((id, seq)) = i.echo {
-            let _ = write!(s, " id=0x{id:04x}, seq={seq}, hop limit={ttl}");
-        } else if matches!(i.icmp_type, 135 | 136) {
-            // RFC 4861 §4.3/4.4: the target address follows the 4-byte
-            // flags/reserved word; options (type, length in 8-byte units) follow it.
-            if let Some(t) = p.payload.get(..16) {
-                let mut a = [0u8; 16];
-                a.copy_from_slice(t);
-                let target = std::net::Ipv6Addr::from(a);
-                if i.icmp_type == 135 {
-                    let _ = write!(s, " for {target}");
-                    // tshark adds the Source Link-Layer Address option (type 1).
-                    if let (Some(1), Some(mac)) = (p.payload.get(16), p.payload.get(18..24)) {
-                        let mut m = [0u8; 6];
-                        m.copy_from_slice(mac);
-                        let _ = write!(s, " from {}", crate::dissect::Mac(m));
-                    }
-                } else {
-                    let _ = write!(s, " {target}");
-                    let flags = p.data.get(p.transport_offset as usize + 4).copied().unwrap_or(0);
-                    let names: Vec<&str> = [(0x80, "rtr"), (0x40, "sol"), (0x20, "ovr")]
-                        .iter()
-                        .filter(|(bit, _)| flags & bit != 0)
-                        .map(|(_, n)| *n)
-                        .collect();
-                    if !names.is_empty() {
-                        let _ = write!(s, " ({})", names.join(", "));
-                    }
-                    // The Target Link-Layer Address option (type 2).
-                    if let (Some(2), Some(mac)) = (p.payload.get(16), p.payload.get(18..24)) {
-                        let mut m = [0u8; 6];
-                        m.copy_from_slice(mac);
-                        let _ = write!(s, " is at {}", crate::dissect::Mac(m));
-                    }
+        // RFC 4861 §4.3/4.4: the target address follows the 4-byte
+        // flags/reserved word; options (type, length in 8-byte units) follow it.
+        if let Some(t) = p.payload.get(..16) {
+            let mut a = [0u8; 16];
+            a.copy_from_slice(t);
+            let target = std::net::Ipv6Addr::from(a);
+            if i.icmp_type == 135 {
+                let _ = write!(s, " for {target}");
+                // tshark adds the Source Link-Layer Address option (type 1).
+                if let (Some(1), Some(mac)) = (p.payload.get(16), p.payload.get(18..24)) {
+                    let mut m = [0u8; 6];
+                    m.copy_from_slice(mac);
+                    let _ = write!(s, " from {}", crate::dissect::Mac(m));
+                }
+            } else {
+                let _ = write!(s, " {target}");
+                let flags = p.data.get(p.transport_offset as usize + 4).copied().unwrap_or(0);
+                let set: Vec<&str> = [(0x80, "rtr"), (0x40, "sol"), (0x20, "ovr")]
+                    .iter()
+                    .filter(|(bit, _)| flags & bit != 0)
+                    .map(|(_, n)| *n)
+                    .collect();
+                if !set.is_empty() {
+                    let _ = write!(s, " ({})", set.join(", "));
+                }
+                // The Target Link-Layer Address option (type 2).
+                if let (Some(2), Some(mac)) = (p.payload.get(16), p.payload.get(18..24)) {
+                    let mut m = [0u8; 6];
+                    m.copy_from_slice(mac);
+                    let _ = write!(s, " is at {}", crate::dissect::Mac(m));
                 }
             }
         }
@@ -328,65 +335,6 @@ fn icmp(s: &mut String, p: &Packet<'_>, i: &crate::dissect::Icmp) {
             let _ = write!(s, " {} {sp} → {dp}", proto_name(q.proto));
         }
         s.push(']');
-    }
-}
-
-/// ICMPv4 type and code wording (RFC 792, RFC 1812; tshark's value strings).
-pub fn icmp4_names(t: u8, code: u8) -> (&'static str, Option<&'static str>) {
-    match t {
-        0 => ("Echo (ping) reply", None),
-        3 => (
-            "Destination unreachable",
-            Some(match code {
-                0 => "Network unreachable",
-                1 => "Host unreachable",
-                2 => "Protocol unreachable",
-                3 => "Port unreachable",
-                4 => "Fragmentation needed",
-                5 => "Source route failed",
-                6 => "Destination network unknown",
-                7 => "Destination host unknown",
-                9 => "Network administratively prohibited",
-                10 => "Host administratively prohibited",
-                13 => "Communication administratively filtered",
-                _ => "Unknown code",
-            }),
-        ),
-        4 => ("Source quench (flow control)", None),
-        5 => ("Redirect", Some(if code == 1 { "Redirect for host" } else { "Redirect for network" })),
-        8 => ("Echo (ping) request", None),
-        9 => ("Router advertisement", None),
-        10 => ("Router solicitation", None),
-        11 => (
-            "Time-to-live exceeded",
-            Some(if code == 1 { "Fragment reassembly time exceeded" } else { "Time to live exceeded in transit" }),
-        ),
-        12 => ("Parameter problem", None),
-        13 => ("Timestamp request", None),
-        14 => ("Timestamp reply", None),
-        _ => ("Unknown ICMP (obsolete or malformed?)", None),
-    }
-}
-
-/// ICMPv6 type names (RFC 4443, RFC 4861, RFC 3810; tshark's wording).
-pub fn icmp6_name(t: u8) -> &'static str {
-    match t {
-        1 => "Destination Unreachable",
-        2 => "Packet Too Big",
-        3 => "Time Exceeded",
-        4 => "Parameter Problem",
-        128 => "Echo (ping) request",
-        129 => "Echo (ping) reply",
-        130 => "Multicast Listener Query",
-        131 => "Multicast Listener Report",
-        132 => "Multicast Listener Done",
-        133 => "Router Solicitation",
-        134 => "Router Advertisement",
-        135 => "Neighbor Solicitation",
-        136 => "Neighbor Advertisement",
-        137 => "Redirect",
-        143 => "Multicast Listener Report Message v2",
-        _ => "Unknown ICMPv6 type",
     }
 }
 

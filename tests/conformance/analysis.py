@@ -11,13 +11,15 @@ frame differs without a line in tests/known-differences.tsv (field
 Usage: analysis.py --wirelens BIN [--strict] [-v] [FILES or dirs...]
 """
 import argparse
-import fnmatch
 import json
 import os
 import re
 import subprocess
 import sys
 from collections import defaultdict
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from known import is_known, load_known  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -93,30 +95,6 @@ def wirelens_kinds(binary, path):
     return kinds
 
 
-def load_known():
-    known = []
-    with open(os.path.join(REPO, "tests", "known-differences.tsv")) as fh:
-        for line in fh:
-            if line.startswith("#") or not line.strip():
-                continue
-            c = line.rstrip("\n").split("\t")
-            if len(c) >= 3 and (c[2] in ("*", "tcp.analysis") or c[2].startswith("tcp.analysis")):
-                known.append((c[0], c[1]))
-    return known
-
-
-def is_known(known, name, frame):
-    for pat, frames in known:
-        if fnmatch.fnmatch(name, pat):
-            if frames == "*":
-                return True
-            for part in frames.split(","):
-                lo, _, hi = part.partition("-")
-                if lo.isdigit() and int(lo) <= frame <= int(hi or lo):
-                    return True
-    return False
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--wirelens", required=True)
@@ -125,7 +103,7 @@ def main():
     ap.add_argument("-v", "--verbose", action="store_true")
     ap.add_argument("files", nargs="*")
     a = ap.parse_args()
-    known = load_known()
+    known = load_known(("tcp.analysis",))
     both = defaultdict(int)
     either = defaultdict(int)
     diffs = []

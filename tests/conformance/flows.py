@@ -12,12 +12,14 @@ Exit: 0 ok (or differences without --strict), 1 differences with --strict,
 2 tooling failure.
 """
 import argparse
-import fnmatch
 import json
 import os
 import subprocess
 import sys
 from collections import defaultdict
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from known import is_known, load_known  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -85,31 +87,6 @@ def wirelens_flows(binary, path):
     return flows
 
 
-def load_known():
-    """Lines of tests/known-differences.tsv whose field is * or flow."""
-    known = []
-    with open(os.path.join(REPO, "tests", "known-differences.tsv")) as fh:
-        for line in fh:
-            if line.startswith("#") or not line.strip():
-                continue
-            c = line.rstrip("\n").split("\t")
-            if len(c) >= 3 and c[2] in ("*", "flow"):
-                known.append((c[0], c[1]))
-    return known
-
-
-def is_known(known, name, frame):
-    for pat, frames in known:
-        if fnmatch.fnmatch(name, pat):
-            if frames == "*":
-                return True
-            for part in frames.split(","):
-                lo, _, hi = part.partition("-")
-                if lo.isdigit() and int(lo) <= frame <= int(hi or lo):
-                    return True
-    return False
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--wirelens", required=True)
@@ -122,7 +99,7 @@ def main():
         return 2
     total = agree = known_n = 0
     diffs = []
-    known = load_known()
+    known = load_known(("flow",))
     for path in inputs(args):
         ts = tshark_streams(path)
         if ts is None:

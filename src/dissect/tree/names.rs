@@ -3,7 +3,7 @@
 //! packet-vlan.c, packet-sll.c, packet-nflog.c, packet-tcp.c).
 
 /// Ethertypes (Wireshark's etype_vals).
-pub(super) fn ethertype(t: u16) -> &'static str {
+pub fn ethertype(t: u16) -> &'static str {
     match t {
         0x0800 => "IPv4",
         0x0806 => "ARP",
@@ -49,7 +49,7 @@ pub(super) fn ethertype(t: u16) -> &'static str {
 }
 
 /// IP protocol numbers / IPv6 next headers (Wireshark's ipproto_val).
-pub(super) fn ip_proto(p: u8) -> &'static str {
+pub fn ip_proto(p: u8) -> &'static str {
     match p {
         0 => "IPv6 Hop-by-Hop Option",
         1 => "ICMP",
@@ -94,7 +94,7 @@ pub(super) fn ip_proto(p: u8) -> &'static str {
 }
 
 /// Short DSCP names as in the "Differentiated Services Field" summary.
-pub(super) fn dscp_short(d: u8) -> &'static str {
+pub fn dscp_short(d: u8) -> &'static str {
     match d {
         0 => "CS0",
         1 => "LE",
@@ -124,7 +124,7 @@ pub(super) fn dscp_short(d: u8) -> &'static str {
 }
 
 /// Long DSCP names (RFC 2474, 2597, 3246, 5865, 8622).
-pub(super) fn dscp_long(d: u8) -> String {
+pub fn dscp_long(d: u8) -> String {
     match d {
         0 => "Default".into(),
         1 => "Lower Effort".into(),
@@ -138,11 +138,11 @@ pub(super) fn dscp_long(d: u8) -> String {
     }
 }
 
-pub(super) fn ecn_short(e: u8) -> &'static str {
+pub fn ecn_short(e: u8) -> &'static str {
     ["Not-ECT", "ECT(1)", "ECT(0)", "CE"][usize::from(e & 3)]
 }
 
-pub(super) fn ecn_long(e: u8) -> &'static str {
+pub fn ecn_long(e: u8) -> &'static str {
     [
         "Not ECN-Capable Transport",
         "ECN-Capable Transport codepoint '01'",
@@ -152,7 +152,7 @@ pub(super) fn ecn_long(e: u8) -> &'static str {
 }
 
 /// 802.1Q priority code points (IEEE 802.1Q-2014 table I-2 as Wireshark names them).
-pub(super) fn vlan_pcp(p: u8) -> &'static str {
+pub fn vlan_pcp(p: u8) -> &'static str {
     match p {
         0 => "Best Effort (default)",
         1 => "Background",
@@ -167,7 +167,7 @@ pub(super) fn vlan_pcp(p: u8) -> &'static str {
 
 /// Capture link types (tcpdump.org LINKTYPE numbers) named as tshark's
 /// "Encapsulation type".
-pub(super) fn link_type(n: u32) -> &'static str {
+pub fn link_type(n: u32) -> &'static str {
     match n {
         0 => "NULL/Loopback",
         1 => "Ethernet",
@@ -192,7 +192,7 @@ pub(super) fn link_type(n: u32) -> &'static str {
 }
 
 /// Linux packet types (sll_pkttype).
-pub(super) fn sll_pkttype(t: u16) -> &'static str {
+pub fn sll_pkttype(t: u16) -> &'static str {
     match t {
         0 => "Unicast to us",
         1 => "Broadcast",
@@ -206,7 +206,7 @@ pub(super) fn sll_pkttype(t: u16) -> &'static str {
 }
 
 /// Linux ARPHRD_* hardware types (SLL "Link-layer address type").
-pub(super) fn arphrd(t: u16) -> &'static str {
+pub fn arphrd(t: u16) -> &'static str {
     match t {
         0 => "NET/ROM",
         1 => "Ethernet",
@@ -234,7 +234,7 @@ pub(super) fn arphrd(t: u16) -> &'static str {
 }
 
 /// The SLL protocol field when it is not an ethertype (libpcap's sll.h).
-pub(super) fn sll_protocol(p: u16) -> &'static str {
+pub fn sll_protocol(p: u16) -> &'static str {
     match p {
         0x0001 => "Novell 802.3 frames without 802.2 LLC header",
         0x0003 => "All protocols (ETH_P_ALL)",
@@ -250,7 +250,7 @@ pub(super) fn sll_protocol(p: u16) -> &'static str {
 }
 
 /// BSD address families of the NULL/LOOP header.
-pub(super) fn bsd_af(f: u32) -> &'static str {
+pub fn bsd_af(f: u32) -> &'static str {
     match f {
         2 => "IP",
         7 => "OSI",
@@ -261,7 +261,7 @@ pub(super) fn bsd_af(f: u32) -> &'static str {
     }
 }
 
-pub(super) fn nflog_tlv(t: u16) -> &'static str {
+pub fn nflog_tlv(t: u16) -> &'static str {
     match t {
         1 => "NFULA_PACKET_HDR",
         2 => "NFULA_MARK",
@@ -288,7 +288,7 @@ pub(super) fn nflog_tlv(t: u16) -> &'static str {
     }
 }
 
-pub(super) fn nf_hook(h: u8) -> &'static str {
+pub fn nf_hook(h: u8) -> &'static str {
     match h {
         0 => "Pre-routing",
         1 => "Local in",
@@ -300,7 +300,7 @@ pub(super) fn nf_hook(h: u8) -> &'static str {
 }
 
 /// IEEE 802.2 SAPs.
-pub(super) fn llc_sap(s: u8) -> &'static str {
+pub fn llc_sap(s: u8) -> &'static str {
     match s & 0xfe {
         0x00 => "NULL LSAP",
         0x02 => "LLC Sub-Layer Management",
@@ -321,7 +321,7 @@ pub(super) fn llc_sap(s: u8) -> &'static str {
 }
 
 /// PPP protocol numbers (RFC 1661 and the IANA registry).
-pub(super) fn ppp_proto(p: u16) -> &'static str {
+pub fn ppp_proto(p: u16) -> &'static str {
     match p {
         0x0021 => "Internet Protocol version 4",
         0x0057 => "Internet Protocol version 6",
@@ -336,7 +336,7 @@ pub(super) fn ppp_proto(p: u16) -> &'static str {
 }
 
 /// MPLS reserved labels (RFC 3032, 7274).
-pub(super) fn mpls_label(l: u32) -> Option<&'static str> {
+pub fn mpls_label(l: u32) -> Option<&'static str> {
     Some(match l {
         0 => "IPv4 Explicit-Null",
         1 => "Router Alert",
@@ -350,7 +350,7 @@ pub(super) fn mpls_label(l: u32) -> Option<&'static str> {
     })
 }
 
-pub(super) fn arp_hw(t: u16) -> &'static str {
+pub fn arp_hw(t: u16) -> &'static str {
     match t {
         1 => "Ethernet",
         6 => "IEEE 802",
@@ -366,7 +366,7 @@ pub(super) fn arp_hw(t: u16) -> &'static str {
     }
 }
 
-pub(super) fn arp_op(o: u16) -> &'static str {
+pub fn arp_op(o: u16) -> &'static str {
     match o {
         1 => "request",
         2 => "reply",
@@ -383,7 +383,7 @@ pub(super) fn arp_op(o: u16) -> &'static str {
 }
 
 /// TCP option kinds (IANA registry, Wireshark's tcp_option_kind_vs).
-pub(super) fn tcp_option(k: u8) -> &'static str {
+pub fn tcp_option(k: u8) -> &'static str {
     match k {
         0 => "End of Option List",
         1 => "No-Operation",
@@ -426,7 +426,7 @@ pub(super) fn tcp_option(k: u8) -> &'static str {
 }
 
 /// IPv6 Hop-by-Hop / Destination option types (IANA "Destination Options and Hop-by-Hop Options").
-pub(super) fn ipv6_option(t: u8) -> &'static str {
+pub fn ipv6_option(t: u8) -> &'static str {
     match t {
         0x00 => "Pad1",
         0x01 => "PadN",
@@ -451,7 +451,7 @@ pub(super) fn ipv6_option(t: u8) -> &'static str {
 }
 
 /// IPv4 option types (RFC 791 and the IANA registry).
-pub(super) fn ipv4_option(t: u8) -> &'static str {
+pub fn ipv4_option(t: u8) -> &'static str {
     match t {
         0 => "End of Options List (EOL)",
         1 => "No Operation (NOP)",
@@ -471,7 +471,7 @@ pub(super) fn ipv4_option(t: u8) -> &'static str {
 }
 
 /// ICMP (v4) message types, as packet-icmp.c names them.
-pub(super) fn icmp_type(t: u8) -> &'static str {
+pub fn icmp_type(t: u8) -> &'static str {
     match t {
         0 => "Echo (ping) reply",
         3 => "Destination unreachable",
@@ -506,7 +506,7 @@ pub(super) fn icmp_type(t: u8) -> &'static str {
     }
 }
 
-pub(super) fn icmp_code(t: u8, c: u8) -> Option<&'static str> {
+pub fn icmp_code(t: u8, c: u8) -> Option<&'static str> {
     Some(match (t, c) {
         (3, 0) => "Network unreachable",
         (3, 1) => "Host unreachable",
@@ -551,7 +551,7 @@ pub(super) fn icmp_code(t: u8, c: u8) -> Option<&'static str> {
 }
 
 /// ICMPv6 message types (RFC 4443, 4861, 2710, 3810, ... as packet-icmpv6.c names them).
-pub(super) fn icmpv6_type(t: u8) -> &'static str {
+pub fn icmpv6_type(t: u8) -> &'static str {
     match t {
         1 => "Destination Unreachable",
         2 => "Packet Too Big",
@@ -598,7 +598,7 @@ pub(super) fn icmpv6_type(t: u8) -> &'static str {
     }
 }
 
-pub(super) fn icmpv6_code(t: u8, c: u8) -> Option<&'static str> {
+pub fn icmpv6_code(t: u8, c: u8) -> Option<&'static str> {
     Some(match (t, c) {
         (1, 0) => "No route to destination",
         (1, 1) => "Administratively prohibited",
@@ -627,7 +627,7 @@ pub(super) fn icmpv6_code(t: u8, c: u8) -> Option<&'static str> {
 }
 
 /// Neighbor Discovery option types (RFC 4861 §4.6 and later).
-pub(super) fn nd_option(t: u8) -> &'static str {
+pub fn nd_option(t: u8) -> &'static str {
     match t {
         1 => "Source link-layer address",
         2 => "Target link-layer address",
@@ -653,7 +653,7 @@ pub(super) fn nd_option(t: u8) -> &'static str {
 }
 
 /// MLDv2 multicast address record types (RFC 3810 §5.2.12).
-pub(super) fn mldv2_record(t: u8) -> &'static str {
+pub fn mldv2_record(t: u8) -> &'static str {
     match t {
         1 => "Include",
         2 => "Exclude",
@@ -666,7 +666,7 @@ pub(super) fn mldv2_record(t: u8) -> &'static str {
 }
 
 /// IPv6 routing header types.
-pub(super) fn routing_type(t: u8) -> &'static str {
+pub fn routing_type(t: u8) -> &'static str {
     match t {
         0 => "Source Route",
         1 => "Nimrod",
@@ -680,7 +680,7 @@ pub(super) fn routing_type(t: u8) -> &'static str {
 }
 
 /// MPTCP option subtypes (RFC 8684 §3).
-pub(super) fn mptcp_subtype(s: u8) -> &'static str {
+pub fn mptcp_subtype(s: u8) -> &'static str {
     match s {
         0 => "Multipath Capable",
         1 => "Join Connection",
