@@ -222,7 +222,7 @@ fn run_expert(c: &ExpertConfig) -> Result<u8> {
             match c.format {
                 Format::Table => writeln!(out, "{}", report::expert::line(&e))?,
                 Format::Ndjson => {
-                    out.write_all(&report::expert::json(&e))?;
+                    out.write_all(&serde_json::to_vec(&e)?)?;
                     out.write_all(b"\n")?;
                 }
                 Format::Csv => out.write_all(&report::csv_line(report::expert::csv_row(&e)))?,
@@ -307,24 +307,9 @@ fn run_conv(c: &ConvConfig) -> Result<u8> {
     }
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    match c.format {
-        Format::Table => out.write_all(report::conv::table(&rows, c.styled).as_bytes())?,
-        Format::Json => {
-            out.write_all(&serde_json::to_vec_pretty(&rows)?)?;
-            out.write_all(b"\n")?;
-        }
-        Format::Ndjson => {
-            for r in &rows {
-                out.write_all(&report::conv::json(r))?;
-                out.write_all(b"\n")?;
-            }
-        }
-        Format::Csv => {
-            out.write_all(&report::csv_line(report::conv::CSV_HEADER))?;
-            for r in &rows {
-                out.write_all(&report::csv_line(report::conv::csv_row(r)))?;
-            }
-        }
+    match report::rows_bytes(c.format, &rows) {
+        Some(bytes) => out.write_all(&bytes)?,
+        None => out.write_all(report::conv::table(&rows, c.styled).as_bytes())?,
     }
     out.flush()?;
     Ok(report_fault(fault))
@@ -362,26 +347,7 @@ fn run_flows(c: &FlowsConfig) -> Result<u8> {
             }
             writeln!(out, "{footer}")?;
         }
-        Format::Json => {
-            out.write_all(b"[")?;
-            for (i, r) in rows.iter().enumerate() {
-                out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-                out.write_all(&report::flows::json(r))?;
-            }
-            out.write_all(if rows.is_empty() { b"]\n" } else { b"\n]\n" })?;
-        }
-        Format::Ndjson => {
-            for r in &rows {
-                out.write_all(&report::flows::json(r))?;
-                out.write_all(b"\n")?;
-            }
-        }
-        Format::Csv => {
-            out.write_all(&report::csv_line(report::flows::CSV_HEADER))?;
-            for r in &rows {
-                out.write_all(&report::csv_line(report::flows::csv_row(r)))?;
-            }
-        }
+        f => out.write_all(&report::rows_bytes(f, &rows).unwrap_or_default())?,
     }
     out.flush()?;
     Ok(report_fault(fault))

@@ -55,10 +55,6 @@ pub fn table(rows: &[ConvRecord], styled: bool) -> String {
     s
 }
 
-pub fn json(r: &ConvRecord) -> Vec<u8> {
-    serde_json::to_vec(r).unwrap_or_default()
-}
-
 pub const CSV_HEADER: [&str; 19] = [
     "proto",
     "port",
@@ -80,6 +76,16 @@ pub const CSV_HEADER: [&str; 19] = [
     "initial_rtt_p50_ms",
     "initial_rtt_p95_ms",
 ];
+
+impl super::Row for ConvRecord {
+    fn csv_header() -> &'static [&'static str] {
+        &CSV_HEADER
+    }
+
+    fn csv_row(&self) -> Vec<String> {
+        csv_row(self)
+    }
+}
 
 pub fn csv_row(r: &ConvRecord) -> Vec<String> {
     let (a, b) = match &r.hosts {

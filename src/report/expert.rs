@@ -64,10 +64,6 @@ pub fn summary_table(counts: &[KindCount], styled: bool) -> String {
     s
 }
 
-pub fn json(e: &ExpertEvent) -> Vec<u8> {
-    serde_json::to_vec(e).unwrap_or_default()
-}
-
 pub const CSV_HEADER: [&str; 6] = ["frame", "ts", "flow", "kind", "severity", "evidence"];
 
 pub fn csv_row(e: &ExpertEvent) -> Vec<String> {

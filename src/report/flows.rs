@@ -75,10 +75,6 @@ pub fn table(rows: &[FlowRecord], styled: bool) -> String {
     s
 }
 
-pub fn json(r: &FlowRecord) -> Vec<u8> {
-    serde_json::to_vec(r).unwrap_or_default()
-}
-
 pub const CSV_HEADER: [&str; 44] = [
     "id",
     "proto",
@@ -125,6 +121,16 @@ pub const CSV_HEADER: [&str; 44] = [
     "loss_location",
     "syn_retries",
 ];
+
+impl super::Row for FlowRecord {
+    fn csv_header() -> &'static [&'static str] {
+        &CSV_HEADER
+    }
+
+    fn csv_row(&self) -> Vec<String> {
+        csv_row(self)
+    }
+}
 
 pub fn csv_row(r: &FlowRecord) -> Vec<String> {
     let f = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();

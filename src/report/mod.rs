@@ -46,3 +46,39 @@ where
     let _ = w.write_record(fields);
     w.into_inner().unwrap_or_default()
 }
+
+/// A report row that the machine formats can write.
+pub trait Row: serde::Serialize {
+    fn csv_header() -> &'static [&'static str];
+    fn csv_row(&self) -> Vec<String>;
+}
+
+/// Rows in a machine format: a JSON array (one object a line), NDJSON, or
+/// CSV with its header. `None` for the human table, which each report draws.
+pub fn rows_bytes<R: Row>(format: Format, rows: &[R]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    match format {
+        Format::Table => return None,
+        Format::Json => {
+            out.push(b'[');
+            for (i, r) in rows.iter().enumerate() {
+                out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+                out.extend_from_slice(&serde_json::to_vec(r).unwrap_or_default());
+            }
+            out.extend_from_slice(if rows.is_empty() { b"]\n" } else { b"\n]\n" });
+        }
+        Format::Ndjson => {
+            for r in rows {
+                out.extend_from_slice(&serde_json::to_vec(r).unwrap_or_default());
+                out.push(b'\n');
+            }
+        }
+        Format::Csv => {
+            out.extend_from_slice(&csv_line(R::csv_header()));
+            for r in rows {
+                out.extend_from_slice(&csv_line(r.csv_row()));
+            }
+        }
+    }
+    Some(out)
+}
