@@ -2,10 +2,14 @@
 # Regenerate the sample captures in samples/ with the traffic lab.
 #
 #   sudo lab/make-samples.sh                 # all samples, then samples/README.md
-#   sudo lab/make-samples.sh mix dns         # only some (README rewritten from the files)
-#   lab/make-samples.sh --readme             # only rewrite samples/README.md
+#   sudo lab/make-samples.sh reorder short   # only some, and only their README sections
+#   lab/make-samples.sh --readme             # only rewrite samples/README.md (all of it)
+#   lab/make-samples.sh --readme short       # only rewrite the README section of short
 #
-# Samples: mix, lossy (lossy-sender.pcap + lossy-receiver.pcap), zero-window, dns.
+# Samples: mix, lossy (lossy-sender.pcap + lossy-receiver.pcap), zero-window,
+# dns, reorder, short.  When samples are named, the other captures and their
+# README sections are left exactly as they are (the header, which holds no
+# numbers, is rewritten).
 # Each is captured in a freshly built lab (lab/lib.sh), checked with tshark
 # (valid checksums, and the analysis events it is meant to show), and only
 # then copied into samples/; a sample whose run does not show them is
@@ -28,6 +32,7 @@ SAMPLES_DIR="${SAMPLES_DIR:-$REPO/samples}"
 ATTEMPTS="${ATTEMPTS:-3}"
 WORK="$LAB_STATE/out"
 SNAPLEN=262144
+ALL_SAMPLES="mix lossy zero-window dns reorder short"
 
 
 say() { echo "== $*" >&2; }
@@ -261,6 +266,134 @@ capture_dns() {
     ((ok == 0)) && check_common "$f"
 }
 
+# --------------------------------------------------------------- reorder
+# One 200 KiB upload through a router that reorders but loses nothing,
+# captured at the receiver (the server).  The kernel has no netem, so the
+# router runs a userspace delay line (lab_delayline, a tun device): every
+# client->server packet is held 10 ms, and 1 in 12 data segments is held
+# back further until the next 1 or 2 packets have gone past it.  A 20 Mbit/s
+# token bucket toward the server paces the transfer, as in lossy.  The
+# client side is captured as well, for the checks only: it must show every
+# segment sent once (no retransmission, spurious or not).
+REORDER_BYTES=204800
+capture_reorder() {
+    local f=$WORK/reorder.pcap s=$WORK/reorder-sender.pcap
+    local data="tcp.len > 0 && ip.src == $LAB_CL4" sent got
+    lab_up
+    lab_rate rt $LAB_RT_SV_IF 20mbit 16kb 100ms
+    lab_tcp_sink 9000
+    lab_delayline 10 12
+    lab_capture_start reorder-rcv sv $LAB_SV_IF "$f" $SNAPLEN
+    lab_capture_start reorder-snd cl $LAB_CL_IF "$s" $SNAPLEN
+    sleep 1
+    lab_tool cl upload --host $LAB_SV4 --port 9000 --bytes $REORDER_BYTES >/dev/null
+    sleep 1
+    lab_capture_stop reorder-rcv
+    lab_capture_stop reorder-snd
+    lab_stop delayline
+    echo "  $(tail -n 1 "$LAB_STATE/logs/delayline.log")" >&2
+
+    local ok=0
+    need "$f" 'tcp.analysis.out_of_order' 4 || ok=1
+    need "$f" 'tcp.analysis.lost_segment' 4 || ok=1
+    need "$f" 'tcp.flags.fin == 1' 2 || ok=1
+    # Reordered, not lost: every data segment the client sent arrived, once,
+    # and the client retransmitted nothing.
+    sent=$(lab_count "$s" "$data")
+    got=$(lab_count "$f" "$data")
+    ((sent == got)) || { echo "  client sent $sent data segments, server got $got" >&2; ok=1; }
+    none "$s" 'tcp.analysis.retransmission || tcp.analysis.spurious_retransmission' || ok=1
+    ((got == $(distinct_segments "$f"))) || { echo "  a data segment arrived twice" >&2; ok=1; }
+    # The delay line gives back the hop it costs: one router hop, TTL 63.
+    none "$f" "ip.src == $LAB_CL4 && ip.ttl != 63" || ok=1
+    ((ok == 0)) && check_common "$f"
+}
+
+# distinct_segments FILE: distinct client->server data segments (sequence numbers).
+distinct_segments() {
+    lab_tshark -n -r "$1" -Y "tcp.len > 0 && ip.src == $LAB_CL4" -T fields -e tcp.seq_raw | sort -u | wc -l
+}
+
+# late_segments FILE: client->server data segments that arrived after a
+# segment with a higher sequence number (relative numbers, one connection).
+late_segments() {
+    lab_tshark -n -r "$1" -Y "tcp.len > 0 && ip.src == $LAB_CL4" -T fields -e tcp.seq |
+        awk '$1 < max { n++ } $1 > max { max = $1 } END { print n + 0 }'
+}
+
+# ----------------------------------------------------------------- short
+# Many short connections, captured on the client, to python servers on the
+# server: HTTP/1.1 GETs (one per connection, the server closes first) of
+# various sizes over IPv4 and IPv6, a 404, ten GETs at once, small uploads
+# (the client closes first) and downloads; the same client port used again
+# and again for the same server port (SO_REUSEADDR, a new connection once
+# the previous one is closed); a GET the server answers with a RST; and
+# SYNs to a closed port, refused with a RST.
+SHORT_REUSE_V4=40000 SHORT_REUSE_V6=40001 SHORT_REUSE_RST=40002
+capture_short() {
+    local f=$WORK/short.pcap n
+    lab_up
+    lab_http_mini 8080
+    lab_tcp_sink 9000
+    lab_tcp_source 9001 3000
+    lab_capture_start short cl $LAB_CL_IF "$f" $SNAPLEN
+    sleep 1
+    for n in 0 100 512 1000 1460 2000 4096 8192 10000 20000; do
+        get_ $LAB_SV4 --path /bytes/$n
+    done
+    get_ $LAB_SV4 --path /missing.html --expect 404
+    for n in 100 1000 5000 16384; do get_ $LAB_SV6 --path /bytes/$n; done
+    get_ $LAB_SV6 --path /missing.html --expect 404
+    # Port reuse: one client port, one server port, connection after connection.
+    get_ $LAB_SV4 --path /bytes/300 --sport $SHORT_REUSE_V4 --repeat 5 --interval 0.1
+    get_ $LAB_SV6 --path /bytes/300 --sport $SHORT_REUSE_V6 --repeat 3 --interval 0.1
+    # Ten at once (interleaved in the capture).
+    get_ $LAB_SV4 --path /bytes/2000 --parallel 10
+    # Client closes first: small uploads; server closes first: small downloads.
+    for n in 10 200 1000 3000 6000 12000; do
+        lab_tool cl upload --host $LAB_SV4 --port 9000 --bytes $n >/dev/null
+    done
+    lab_tool cl upload --host $LAB_SV6 --port 9000 --bytes 500 >/dev/null
+    for n in 1 2 3 4; do lab_tool cl download --host $LAB_SV4 --port 9001 --expect 3000 >/dev/null; done
+    lab_tool cl download --host $LAB_SV6 --port 9001 --expect 3000 >/dev/null
+    # The server resets a connection (SO_LINGER 0) instead of answering;
+    # the same client port is then used again for two normal GETs.
+    get_ $LAB_SV4 --path /reset --expect reset
+    get_ $LAB_SV4 --path /reset --sport $SHORT_REUSE_RST --expect reset
+    get_ $LAB_SV4 --path /bytes/100 --sport $SHORT_REUSE_RST --repeat 2 --interval 0.1
+    # Refused: SYN to a closed port, answered by RST.
+    get_ $LAB_SV4 --port 8081 --expect refused
+    get_ $LAB_SV4 --port 8081 --expect refused
+    get_ $LAB_SV6 --port 8081 --expect refused
+    sleep 1
+    lab_capture_stop short
+
+    local ok=0
+    # 38 GETs (2 reset), 7 uploads, 5 downloads, 3 refused.
+    need "$f" 'tcp.flags.syn == 1 && tcp.flags.ack == 0' 53 || ok=1
+    need "$f" 'http.request' 38 || ok=1
+    need "$f" 'http.response.code == 200' 34 || ok=1
+    need "$f" 'http.response.code == 404' 2 || ok=1
+    # tshark: "TCP Port numbers reused" on the SYN of each connection after
+    # the first from a reused port (4 + 2 + 2).
+    need "$f" 'tcp.analysis.reused_ports' 8 || ok=1
+    need "$f" "tcp.analysis.reused_ports && tcp.srcport == $SHORT_REUSE_V4" 4 || ok=1
+    need "$f" "tcp.analysis.reused_ports && tcp.srcport == $SHORT_REUSE_V6" 2 || ok=1
+    need "$f" "tcp.analysis.reused_ports && tcp.srcport == $SHORT_REUSE_RST" 2 || ok=1
+    need "$f" 'tcp.flags.reset == 1 && tcp.srcport == 8081' 3 || ok=1
+    need "$f" 'tcp.flags.reset == 1 && tcp.srcport == 8080' 2 || ok=1
+    need "$f" 'tcp.flags.fin == 1' 96 || ok=1
+    none "$f" 'tcp.analysis.retransmission || tcp.analysis.lost_segment' || ok=1
+    ((ok == 0)) && check_common "$f"
+}
+
+# get_ HOST [labtool get args]: HTTP GET(s) from the client to port 8080.
+get_() {
+    local host=$1
+    shift
+    lab_tool cl get --host "$host" --port 8080 "$@" >>"$LAB_STATE/logs/get.log"
+}
+
 # --------------------------------------------------------------- driver
 
 # Each capture runs in a child process of its own ("--capture NAME"): bash
@@ -272,15 +405,17 @@ capture_one() {
         lossy) capture_lossy ;;
         zero-window) capture_zero_window ;;
         dns) capture_dns ;;
-        *) fail "unknown sample '$1' (mix, lossy, zero-window, dns)" ;;
+        reorder) capture_reorder ;;
+        short) capture_short ;;
+        *) fail "unknown sample '$1' ($ALL_SAMPLES)" ;;
     esac
 }
 
 files_of() {
     case "$1" in
         lossy) echo lossy-sender.pcap lossy-receiver.pcap ;;
-        mix | zero-window | dns) echo "$1.pcap" ;;
-        *) fail "unknown sample '$1' (mix, lossy, zero-window, dns)" ;;
+        mix | zero-window | dns | reorder | short) echo "$1.pcap" ;;
+        *) fail "unknown sample '$1' ($ALL_SAMPLES)" ;;
     esac
 }
 
@@ -301,8 +436,11 @@ run_sample() {
 }
 
 main() {
-    if [[ "${1:-}" == --readme ]]; then   # only rewrite samples/README.md
-        write_readme
+    local s
+    if [[ "${1:-}" == --readme ]]; then   # only rewrite samples/README.md (or some sections)
+        shift
+        for s in "$@"; do files_of "$s" >/dev/null; done
+        write_readme "$@"
         return
     fi
     trap lab_down EXIT
@@ -311,14 +449,14 @@ main() {
         capture_one "$2"
         return
     fi
-    local want=("$@") s
-    ((${#want[@]})) || want=(mix lossy zero-window dns)
+    local want=("$@")
+    ((${#want[@]})) || read -r -a want <<<"$ALL_SAMPLES"
     for s in "${want[@]}"; do files_of "$s" >/dev/null; done
     lab_check_env
     lab_require tcpdump tshark capinfos dnsmasq dig curl nft tc
     mkdir -p "$SAMPLES_DIR"
     for s in "${want[@]}"; do run_sample "$s"; done
-    write_readme
+    if (($#)); then write_readme "${want[@]}"; else write_readme; fi
     say "done"
     for s in "$SAMPLES_DIR"/*.pcap; do
         printf '  %-22s %7d bytes %5d packets\n' "$(basename "$s")" "$(stat -c %s "$s")" \
@@ -379,14 +517,12 @@ router_drops() {
     echo "$up client->server and $down server->client"
 }
 
-# samples/README.md, with every number taken from the captures as they are.
-write_readme() {
-    local d=$SAMPLES_DIR s
-    for s in mix.pcap lossy-sender.pcap lossy-receiver.pcap zero-window.pcap dns.pcap; do
-        [[ -e "$d/$s" ]] || { echo "  $s missing: README not written" >&2; return 0; }
-    done
-    say "writing $d/README.md"
-    cat >"$d/README.md" <<EOF
+# ------------------------------------------------------ README sections
+# Each readme_NAME prints one section (readme_header: the part before the
+# first section), every number taken from the captures as they are.
+
+readme_header() {
+    cat <<EOF
 # Sample captures
 
 Captured in the wirelens traffic lab (\`lab/lib.sh\`): three Linux network
@@ -398,10 +534,16 @@ snaplen 262144. The counts below are what tshark 4.0 (default preferences)
 finds; the script writes them from the files themselves.
 
 Regenerate all of them (and this file) as root with \`sudo lab/make-samples.sh\`
-(some: \`sudo lab/make-samples.sh mix lossy zero-window dns\`). Loss and
+(some: \`sudo lab/make-samples.sh mix lossy zero-window dns reorder short\`;
+only the named captures and their sections here are rewritten). Loss and
 timing are random, so counts change from run to run; the script checks
 that each capture still shows what it is for, and captures it again if not.
+EOF
+}
 
+readme_mix() {
+    local d=$SAMPLES_DIR
+    cat <<EOF
 ## mix.pcap
 
 A clean mix captured on the client ($(facts "$d/mix.pcap")). It starts cold,
@@ -419,7 +561,12 @@ a closed port (ICMP port unreachable). No loss. tshark: $(tally "$d/mix.pcap" \
     "ICMP echo replies=icmp.type == 0 || icmpv6.type == 129" \
     "ICMP port unreachable=icmp.type == 3" "ARP=arp" "neighbour solicitations=icmpv6.type == 135" \
     "${TCP_FLAGS[@]:1}").
+EOF
+}
 
+readme_lossy() {
+    local d=$SAMPLES_DIR
+    cat <<EOF
 ## lossy-sender.pcap and lossy-receiver.pcap
 
 One connection, captured at both ends at once: the client uploads 300 KiB
@@ -438,7 +585,12 @@ router dropped $(router_drops) packets.
   that follow them. tshark: $(tally "$d/lossy-receiver.pcap" "${TCP_FLAGS[@]}").
 
 tshark flags a fast retransmission as a retransmission too.
+EOF
+}
 
+readme_zero_window() {
+    local d=$SAMPLES_DIR
+    cat <<EOF
 ## zero-window.pcap
 
 A slow reader, captured on the client ($(facts "$d/zero-window.pcap")). The
@@ -453,7 +605,12 @@ zero-window ACK, and a window update reopens the flow. Early on, while the
 client delays its ACK, the server may send a tail-loss probe, a
 retransmission of data the client already has, which the client reports
 with a D-SACK. tshark: $(tally "$d/zero-window.pcap" "${TCP_FLAGS[@]}").
+EOF
+}
 
+readme_dns() {
+    local d=$SAMPLES_DIR
+    cat <<EOF
 ## dns.pcap
 
 DNS only, captured on the client ($(facts "$d/dns.pcap")), against dnsmasq
@@ -478,6 +635,152 @@ same ID and never answered. tshark: $(tally "$d/dns.pcap" \
     -Y 'dns.flags.response == 0 && !dns.response_in' -T fields -e frame.number | wc -l)
 (\`tshark -2 -Y 'dns.flags.response == 0 && !dns.response_in'\`).
 EOF
+}
+
+readme_reorder() {
+    local d=$SAMPLES_DIR f=$SAMPLES_DIR/reorder.pcap
+    local data="tcp.len > 0 && ip.src == $LAB_CL4"
+    cat <<EOF
+## reorder.pcap
+
+One connection, captured on the server, the receiver ($(facts "$f")):
+the client uploads 200 KiB ($REORDER_BYTES bytes) to a TCP sink on the
+server through a router that reorders client->server packets but loses
+none. This kernel has no netem, so the router sends them through a
+userspace delay line (\`lab_delayline\`: a tun device served by
+\`labtool.py delayline\`) that holds every packet 10 ms and holds 1 in 12
+data segments back further, until the next 1 or 2 packets have gone past
+(at most 2 ms); the line gives back the hop the detour costs, so the
+capture shows one router hop (TTL 63). Toward the server the router
+forwards at 20 Mbit/s (token bucket), as for lossy. The server sees a
+handshake RTT of $(initial_rtt_ms "$f") ms. All $(lab_count "$f" "$data") data segments arrived, each
+once ($(distinct_segments "$f") different sequence numbers: nothing was retransmitted), and
+$(late_segments "$f") of them after a segment with a higher sequence number. The segments
+that went past show as gaps ("previous segment not captured"), the late
+ones as out-of-order, and the server answers them with duplicate ACKs
+carrying SACK blocks (Linux compresses SACKs, so not every gap gets one).$(late_as_fast_retransmissions "$f")
+tshark: $(tally "$f" "${TCP_FLAGS[@]}").
+EOF
+}
+
+# late_as_fast_retransmissions FILE: a sentence on the late segments tshark
+# calls fast retransmissions, if any.
+late_as_fast_retransmissions() {
+    local n
+    n=$(lab_count "$1" tcp.analysis.fast_retransmission)
+    if ((n == 1)); then
+        printf '\n%s' "tshark calls one of the late segments a fast retransmission (and so a
+retransmission) rather than out-of-order: two duplicate ACKs had gone
+back before it arrived, and tshark checks for that first."
+    elif ((n > 1)); then
+        printf '\n%s' "tshark calls $n of the late segments fast retransmissions (and so
+retransmissions) rather than out-of-order: two duplicate ACKs had gone
+back before each arrived, and tshark checks for that first."
+    fi
+}
+
+# initial_rtt_ms FILE: tshark's initial RTT (handshake) of the first connection, in ms.
+initial_rtt_ms() {
+    lab_tshark -n -r "$1" -Y tcp.analysis.initial_rtt -T fields -e tcp.analysis.initial_rtt |
+        awk 'NR == 1 { printf "%.1f", $1 * 1000 }'
+}
+
+readme_short() {
+    local d=$SAMPLES_DIR f=$SAMPLES_DIR/short.pcap
+    cat <<EOF
+## short.pcap
+
+Many short TCP connections, captured on the client ($(facts "$f")), to python
+servers on the server (\`labtool.py\`). HTTP/1.1 GETs on port 8080, one per
+connection (\`Connection: close\`, the server closes first): bodies of 0 to
+20000 bytes over IPv4 and 100 to 16384 over IPv6, a 404 in each family,
+and ten GETs at once; small uploads to a sink on port 9000 (the client
+closes first) and 3000-byte downloads from port 9001 (the server closes
+first). Port reuse: the client binds a fixed source port with
+\`SO_REUSEADDR\` and connects to the same server port again as soon as the
+previous connection is closed, 5 times from 10.200.1.2:$SHORT_REUSE_V4 and 3 times
+from [fd00:200:1::2]:$SHORT_REUSE_V6, and from port $SHORT_REUSE_RST a GET the server resets then
+two normal GETs; tshark marks the SYN of each connection after the first
+on a port "TCP Port numbers reused". Resets: the server answers GET
+/reset (twice) by closing with \`SO_LINGER\` 0, a RST instead of a FIN;
+three SYNs to the closed port 8081 (two IPv4, one IPv6) are refused with
+a RST. No loss. \`tshark -z conv,tcp\` lists $(tcp_conversations "$f") conversations. tshark: $(tally "$f" \
+    "TCP connections=tcp.flags.syn == 1 && tcp.flags.ack == 0" \
+    "HTTP requests=http.request" "200 responses=http.response.code == 200" \
+    "404 responses=http.response.code == 404" \
+    "port numbers reused=tcp.analysis.reused_ports" \
+    "RSTs from the closed port=tcp.flags.reset == 1 && tcp.srcport == 8081" \
+    "RSTs from the HTTP server=tcp.flags.reset == 1 && tcp.srcport == 8080" \
+    "${TCP_FLAGS[@]:1}").
+EOF
+}
+
+# tcp_conversations FILE: conversations in tshark's "-z conv,tcp" table.
+tcp_conversations() {
+    lab_tshark -n -q -r "$1" -z conv,tcp | grep -c '<->'
+}
+
+# The README heading of a sample's section.
+section_heading() {
+    case "$1" in
+        lossy) echo "## lossy-sender.pcap and lossy-receiver.pcap" ;;
+        *) echo "## $1.pcap" ;;
+    esac
+}
+
+# write_readme [SAMPLE...]: samples/README.md.  Without samples, the whole
+# file, which needs every capture.  With samples, only the header and their
+# sections are rewritten (a section that is not there yet is inserted in
+# the order of ALL_SAMPLES); everything else in the file stays as it is.
+write_readme() {
+    local d=$SAMPLES_DIR readme=$SAMPLES_DIR/README.md tmp s f missing=() args=()
+    local want=("$@")
+    ((${#want[@]})) && [[ ! -e "$readme" ]] && want=()   # nothing to splice into
+    if ((${#want[@]} == 0)); then
+        for s in $ALL_SAMPLES; do
+            for f in $(files_of "$s"); do [[ -e "$d/$f" ]] || missing+=("$f"); done
+        done
+        if ((${#missing[@]})); then
+            echo "  ${missing[*]} missing: README not written (name the samples to update only theirs)" >&2
+            return 0
+        fi
+        read -r -a want <<<"$ALL_SAMPLES"
+    fi
+    tmp=$(mktemp -d)
+    readme_header >"$tmp/header"
+    for s in $ALL_SAMPLES; do
+        if [[ " ${want[*]} " == *" $s "* ]]; then
+            "readme_${s//-/_}" >"$tmp/$s"
+            args+=("$(section_heading "$s")" "$tmp/$s")
+        else
+            args+=("$(section_heading "$s")" "")
+        fi
+    done
+    say "writing $readme (${want[*]})"
+    [[ -e "$readme" ]] || : >"$readme"
+    "$LAB_PYTHON" - "$readme" "$tmp/header" "${args[@]}" <<'PY'
+import re
+import sys
+
+# README HEADER [HEADING FILE]... (every sample in order; FILE "" = keep).
+readme, header, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
+canon = rest[0::2]
+new = {h: open(f).read() for h, f in zip(rest[0::2], rest[1::2]) if f}
+parts = re.split(r"(?m)^(?=## )", open(readme).read())
+order = [p.split("\n", 1)[0] for p in parts[1:]]
+text = dict(zip(order, parts[1:]))
+for h in canon:
+    if h not in new:
+        continue
+    if h not in text:
+        earlier = [i for i, o in enumerate(order) if o in canon and canon.index(o) < canon.index(h)]
+        order.insert(earlier[-1] + 1 if earlier else 0, h)
+    text[h] = new[h]
+sections = [open(header).read()] + [text[h] for h in order]
+with open(readme, "w") as out:
+    out.write("\n\n".join(s.rstrip("\n") for s in sections) + "\n")
+PY
+    rm -rf "$tmp"
 }
 
 main "$@"

@@ -5,7 +5,7 @@
 use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_wirelens");
-const SAMPLES: [&str; 5] = ["mix", "lossy-sender", "lossy-receiver", "zero-window", "dns"];
+const SAMPLES: [&str; 7] = ["mix", "lossy-sender", "lossy-receiver", "zero-window", "dns", "reorder", "short"];
 
 fn check(name: &str, args: &[&str]) {
     // Relative paths from the repository root: reports name their input file.
@@ -54,5 +54,6 @@ fn reports_on_samples_match_golden_files() {
     check("lossy-sender.ladder.txt", &["ladder", "--flow", "1", &sample("lossy-sender")]);
     check("lossy-receiver.ladder.txt", &["ladder", "--flow", "1", &sample("lossy-receiver")]);
     check("zero-window.ladder.txt", &["ladder", "--flow", "1", &sample("zero-window")]);
+    check("reorder.ladder.txt", &["ladder", "--flow", "1", &sample("reorder")]);
     check("mix.packets.verbose.txt", &["packets", "-V", "-x", "-c", "40", &sample("mix")]);
 }
