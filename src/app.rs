@@ -14,7 +14,7 @@ use anyhow::Result;
 use crate::bpf::Bpf;
 use crate::capture::{CaptureError, FileReader, PacketSource};
 use crate::config::{
-    Config, ConvConfig, ExpertConfig, FlowSort, FlowsConfig, Format, InfoConfig, Input, Job, LadderConfig,
+    Config, ConvConfig, DnsConfig, ExpertConfig, FlowSort, FlowsConfig, Format, InfoConfig, Input, Job, LadderConfig,
     PacketsConfig,
 };
 use crate::dissect::Dissector;
@@ -34,6 +34,7 @@ pub fn run(config: &Config) -> Result<u8> {
         Job::Packets(c) => run_packets(c),
         Job::Flows(c) => run_flows(c),
         Job::Conv(c) => run_conv(c),
+        Job::Dns(c) => run_dns(c),
         Job::Ladder(c) => run_ladder(c),
         Job::Expert(c) => run_expert(c),
         Job::Info(c) => run_info(c),
@@ -178,6 +179,7 @@ fn collect_flows(
     let (mut reader, mut bpf, filter) = open(input)?;
     let mut dissector = Dissector::new();
     let mut table = FlowTable::new(max_flows).with_idle(idle);
+    let mut names = crate::flow::dns::DnsTracker::new(crate::flow::dns::DEFAULT_TIMEOUT_NS);
     let mut rows: Vec<FlowRecord> = Vec::new();
     let fault = for_each_frame(&mut reader, input, &mut bpf, |f| {
         let p = dissector.dissect(f);
@@ -187,11 +189,27 @@ fn collect_flows(
                 return Ok(());
             }
         }
-        table.packet(&p, |fl, why| rows.push(FlowRecord::from_flow(&fl, why)));
+        let dns = record::parse_dns(&p);
+        names.packet(&p, &dns, |_| {});
+        let placed = table.packet(&p, |fl, why| rows.push(FlowRecord::from_flow(&fl, why)));
+        name_new_flow(&mut table, placed.as_ref(), &names);
         Ok(())
     })?;
     table.finish(|fl, why| rows.push(FlowRecord::from_flow(&fl, why)));
     Ok((rows, table.stats, fault))
+}
+
+/// Puts the names earlier DNS answers gave its addresses on a new flow.
+fn name_new_flow(
+    table: &mut FlowTable,
+    placed: Option<&crate::flow::table::Placement>,
+    names: &crate::flow::dns::DnsTracker,
+) {
+    if let Some(pl) = placed.filter(|pl| pl.new) {
+        if let Some(f) = table.get_mut(pl.slot) {
+            f.names = [names.name_for(&f.orig.0), names.name_for(&f.resp.0)];
+        }
+    }
 }
 
 fn run_expert(c: &ExpertConfig) -> Result<u8> {
@@ -299,6 +317,51 @@ fn run_ladder(c: &LadderConfig) -> Result<u8> {
     Ok(report_fault(fault))
 }
 
+fn run_dns(c: &DnsConfig) -> Result<u8> {
+    let (mut reader, mut bpf, filter) = open(&c.input)?;
+    let mut dissector = Dissector::new();
+    let mut tracker = crate::flow::dns::DnsTracker::new(c.timeout_ns);
+    let mut rows: Vec<crate::record::dnstx::DnsTxRecord> = Vec::new();
+    let input = c.input.clone();
+    let fault = for_each_frame(&mut reader, &input, &mut bpf, |f| {
+        let p = dissector.dissect(f);
+        let dns = record::parse_dns(&p);
+        if let Some(flt) = &filter {
+            if !flt.matches(&EvalContext::new(&p).with_dns(&dns)) {
+                return Ok(());
+            }
+        }
+        tracker.packet(&p, &dns, |t| rows.push(crate::record::dnstx::DnsTxRecord::from_tx(&t)));
+        Ok(())
+    })?;
+    tracker.finish_all(|t| rows.push(crate::record::dnstx::DnsTxRecord::from_tx(&t)));
+    // In capture order of the first message of each transaction.
+    rows.sort_by_key(|r| (r.query_frame.or(r.response_frame), r.response_frame));
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    if c.stats {
+        let s = crate::record::dnstx::stats(&rows, 10);
+        match c.format {
+            Format::Table | Format::Csv => out.write_all(report::dns::stats_text(&s, c.styled).as_bytes())?,
+            Format::Json => {
+                out.write_all(&serde_json::to_vec_pretty(&s)?)?;
+                out.write_all(b"\n")?;
+            }
+            Format::Ndjson => {
+                out.write_all(&serde_json::to_vec(&s)?)?;
+                out.write_all(b"\n")?;
+            }
+        }
+    } else {
+        match report::rows_bytes(c.format, &rows) {
+            Some(bytes) => out.write_all(&bytes)?,
+            None => out.write_all(report::dns::table(&rows, c.styled).as_bytes())?,
+        }
+    }
+    out.flush()?;
+    Ok(report_fault(fault))
+}
+
 fn run_conv(c: &ConvConfig) -> Result<u8> {
     let (flows, _, fault) = collect_flows(&c.input, 0, crate::flow::table::Idle::ZeekDefaults)?;
     let mut rows = crate::record::conv::group(&flows, c.by);
@@ -360,7 +423,8 @@ fn run_info(c: &InfoConfig) -> Result<u8> {
     // The overview also groups packets into flows, in the same pass.
     let mut table = c.summary.then(|| FlowTable::new(0));
     let mut flows: Vec<FlowRecord> = Vec::new();
-    let mut dns_activity = crate::record::overview::DnsActivity::default();
+    let mut dns_rows: Vec<crate::record::dnstx::DnsTxRecord> = Vec::new();
+    let mut names = crate::flow::dns::DnsTracker::new(crate::flow::dns::DEFAULT_TIMEOUT_NS);
     let input = c.input.clone();
     let fault = for_each_frame(&mut reader, &input, &mut bpf, |f| {
         let p = dissector.dissect(f);
@@ -371,11 +435,10 @@ fn run_info(c: &InfoConfig) -> Result<u8> {
             }
         }
         sb.add(&p, !dns.is_empty());
-        for m in &dns {
-            dns_activity.add(m);
-        }
         if let Some(t) = table.as_mut() {
-            t.packet(&p, |fl, why| flows.push(FlowRecord::from_flow(&fl, why)));
+            names.packet(&p, &dns, |tx| dns_rows.push(crate::record::dnstx::DnsTxRecord::from_tx(&tx)));
+            let placed = t.packet(&p, |fl, why| flows.push(FlowRecord::from_flow(&fl, why)));
+            name_new_flow(t, placed.as_ref(), &names);
         }
         Ok(())
     })?;
@@ -386,7 +449,8 @@ fn run_info(c: &InfoConfig) -> Result<u8> {
     let conversations = crate::record::conv::group(&flows, crate::record::conv::GroupBy::Port);
     let problem_flows = crate::record::overview::problem_flows(&flows, 10);
     let anomalies = crate::record::overview::anomalies(&flows);
-    dns_activity.finish(5);
+    names.finish_all(|tx| dns_rows.push(crate::record::dnstx::DnsTxRecord::from_tx(&tx)));
+    let dns_activity = crate::record::dnstx::stats(&dns_rows, 5);
     flows.sort_by_key(|r| std::cmp::Reverse(r.orig_frame_bytes + r.resp_frame_bytes));
     flows.truncate(10);
     let stdout = io::stdout();

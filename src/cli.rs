@@ -35,6 +35,8 @@ pub enum Command {
     Expert(InfoArgs),
     /// One TCP connection as an arrow diagram: handshake, data, losses, retransmissions, close.
     Ladder(LadderArgs),
+    /// DNS transactions: each query with its answer, response time, rcode and status (--stats for totals).
+    Dns(DnsArgs),
     /// What capinfos says about a capture, plus the protocol hierarchy.
     Info(InfoArgs),
     /// The overview a person wants first: capture info, conversations by service, the largest flows.
@@ -198,4 +200,18 @@ pub struct LadderArgs {
     /// Draw every segment instead of folding long runs of ordinary ones.
     #[arg(long)]
     pub no_fold: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DnsArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Counts by rcode and type, top names and clients, response-time percentiles, slowest and failed.
+    #[arg(long)]
+    pub stats: bool,
+
+    /// A query without an answer after SECS seconds (packet time) is unanswered.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    pub dns_timeout: f64,
 }

@@ -5,8 +5,8 @@
 use std::io::IsTerminal;
 
 use crate::cli::{
-    ByArg, Cli, ColorArg, Command, ConvArgs, FlowsArgs, FormatArg, InfoArgs, InputArgs, LadderArgs, PacketsArgs,
-    SortArg, TimeArg,
+    ByArg, Cli, ColorArg, Command, ConvArgs, DnsArgs, FlowsArgs, FormatArg, InfoArgs, InputArgs, LadderArgs,
+    PacketsArgs, SortArg, TimeArg,
 };
 pub use crate::report::{Format, TimeFormat};
 
@@ -85,8 +85,18 @@ pub struct LadderConfig {
 }
 
 #[derive(Debug, Clone)]
+pub struct DnsConfig {
+    pub input: Input,
+    pub format: Format,
+    pub stats: bool,
+    pub timeout_ns: i64,
+    pub styled: bool,
+}
+
+#[derive(Debug, Clone)]
 pub enum Job {
     Conv(ConvConfig),
+    Dns(DnsConfig),
     Ladder(LadderConfig),
     Expert(ExpertConfig),
     Packets(PacketsConfig),
@@ -180,6 +190,13 @@ impl Config {
             Some(Command::Ladder(LadderArgs { input: i, flow, no_fold })) => {
                 Job::Ladder(LadderConfig { input: input(i), flow, fold: !no_fold, styled: color })
             }
+            Some(Command::Dns(DnsArgs { input: i, stats, dns_timeout })) => Job::Dns(DnsConfig {
+                input: input(i),
+                format: fmt,
+                stats,
+                timeout_ns: (dns_timeout.max(0.0) * 1e9) as i64,
+                styled: color,
+            }),
             Some(Command::Info(InfoArgs { input: i })) => {
                 Job::Info(InfoConfig { input: input(i), format: fmt, summary: false, styled: color })
             }

@@ -262,11 +262,16 @@ fn flows_formats_sort_and_top() {
     }
     let http = rows.iter().find(|r| r["resp_port"] == 80).expect("an HTTP flow");
     assert_eq!(http["service"], "http");
+    // curl asked dnsmasq for the name first: the flow carries it.
+    assert_eq!(http["server_name"], "www.example.test");
     let o = run(&["flows", "--sort", "bytes", "--top", "2", "--format", "csv", &sample("mix.pcap")]);
     let mut rdr = csv::Reader::from_reader(&o.stdout[..]);
+    let headers = rdr.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (ob, rb) = (col("orig_frame_bytes"), col("resp_frame_bytes"));
     let recs: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
     assert_eq!(recs.len(), 2);
-    let total = |r: &csv::StringRecord| r[13].parse::<u64>().unwrap() + r[14].parse::<u64>().unwrap();
+    let total = |r: &csv::StringRecord| r[ob].parse::<u64>().unwrap() + r[rb].parse::<u64>().unwrap();
     assert!(total(&recs[0]) >= total(&recs[1]));
     let o = run(&["flows", &sample("mix.pcap")]);
     assert!(stdout(&o).contains("flows"));
@@ -372,9 +377,54 @@ fn summary_puts_problems_first() {
     let conv = out.find("Conversations by service").expect("conversations section");
     assert!(problems < conv);
     assert!(out.contains("connection refused (RST to SYN)"));
-    assert!(out.contains("DNS messages: 8 queries, 8 responses"), "{out}");
+    assert!(out.contains("DNS transactions: 8 (answered 8)"), "{out}");
     let o = run(&["summary", "--format", "json", &sample("lossy-receiver.pcap")]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["anomalies"]["lost_segments"], 4);
     assert_eq!(v["problem_flows"][0]["id"], 1);
+}
+
+#[test]
+fn dns_transactions_on_the_dns_sample() {
+    let o = run(&["dns", "--format", "ndjson", &sample("dns.pcap")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    for r in &rows {
+        for key in [
+            "query_frame",
+            "response_frame",
+            "ts",
+            "client",
+            "server",
+            "transport",
+            "id",
+            "name",
+            "type",
+            "rcode",
+            "answers",
+            "rtt_ms",
+            "status",
+        ] {
+            assert!(r.get(key).is_some(), "transaction lacks {key}: {r}");
+        }
+    }
+    let status = |s: &str| rows.iter().filter(|r| r["status"] == s).count();
+    // The silent server: two queries (IPv4, IPv6), each retried once by dig from a new port.
+    assert_eq!(status("unanswered"), 2);
+    assert!(rows.iter().filter(|r| r["status"] == "unanswered").all(|r| r["retries"] == 1));
+    // The big TXT answer: truncated over UDP, then retried over TCP.
+    let tc: Vec<&serde_json::Value> = rows.iter().filter(|r| r["status"] == "truncated").collect();
+    assert_eq!(tc.len(), 2);
+    let retried = tc.iter().find(|r| r.get("retried_over_tcp_frame").is_some()).expect("a TCP retry");
+    let tcp = rows.iter().find(|r| r["query_frame"] == retried["retried_over_tcp_frame"]).unwrap();
+    assert_eq!(tcp["transport"], "tcp");
+    assert_eq!(tcp["after_truncation_of"], retried["query_frame"]);
+    // NXDOMAIN and a CNAME chain resolved to its address.
+    assert!(rows.iter().any(|r| r["rcode"] == "NXDOMAIN"));
+    let chain = rows.iter().find(|r| r["name"] == "chain1.example.test" && r["type"] == "A").unwrap();
+    assert_eq!(chain["cname_chain"].as_array().unwrap().len(), 3, "{chain}");
+    assert!(!chain["addresses"].as_array().unwrap().is_empty());
+    let o = run(&["dns", "--stats", &sample("dns.pcap")]);
+    let out = stdout(&o);
+    assert!(out.contains("Response time: p50") && out.contains("By rcode:") && out.contains("Failed"), "{out}");
 }

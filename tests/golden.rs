@@ -50,10 +50,13 @@ fn reports_on_samples_match_golden_files() {
         check(&format!("{s}.conv.txt"), &["conv", &f]);
         check(&format!("{s}.expert.txt"), &["expert", &f]);
         check(&format!("{s}.summary.txt"), &["summary", &f]);
+        check(&format!("{s}.dns.txt"), &["dns", &f]);
     }
     check("lossy-sender.ladder.txt", &["ladder", "--flow", "1", &sample("lossy-sender")]);
     check("lossy-receiver.ladder.txt", &["ladder", "--flow", "1", &sample("lossy-receiver")]);
     check("zero-window.ladder.txt", &["ladder", "--flow", "1", &sample("zero-window")]);
     check("reorder.ladder.txt", &["ladder", "--flow", "1", &sample("reorder")]);
+    check("dns.dns-stats.txt", &["dns", "--stats", &sample("dns")]);
+    check("dns.dns.ndjson", &["dns", "--format", "ndjson", &sample("dns")]);
     check("mix.packets.verbose.txt", &["packets", "-V", "-x", "-c", "40", &sample("mix")]);
 }

@@ -98,6 +98,9 @@ pub struct Flow {
     pub tcp_conn: Option<Box<TcpConn>>,
     /// Zeek's conn_state and history.
     pub zeek: Option<Box<ZeekConn>>,
+    /// Names that earlier DNS answers gave the two addresses (orig, resp),
+    /// as Zeek and rustnet put names on connections.
+    pub names: [Option<std::sync::Arc<str>>; 2],
 }
 
 impl Flow {
@@ -387,6 +390,7 @@ impl FlowTable {
             first_side: if flipped { Side::Resp } else { Side::Orig },
             tcp_conn: None,
             zeek: None,
+            names: [None, None],
         };
         self.next_id += 1;
         self.stats.flows += 1;

@@ -38,6 +38,10 @@ pub struct ConvRecord {
     pub resp_payload_bytes: u64,
     /// Flows that got no packet back from the responder.
     pub unanswered: u64,
+    /// Names earlier DNS answers gave the responders (up to 5, most used first).
+    pub server_names: Vec<String>,
+    #[serde(skip)]
+    name_counts: BTreeMap<String, u64>,
     /// TCP handshakes refused (RST) or unanswered.
     pub failed_handshakes: u64,
     pub retransmissions: u64,
@@ -94,6 +98,8 @@ pub fn group(flows: &[FlowRecord], by: GroupBy) -> Vec<ConvRecord> {
                     orig_payload_bytes: 0,
                     resp_payload_bytes: 0,
                     unanswered: 0,
+                    server_names: Vec::new(),
+                    name_counts: BTreeMap::new(),
                     failed_handshakes: 0,
                     retransmissions: 0,
                     retransmission_rate_pct: 0.0,
@@ -119,6 +125,9 @@ pub fn group(flows: &[FlowRecord], by: GroupBy) -> Vec<ConvRecord> {
         if matches!(f.handshake, Some("refused") | Some("unanswered")) {
             c.failed_handshakes += 1;
         }
+        if let Some(n) = &f.server_name {
+            *c.name_counts.entry(n.clone()).or_default() += 1;
+        }
         if f.proto == "tcp" {
             c.retransmissions += f.retransmissions;
             c.tcp_pkts += f.orig_pkts + f.resp_pkts;
@@ -134,6 +143,9 @@ pub fn group(flows: &[FlowRecord], by: GroupBy) -> Vec<ConvRecord> {
             if c.tcp_pkts > 0 {
                 c.retransmission_rate_pct = 100.0 * c.retransmissions as f64 / c.tcp_pkts as f64;
             }
+            let mut names: Vec<(String, u64)> = std::mem::take(&mut c.name_counts).into_iter().collect();
+            names.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            c.server_names = names.into_iter().take(5).map(|(n, _)| n).collect();
             c.rtts.sort_by(f64::total_cmp);
             c.initial_rtt_p50_ms = percentile(&c.rtts, 50.0);
             c.initial_rtt_p95_ms = percentile(&c.rtts, 95.0);

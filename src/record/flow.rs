@@ -80,6 +80,8 @@ pub struct FlowRecord {
     pub resp_port: u16,
     /// Well-known service of the responder port, if any.
     pub service: Option<&'static str>,
+    /// The name an earlier DNS answer gave the responder's address.
+    pub server_name: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub vlan: Vec<u16>,
     pub start: Time,
@@ -207,6 +209,7 @@ impl FlowRecord {
             resp_addr: ends[r].0.to_string(),
             resp_port: ends[r].1,
             service,
+            server_name: f.names[r].as_deref().map(str::to_string),
             vlan: f.vlan.iter().copied().filter(|&v| v != 0).collect(),
             start,
             duration: last.since(start).max(0.0),

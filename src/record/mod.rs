@@ -6,6 +6,7 @@
 //! Must not know: how records are printed (tables, CSV, JSON writers).
 
 pub mod conv;
+pub mod dnstx;
 pub mod expert;
 pub mod flow;
 pub mod info;

@@ -117,37 +117,3 @@ pub fn anomalies(flows: &[FlowRecord]) -> Anomalies {
     }
     a
 }
-
-/// DNS seen in the capture, message by message (transactions come with the DNS analysis).
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct DnsActivity {
-    pub queries: u64,
-    pub responses: u64,
-    /// Response code name -> responses (NOERROR included).
-    pub rcodes: BTreeMap<&'static str, u64>,
-    /// Most asked names.
-    pub top_names: Vec<(String, u64)>,
-    #[serde(skip)]
-    names: BTreeMap<String, u64>,
-}
-
-impl DnsActivity {
-    pub fn add(&mut self, m: &crate::dissect::dns::Message) {
-        if m.response {
-            self.responses += 1;
-            *self.rcodes.entry(crate::dissect::dns::rcode_name(m.rcode)).or_default() += 1;
-        } else {
-            self.queries += 1;
-            for q in &m.questions {
-                *self.names.entry(q.name.clone()).or_default() += 1;
-            }
-        }
-    }
-
-    pub fn finish(&mut self, top: usize) {
-        let mut v: Vec<(String, u64)> = std::mem::take(&mut self.names).into_iter().collect();
-        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        v.truncate(top);
-        self.top_names = v;
-    }
-}

@@ -29,12 +29,12 @@ pub fn table(rows: &[FlowRecord], styled: bool) -> String {
     let mut t = Table::new();
     t.load_preset(if styled { presets::UTF8_FULL_CONDENSED } else { presets::ASCII_MARKDOWN });
     t.set_content_arrangement(ContentArrangement::Disabled);
-    t.set_header([
-        "id",
-        "proto",
-        "originator",
-        "responder",
-        "service",
+    let named = rows.iter().any(|r| r.server_name.is_some());
+    let mut header = vec!["id", "proto", "originator", "responder", "service"];
+    if named {
+        header.push("server name");
+    }
+    header.extend([
         "start",
         "duration",
         "pkts →/←",
@@ -47,16 +47,22 @@ pub fn table(rows: &[FlowRecord], styled: bool) -> String {
         "zerowin",
         "irtt ms",
     ]);
+    t.set_header(header);
     for r in rows {
         let right = |s: String| Cell::new(s).set_alignment(CellAlignment::Right);
         let count = |n: u64, tcp: bool| if tcp { n.to_string() } else { String::new() };
         let tcp = r.handshake.is_some();
-        t.add_row(vec![
+        let mut row = vec![
             right(r.id.to_string()),
             Cell::new(r.proto),
             Cell::new(endpoint(&r.orig_addr, r.orig_port, r.proto)),
             Cell::new(endpoint(&r.resp_addr, r.resp_port, r.proto)),
             Cell::new(r.service.unwrap_or("")),
+        ];
+        if named {
+            row.push(Cell::new(r.server_name.as_deref().unwrap_or("")));
+        }
+        row.extend([
             Cell::new(r.start.rfc3339()),
             right(format!("{:.3}s", r.duration)),
             right(format!("{}/{}", r.orig_pkts, r.resp_pkts)),
@@ -69,13 +75,14 @@ pub fn table(rows: &[FlowRecord], styled: bool) -> String {
             right(count(r.zero_windows, tcp)),
             right(r.initial_rtt_ms.map(|v| format!("{v:.3}")).unwrap_or_default()),
         ]);
+        t.add_row(row);
     }
     let mut s = t.to_string();
     s.push('\n');
     s
 }
 
-pub const CSV_HEADER: [&str; 44] = [
+pub const CSV_HEADER: [&str; 45] = [
     "id",
     "proto",
     "orig_addr",
@@ -83,6 +90,7 @@ pub const CSV_HEADER: [&str; 44] = [
     "resp_addr",
     "resp_port",
     "service",
+    "server_name",
     "start",
     "duration",
     "first_frame",
@@ -142,6 +150,7 @@ pub fn csv_row(r: &FlowRecord) -> Vec<String> {
         r.resp_addr.clone(),
         r.resp_port.to_string(),
         r.service.unwrap_or("").to_string(),
+        r.server_name.clone().unwrap_or_default(),
         r.start.rfc3339(),
         format!("{:.9}", r.duration),
         r.first_frame.to_string(),

@@ -7,6 +7,7 @@
 //! strings (hyperfine's rule), so they are trivially testable.
 
 pub mod conv;
+pub mod dns;
 pub mod expert;
 pub mod flows;
 pub mod hexdump;

@@ -4,7 +4,8 @@ use std::fmt::Write;
 
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 
-use crate::record::overview::{Anomalies, DnsActivity, ProblemFlow};
+use crate::record::dnstx::DnsStatsRecord;
+use crate::record::overview::{Anomalies, ProblemFlow};
 
 pub fn problems(rows: &[ProblemFlow], styled: bool) -> String {
     if rows.is_empty() {
@@ -47,16 +48,34 @@ pub fn anomalies(a: &Anomalies) -> String {
     s
 }
 
-pub fn dns(d: &DnsActivity) -> String {
-    let mut s = String::new();
-    if d.queries == 0 && d.responses == 0 {
+pub fn dns(d: &DnsStatsRecord) -> String {
+    if d.transactions == 0 {
         return "No DNS.\n".into();
     }
-    let rc: Vec<String> = d.rcodes.iter().map(|(k, v)| format!("{k} {v}")).collect();
-    let _ = writeln!(s, "DNS messages: {} queries, {} responses ({})", d.queries, d.responses, rc.join(", "));
+    let mut s = String::new();
+    let list = |m: &mut dyn Iterator<Item = String>| m.collect::<Vec<_>>().join(", ");
+    let _ = writeln!(
+        s,
+        "DNS transactions: {} ({})",
+        d.transactions,
+        list(&mut d.by_status.iter().map(|(k, v)| format!("{k} {v}")))
+    );
+    let _ = writeln!(s, "Answers: {}", list(&mut d.by_rcode.iter().map(|(k, v)| format!("{k} {v}"))));
+    let f = |v: Option<f64>| v.map(|x| format!("{x:.3} ms")).unwrap_or_else(|| "-".into());
+    let _ = writeln!(s, "Response time: p50 {}, p90 {}, max {}", f(d.rtt_p50_ms), f(d.rtt_p90_ms), f(d.rtt_max_ms));
     if !d.top_names.is_empty() {
-        let names: Vec<String> = d.top_names.iter().map(|(n, c)| format!("{n} ({c})")).collect();
-        let _ = writeln!(s, "Most asked: {}", names.join(", "));
+        let _ = writeln!(s, "Most asked: {}", list(&mut d.top_names.iter().map(|(n, c)| format!("{n} ({c})"))));
+    }
+    for r in d.failed.iter().take(5) {
+        let _ = writeln!(
+            s,
+            "  failed: frame {} {} {} {} → {}",
+            r.query_frame.or(r.response_frame).unwrap_or(0),
+            r.name.as_deref().unwrap_or("?"),
+            r.qtype.as_deref().unwrap_or("?"),
+            r.server,
+            r.rcode.unwrap_or(r.status)
+        );
     }
     s
 }

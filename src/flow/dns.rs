@@ -1,0 +1,422 @@
+//! DNS transactions: each query matched with its response, over UDP and
+//! TCP, with retries, duplicate and unsolicited responses, truncation and
+//! the retry over TCP that follows it, and timeouts in packet time.
+//!
+//! A transaction is keyed like tshark's DNS request/response matching
+//! (packet-dns.c): the transport, the client and server address/port, and
+//! the message id. A query that repeats a pending one (same key and
+//! question) is a retry; a response to no pending query is a duplicate of
+//! a recent answer or else unsolicited. Queries sent to a multicast group
+//! (LLMNR, RFC 4795) are answered by unicast from whoever knows the name, so
+//! their responses match on client and id alone; mDNS (RFC 6762) answers go
+//! to the group with id 0, so they match a recent query by name and type.
+//!
+//! Answered transactions are held for the timeout before they are handed
+//! out, so that duplicate responses and the TCP retry after a truncated
+//! answer can still be attached to them. Memory is bounded: at most
+//! `MAX_PENDING` open transactions (the oldest are finished as unanswered)
+//! and `MAX_NAMES` remembered addresses.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use crate::capture::Timestamp;
+use crate::dissect::dns::{Message, RData};
+use crate::dissect::{AppKind, Packet, Transport};
+
+pub const DEFAULT_TIMEOUT_NS: i64 = 5_000_000_000;
+pub const MAX_PENDING: usize = 65_536;
+pub const MAX_NAMES: usize = 1 << 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DnsTransport {
+    Udp,
+    Tcp,
+}
+
+/// What identifies a repeated query whatever its source port.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct RetryKey {
+    transport: DnsTransport,
+    client: IpAddr,
+    server: (IpAddr, u16),
+    id: u16,
+    name: String,
+    qtype: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Key {
+    transport: DnsTransport,
+    client: (IpAddr, u16),
+    server: (IpAddr, u16),
+    id: u16,
+}
+
+/// One message of a transaction, where and when it was seen.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub frame: u64,
+    pub ts: Timestamp,
+    pub msg: Message,
+    /// The frame was cut by the snaplen.
+    pub snaplen_cut: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct DnsTransaction {
+    pub protocol: AppKind,
+    pub transport: DnsTransport,
+    pub client: (IpAddr, u16),
+    pub server: (IpAddr, u16),
+    pub id: u16,
+    /// `None` for an unsolicited response.
+    pub query: Option<Seen>,
+    /// `None` when unanswered.
+    pub response: Option<Seen>,
+    /// Frames that sent the same query again before the answer.
+    pub retry_frames: Vec<u64>,
+    /// Frames that repeated the answer.
+    pub duplicate_frames: Vec<u64>,
+    /// A truncated (TC) UDP answer was followed by the same query over TCP.
+    pub retried_over_tcp: Option<u64>,
+    /// This TCP query follows a truncated UDP answer (its query frame).
+    pub after_truncation: Option<u64>,
+}
+
+impl DnsTransaction {
+    /// Response time, as tshark's `dns.time`: from the (first) query to the response.
+    pub fn rtt_ns(&self) -> Option<i64> {
+        match (&self.query, &self.response) {
+            (Some(q), Some(r)) => Some(r.ts.nanos_since(q.ts)),
+            _ => None,
+        }
+    }
+
+    fn question(&self) -> Option<(&str, u16)> {
+        let m = &self.query.as_ref()?.msg;
+        m.questions.first().map(|q| (q.name.as_str(), q.qtype))
+    }
+
+    fn first_ts(&self) -> Timestamp {
+        self.query.as_ref().or(self.response.as_ref()).map(|s| s.ts).unwrap_or_default()
+    }
+}
+
+/// Counters over the capture.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DnsStats {
+    pub queries: u64,
+    pub responses: u64,
+    pub transactions: u64,
+    pub evicted: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct DnsTracker {
+    timeout_ns: i64,
+    pending: HashMap<Key, DnsTransaction>,
+    /// Multicast queries (LLMNR): (transport, client, id) -> key.
+    mcast: HashMap<(DnsTransport, (IpAddr, u16), u16), Key>,
+    /// Pending queries by what a retry from another source port repeats
+    /// (resolvers such as dig send each retry from a new port, same id).
+    by_question: HashMap<RetryKey, Key>,
+    /// Retry key -> the transaction it retries, for matching its answer.
+    alias: HashMap<Key, Key>,
+    /// The reverse of both, so that finishing a transaction is O(1).
+    question_of: HashMap<Key, RetryKey>,
+    aliases_of: HashMap<Key, Vec<Key>>,
+    /// Answered, held for duplicates and TCP retries.
+    recent: HashMap<Key, DnsTransaction>,
+    /// Truncated UDP answers: (client, server, name, type) -> key in `recent`.
+    truncated: HashMap<(IpAddr, IpAddr, String, u16), Key>,
+    /// Addresses learned from A/AAAA answers -> the name that was asked.
+    names: HashMap<IpAddr, Arc<str>>,
+    last_sweep: i64,
+    pub stats: DnsStats,
+}
+
+fn ns(t: Timestamp) -> i64 {
+    t.secs.saturating_mul(1_000_000_000).saturating_add(i64::from(t.nanos))
+}
+
+impl DnsTracker {
+    pub fn new(timeout_ns: i64) -> Self {
+        DnsTracker { timeout_ns, last_sweep: i64::MIN, ..Default::default() }
+    }
+
+    /// The name an earlier answer gave to `addr`, if any.
+    pub fn name_for(&self, addr: &IpAddr) -> Option<Arc<str>> {
+        self.names.get(addr).cloned()
+    }
+
+    /// Feeds the DNS messages one packet carries; finished transactions
+    /// are handed to `done`.
+    pub fn packet(&mut self, p: &Packet<'_>, msgs: &[Message], mut done: impl FnMut(DnsTransaction)) {
+        let now = ns(p.ts);
+        self.sweep(now, &mut done);
+        if msgs.is_empty() {
+            return;
+        }
+        let (Some(ip), Some((sport, dport))) = (&p.ip, p.ports()) else { return };
+        let transport = match p.transport {
+            Transport::Tcp(_) => DnsTransport::Tcp,
+            _ => DnsTransport::Udp,
+        };
+        let src = (ip.src, sport);
+        let dst = (ip.dst, dport);
+        for m in msgs {
+            let seen = Seen { frame: p.number, ts: p.ts, msg: m.clone(), snaplen_cut: p.truncated };
+            if m.response {
+                self.stats.responses += 1;
+                self.response(p.app, transport, src, dst, seen, &mut done);
+            } else {
+                self.stats.queries += 1;
+                self.query(p.app, transport, src, dst, seen, &mut done);
+            }
+        }
+    }
+
+    fn query(
+        &mut self,
+        protocol: AppKind,
+        transport: DnsTransport,
+        client: (IpAddr, u16),
+        server: (IpAddr, u16),
+        seen: Seen,
+        done: &mut impl FnMut(DnsTransaction),
+    ) {
+        let key = Key { transport, client, server, id: seen.msg.id };
+        let question = seen.msg.questions.first().map(|q| (q.name.clone(), q.qtype));
+        if let Some(t) = self.pending.get_mut(&key) {
+            if t.question().map(|(n, ty)| (n.to_string(), ty)) == question {
+                t.retry_frames.push(seen.frame);
+                return;
+            }
+            // Same id, another question: the old one was never answered.
+            if let Some(old) = self.take_pending(&key) {
+                self.finish(old, done);
+            }
+        }
+        let retry_key = question.as_ref().map(|(name, qtype)| RetryKey {
+            transport,
+            client: client.0,
+            server,
+            id: key.id,
+            name: name.clone(),
+            qtype: *qtype,
+        });
+        if let Some(orig) = retry_key.as_ref().and_then(|r| self.by_question.get(r)).copied() {
+            if let Some(t) = self.pending.get_mut(&orig) {
+                t.retry_frames.push(seen.frame);
+                self.alias.insert(key, orig);
+                self.aliases_of.entry(orig).or_default().push(key);
+                return;
+            }
+        }
+        if self.pending.len() >= MAX_PENDING {
+            self.evict_oldest(done);
+        }
+        let mut t = DnsTransaction {
+            protocol,
+            transport,
+            client,
+            server,
+            id: seen.msg.id,
+            query: Some(seen),
+            response: None,
+            retry_frames: Vec::new(),
+            duplicate_frames: Vec::new(),
+            retried_over_tcp: None,
+            after_truncation: None,
+        };
+        // RFC 7766 §5: a truncated UDP answer is retried over TCP.
+        if transport == DnsTransport::Tcp {
+            if let Some((name, ty)) = &question {
+                if let Some(k) = self.truncated.remove(&(client.0, server.0, name.clone(), *ty)) {
+                    if let Some(udp) = self.recent.get_mut(&k) {
+                        udp.retried_over_tcp = t.query.as_ref().map(|q| q.frame);
+                        t.after_truncation = udp.query.as_ref().map(|q| q.frame);
+                    }
+                }
+            }
+        }
+        if server.0.is_multicast() {
+            self.mcast.insert((transport, client, key.id), key);
+        }
+        if let Some(r) = retry_key {
+            self.by_question.insert(r.clone(), key);
+            self.question_of.insert(key, r);
+        }
+        self.pending.insert(key, t);
+    }
+
+    /// Removes a pending transaction and every index that points at it.
+    fn take_pending(&mut self, k: &Key) -> Option<DnsTransaction> {
+        let t = self.pending.remove(k)?;
+        self.mcast.remove(&(k.transport, k.client, k.id));
+        if let Some(r) = self.question_of.remove(k) {
+            self.by_question.remove(&r);
+        }
+        for a in self.aliases_of.remove(k).unwrap_or_default() {
+            self.alias.remove(&a);
+        }
+        Some(t)
+    }
+
+    fn response(
+        &mut self,
+        protocol: AppKind,
+        transport: DnsTransport,
+        server: (IpAddr, u16),
+        client: (IpAddr, u16),
+        seen: Seen,
+        done: &mut impl FnMut(DnsTransaction),
+    ) {
+        self.learn_names(&seen.msg);
+        let key = Key { transport, client, server, id: seen.msg.id };
+        let found = if self.pending.contains_key(&key) {
+            Some(key)
+        } else if let Some(orig) = self.alias.get(&key).copied() {
+            // The answer to a retry sent from another port.
+            Some(orig)
+        } else if let Some(k) = self.mcast.get(&(transport, client, key.id)).copied() {
+            // Answer to a multicast query, from the host that knows the name.
+            Some(k)
+        } else if protocol == AppKind::Mdns {
+            self.mdns_match(&seen.msg)
+        } else {
+            None
+        };
+        if let Some(k) = found {
+            if let Some(mut t) = self.take_pending(&k) {
+                if k.server != server {
+                    // The answering host, not the group the query went to.
+                    t.server = server;
+                }
+                let tc = seen.msg.truncated && transport == DnsTransport::Udp;
+                t.response = Some(seen);
+                if tc {
+                    if let Some((n, ty)) = t.question().map(|(n, ty)| (n.to_string(), ty)) {
+                        self.truncated.insert((t.client.0, t.server.0, n, ty), k);
+                    }
+                }
+                if let Some(old) = self.recent.insert(k, t) {
+                    self.finish(old, done);
+                }
+                return;
+            }
+        }
+        if let Some(t) = self.recent.get_mut(&key) {
+            t.duplicate_frames.push(seen.frame);
+            return;
+        }
+        // Unsolicited (or its query was not captured).
+        let t = DnsTransaction {
+            protocol,
+            transport,
+            client,
+            server,
+            id: seen.msg.id,
+            query: None,
+            response: Some(seen),
+            retry_frames: Vec::new(),
+            duplicate_frames: Vec::new(),
+            retried_over_tcp: None,
+            after_truncation: None,
+        };
+        self.finish(t, done);
+    }
+
+    /// An mDNS answer goes to the group with id 0 and usually no question
+    /// (RFC 6762 §6): it answers the pending mDNS query asking one of its
+    /// names and types.
+    fn mdns_match(&self, m: &Message) -> Option<Key> {
+        self.pending
+            .iter()
+            .filter(|(_, t)| t.protocol == AppKind::Mdns)
+            .filter(|(_, t)| {
+                t.question().is_some_and(|(n, ty)| {
+                    m.answers.iter().any(|a| a.name.eq_ignore_ascii_case(n) && (ty == 255 || a.rtype == ty))
+                })
+            })
+            .min_by_key(|(_, t)| t.first_ts())
+            .map(|(k, _)| *k)
+    }
+
+    fn learn_names(&mut self, m: &Message) {
+        let Some(q) = m.questions.first() else { return };
+        let mut name: Option<Arc<str>> = None;
+        for a in &m.answers {
+            let addr = match &a.data {
+                RData::A(v4) => IpAddr::V4(*v4),
+                RData::Aaaa(v6) => IpAddr::V6(*v6),
+                _ => continue,
+            };
+            if self.names.len() >= MAX_NAMES && !self.names.contains_key(&addr) {
+                self.names.clear();
+            }
+            let n = name.get_or_insert_with(|| Arc::from(q.name.as_str())).clone();
+            self.names.insert(addr, n);
+        }
+    }
+
+    fn finish(&mut self, t: DnsTransaction, done: &mut impl FnMut(DnsTransaction)) {
+        self.stats.transactions += 1;
+        done(t);
+    }
+
+    fn evict_oldest(&mut self, done: &mut impl FnMut(DnsTransaction)) {
+        if let Some(k) = self.pending.iter().min_by_key(|(_, t)| t.first_ts()).map(|(k, _)| *k) {
+            if let Some(t) = self.take_pending(&k) {
+                self.stats.evicted += 1;
+                self.finish(t, done);
+            }
+        }
+    }
+
+    /// Finishes what timed out, at most once per second of packet time.
+    fn sweep(&mut self, now: i64, done: &mut impl FnMut(DnsTransaction)) {
+        if now.saturating_sub(self.last_sweep) < 1_000_000_000 {
+            return;
+        }
+        self.last_sweep = now;
+        let timeout = self.timeout_ns;
+        let old = |t: &DnsTransaction| now.saturating_sub(ns(t.first_ts())) > timeout;
+        let expired: Vec<Key> = self.pending.iter().filter(|(_, t)| old(t)).map(|(k, _)| *k).collect();
+        let mut out: Vec<DnsTransaction> = Vec::new();
+        for k in expired {
+            if let Some(t) = self.take_pending(&k) {
+                out.push(t);
+            }
+        }
+        let held: Vec<Key> = self.recent.iter().filter(|(_, t)| old(t)).map(|(k, _)| *k).collect();
+        for k in held {
+            if let Some(t) = self.recent.remove(&k) {
+                out.push(t);
+            }
+        }
+        self.truncated.retain(|_, k| self.recent.contains_key(k));
+        out.sort_by_key(|t| t.first_ts());
+        for t in out {
+            self.finish(t, done);
+        }
+    }
+
+    /// Finishes everything still open (end of capture).
+    pub fn finish_all(&mut self, mut done: impl FnMut(DnsTransaction)) {
+        let mut out: Vec<DnsTransaction> = self.pending.drain().map(|(_, t)| t).collect();
+        out.extend(self.recent.drain().map(|(_, t)| t));
+        self.mcast.clear();
+        self.by_question.clear();
+        self.alias.clear();
+        self.question_of.clear();
+        self.aliases_of.clear();
+        self.truncated.clear();
+        out.sort_by_key(|t| t.first_ts());
+        for t in out {
+            self.finish(t, &mut done);
+        }
+    }
+}
