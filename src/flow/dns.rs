@@ -420,3 +420,172 @@ impl DnsTracker {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::{Frame, LinkType};
+    use crate::dissect::{Dissector, dns};
+
+    /// A DNS message: header, one question (and an A answer when `answer`).
+    fn msg(id: u16, response: bool, tc: bool, name: &str, answer: Option<[u8; 4]>) -> Vec<u8> {
+        let flags: u16 = if response { 0x8180 | if tc { 0x0200 } else { 0 } } else { 0x0100 };
+        let mut m = Vec::new();
+        m.extend_from_slice(&id.to_be_bytes());
+        m.extend_from_slice(&flags.to_be_bytes());
+        m.extend_from_slice(&[0, 1, 0, u8::from(answer.is_some()), 0, 0, 0, 0]);
+        for label in name.split('.') {
+            m.push(label.len() as u8);
+            m.extend_from_slice(label.as_bytes());
+        }
+        m.extend_from_slice(&[0, 0, 1, 0, 1]);
+        if let Some(a) = answer {
+            m.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4]);
+            m.extend_from_slice(&a);
+        }
+        m
+    }
+
+    /// Raw IPv4/UDP or IPv4/TCP (with the 2-byte length prefix) carrying `payload`.
+    fn packet(src: ([u8; 4], u16), dst: ([u8; 4], u16), tcp: bool, payload: &[u8]) -> Vec<u8> {
+        let mut l4 = Vec::new();
+        if tcp {
+            l4.extend_from_slice(&src.1.to_be_bytes());
+            l4.extend_from_slice(&dst.1.to_be_bytes());
+            l4.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 1, 0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0]);
+            l4.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+        } else {
+            l4.extend_from_slice(&src.1.to_be_bytes());
+            l4.extend_from_slice(&dst.1.to_be_bytes());
+            l4.extend_from_slice(&((payload.len() + 8) as u16).to_be_bytes());
+            l4.extend_from_slice(&[0, 0]);
+        }
+        l4.extend_from_slice(payload);
+        let total = (20 + l4.len()) as u16;
+        let mut b = vec![0x45, 0];
+        b.extend_from_slice(&total.to_be_bytes());
+        b.extend_from_slice(&[0, 1, 0x40, 0, 64, if tcp { 6 } else { 17 }, 0, 0]);
+        b.extend_from_slice(&src.0);
+        b.extend_from_slice(&dst.0);
+        b.extend_from_slice(&l4);
+        b
+    }
+
+    const C: [u8; 4] = [10, 0, 0, 1];
+    const S: [u8; 4] = [10, 0, 0, 53];
+
+    struct Run {
+        d: Dissector,
+        t: DnsTracker,
+        out: Vec<DnsTransaction>,
+        n: u64,
+    }
+
+    impl Run {
+        fn new() -> Self {
+            Run { d: Dissector::new(), t: DnsTracker::new(DEFAULT_TIMEOUT_NS), out: Vec::new(), n: 0 }
+        }
+
+        fn feed(&mut self, bytes: &[u8], ms: i64) {
+            self.n += 1;
+            let f = Frame {
+                number: self.n,
+                ts: Timestamp { secs: ms / 1000, nanos: (ms % 1000) as u32 * 1_000_000 },
+                link: LinkType::RAW,
+                interface: 0,
+                orig_len: bytes.len() as u32,
+                data: bytes,
+                offset: 0,
+            };
+            let p = self.d.dissect(&f);
+            let msgs: Vec<dns::Message> = p.dns.iter().filter_map(|m| dns::parse(m).ok()).collect();
+            let out = &mut self.out;
+            self.t.packet(&p, &msgs, |tx| out.push(tx));
+        }
+
+        fn done(mut self) -> Vec<DnsTransaction> {
+            let out = &mut self.out;
+            self.t.finish_all(|tx| out.push(tx));
+            self.out.sort_by_key(|t| t.first_ts());
+            self.out
+        }
+    }
+
+    #[test]
+    fn query_and_answer_make_one_transaction_with_its_time() {
+        let mut r = Run::new();
+        r.feed(&packet((C, 5000), (S, 53), false, &msg(7, false, false, "a.test", None)), 1000);
+        r.feed(&packet((S, 53), (C, 5000), false, &msg(7, true, false, "a.test", Some([1, 2, 3, 4]))), 1012);
+        assert_eq!(r.t.name_for(&IpAddr::from([1, 2, 3, 4])).as_deref(), Some("a.test"));
+        let out = r.done();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].rtt_ns(), Some(12_000_000));
+        assert_eq!((out[0].query.as_ref().unwrap().frame, out[0].response.as_ref().unwrap().frame), (1, 2));
+    }
+
+    #[test]
+    fn retries_same_port_and_new_port_then_timeout() {
+        let mut r = Run::new();
+        r.feed(&packet((C, 5000), (S, 53), false, &msg(9, false, false, "b.test", None)), 0);
+        r.feed(&packet((C, 5000), (S, 53), false, &msg(9, false, false, "b.test", None)), 1000);
+        r.feed(&packet((C, 6000), (S, 53), false, &msg(9, false, false, "b.test", None)), 2000);
+        // Long after the timeout: the sweep finishes it as unanswered.
+        r.feed(&packet((C, 7000), (S, 53), false, &msg(10, false, false, "c.test", None)), 9000);
+        assert_eq!(r.out.len(), 1);
+        assert!(r.out[0].response.is_none());
+        assert_eq!(r.out[0].retry_frames, vec![2, 3]);
+    }
+
+    #[test]
+    fn answer_to_a_retry_from_another_port_closes_the_transaction() {
+        let mut r = Run::new();
+        r.feed(&packet((C, 5000), (S, 53), false, &msg(9, false, false, "b.test", None)), 0);
+        r.feed(&packet((C, 6000), (S, 53), false, &msg(9, false, false, "b.test", None)), 1000);
+        r.feed(&packet((S, 53), (C, 6000), false, &msg(9, true, false, "b.test", Some([5, 5, 5, 5]))), 1001);
+        let out = r.done();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].retry_frames, vec![2]);
+        assert_eq!(out[0].response.as_ref().unwrap().frame, 3);
+        assert_eq!(out[0].rtt_ns(), Some(1_001_000_000), "from the first query, as tshark's dns.time");
+    }
+
+    #[test]
+    fn duplicate_and_unsolicited_responses() {
+        let mut r = Run::new();
+        r.feed(&packet((C, 5000), (S, 53), false, &msg(1, false, false, "d.test", None)), 0);
+        r.feed(&packet((S, 53), (C, 5000), false, &msg(1, true, false, "d.test", Some([1, 1, 1, 1]))), 1);
+        r.feed(&packet((S, 53), (C, 5000), false, &msg(1, true, false, "d.test", Some([1, 1, 1, 1]))), 2);
+        r.feed(&packet((S, 53), (C, 5001), false, &msg(2, true, false, "e.test", Some([2, 2, 2, 2]))), 3);
+        let out = r.done();
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].duplicate_frames, vec![3]);
+        assert!(out[1].query.is_none(), "unsolicited");
+    }
+
+    #[test]
+    fn truncated_udp_answer_links_the_tcp_retry() {
+        let mut r = Run::new();
+        r.feed(&packet((C, 5000), (S, 53), false, &msg(3, false, false, "big.test", None)), 0);
+        r.feed(&packet((S, 53), (C, 5000), false, &msg(3, true, true, "big.test", None)), 1);
+        r.feed(&packet((C, 40000), (S, 53), true, &msg(4, false, false, "big.test", None)), 2);
+        r.feed(&packet((S, 53), (C, 40000), true, &msg(4, true, false, "big.test", Some([9, 9, 9, 9]))), 3);
+        let out = r.done();
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].retried_over_tcp, Some(3));
+        assert_eq!(out[1].after_truncation, Some(1));
+        assert_eq!(out[1].transport, DnsTransport::Tcp);
+    }
+
+    #[test]
+    fn multicast_query_is_answered_by_unicast_llmnr() {
+        let mut r = Run::new();
+        let group = [224, 0, 0, 252];
+        let responder = [10, 0, 0, 9];
+        r.feed(&packet((C, 5000), (group, 5355), false, &msg(5, false, false, "host", None)), 0);
+        r.feed(&packet((responder, 5355), (C, 5000), false, &msg(5, true, false, "host", Some(responder))), 1);
+        let out = r.done();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].protocol, AppKind::Llmnr);
+        assert_eq!(out[0].server.0, IpAddr::from(responder));
+    }
+}

@@ -65,6 +65,14 @@ pub struct DnsTxRecord {
     pub edns_udp_size: Option<u16>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub edns_do: bool,
+    /// EDNS Client Subnet of the query (RFC 7871), "address/prefix".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edns_client_subnet: Option<String>,
+    /// A DNS cookie was sent (RFC 7873); and whether the server returned one.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub edns_cookie: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub edns_server_cookie: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub malformed: Option<String>,
 }
@@ -185,6 +193,18 @@ impl DnsTxRecord {
             after_truncation_of: t.after_truncation,
             edns_udp_size: edns.map(|e| e.udp_payload_size),
             edns_do: edns.is_some_and(|e| e.dnssec_ok),
+            edns_client_subnet: edns.and_then(|e| {
+                e.options.iter().find_map(|o| match o {
+                    dns::EdnsOption::ClientSubnet { address, source_prefix, .. } => {
+                        Some(format!("{address}/{source_prefix}"))
+                    }
+                    _ => None,
+                })
+            }),
+            edns_cookie: edns.is_some_and(|e| e.options.iter().any(|o| matches!(o, dns::EdnsOption::Cookie { .. }))),
+            edns_server_cookie: r.and_then(|m| m.edns.as_ref()).is_some_and(|e| {
+                e.options.iter().any(|o| matches!(o, dns::EdnsOption::Cookie { server: Some(_), .. }))
+            }),
             malformed,
         }
     }
