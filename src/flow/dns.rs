@@ -26,6 +26,11 @@ use crate::dissect::dns::{Message, RData};
 use crate::dissect::{AppKind, Packet, Transport};
 
 pub const DEFAULT_TIMEOUT_NS: i64 = 5_000_000_000;
+/// How long an open or answered transaction is kept for a late answer or a
+/// duplicate one. tshark pairs a response with its query however late it
+/// comes; a minute covers what the corpus shows (mDNS repeats 56 s apart)
+/// while keeping memory bounded.
+pub const HOLD_NS: i64 = 60_000_000_000;
 pub const MAX_PENDING: usize = 65_536;
 pub const MAX_NAMES: usize = 1 << 20;
 
@@ -83,6 +88,9 @@ pub struct DnsTransaction {
     pub retried_over_tcp: Option<u64>,
     /// This TCP query follows a truncated UDP answer (its query frame).
     pub after_truncation: Option<u64>,
+    /// The answer came after the timeout: the query counts as unanswered
+    /// in time, the answer is still shown.
+    pub late: bool,
 }
 
 impl DnsTransaction {
@@ -129,6 +137,9 @@ pub struct DnsTracker {
     aliases_of: HashMap<Key, Vec<Key>>,
     /// Answered, held for duplicates and TCP retries.
     recent: HashMap<Key, DnsTransaction>,
+    /// The response's own key -> the key its transaction is held under,
+    /// when they differ (multicast and mDNS answers), for duplicates.
+    recent_alias: HashMap<Key, Key>,
     /// Truncated UDP answers: (client, server, name, type) -> key in `recent`.
     truncated: HashMap<(IpAddr, IpAddr, String, u16), Key>,
     /// Addresses learned from A/AAAA answers -> the name that was asked.
@@ -189,12 +200,16 @@ impl DnsTracker {
     ) {
         let key = Key { transport, client, server, id: seen.msg.id };
         let question = seen.msg.questions.first().map(|q| (q.name.clone(), q.qtype));
+        let within = |t: &DnsTransaction, timeout: i64| seen.ts.nanos_since(t.first_ts()) < timeout;
+        let timeout = self.timeout_ns;
         if let Some(t) = self.pending.get_mut(&key) {
-            if t.question().map(|(n, ty)| (n.to_string(), ty)) == question {
+            // tshark's rule: a repeat within the retransmission timer (from
+            // the first query) is a retry; later, it opens a new transaction.
+            if t.question().map(|(n, ty)| (n.to_string(), ty)) == question && within(t, timeout) {
                 t.retry_frames.push(seen.frame);
                 return;
             }
-            // Same id, another question: the old one was never answered.
+            // Same id, another question or too late: the old one was never answered.
             if let Some(old) = self.take_pending(&key) {
                 self.finish(old, done);
             }
@@ -208,7 +223,7 @@ impl DnsTracker {
             qtype: *qtype,
         });
         if let Some(orig) = retry_key.as_ref().and_then(|r| self.by_question.get(r)).copied() {
-            if let Some(t) = self.pending.get_mut(&orig) {
+            if let Some(t) = self.pending.get_mut(&orig).filter(|t| within(t, timeout)) {
                 t.retry_frames.push(seen.frame);
                 self.alias.insert(key, orig);
                 self.aliases_of.entry(orig).or_default().push(key);
@@ -230,6 +245,7 @@ impl DnsTracker {
             duplicate_frames: Vec::new(),
             retried_over_tcp: None,
             after_truncation: None,
+            late: false,
         };
         // RFC 7766 §5: a truncated UDP answer is retried over TCP.
         if transport == DnsTransport::Tcp {
@@ -285,7 +301,11 @@ impl DnsTracker {
             // Answer to a multicast query, from the host that knows the name.
             Some(k)
         } else if protocol == AppKind::Mdns {
-            self.mdns_match(&seen.msg)
+            // tshark's rule first: a response on the query's own address/port
+            // pair (the querying host answering the group itself), then ours:
+            // the pending query that asked one of its names.
+            let same_pair = Key { transport, client: server, server: client, id: key.id };
+            if self.pending.contains_key(&same_pair) { Some(same_pair) } else { self.mdns_match(&seen.msg) }
         } else {
             None
         };
@@ -296,11 +316,15 @@ impl DnsTracker {
                     t.server = server;
                 }
                 let tc = seen.msg.truncated && transport == DnsTransport::Udp;
+                t.late = t.query.as_ref().is_some_and(|q| seen.ts.nanos_since(q.ts) > self.timeout_ns);
                 t.response = Some(seen);
                 if tc {
                     if let Some((n, ty)) = t.question().map(|(n, ty)| (n.to_string(), ty)) {
                         self.truncated.insert((t.client.0, t.server.0, n, ty), k);
                     }
+                }
+                if k != key {
+                    self.recent_alias.insert(key, k);
                 }
                 if let Some(old) = self.recent.insert(k, t) {
                     self.finish(old, done);
@@ -308,7 +332,8 @@ impl DnsTracker {
                 return;
             }
         }
-        if let Some(t) = self.recent.get_mut(&key) {
+        let held = if self.recent.contains_key(&key) { Some(key) } else { self.recent_alias.get(&key).copied() };
+        if let Some(t) = held.and_then(|k| self.recent.get_mut(&k)) {
             t.duplicate_frames.push(seen.frame);
             return;
         }
@@ -325,6 +350,7 @@ impl DnsTracker {
             duplicate_frames: Vec::new(),
             retried_over_tcp: None,
             after_truncation: None,
+            late: false,
         };
         self.finish(t, done);
     }
@@ -382,8 +408,8 @@ impl DnsTracker {
             return;
         }
         self.last_sweep = now;
-        let timeout = self.timeout_ns;
-        let old = |t: &DnsTransaction| now.saturating_sub(ns(t.first_ts())) > timeout;
+        let hold = HOLD_NS.max(self.timeout_ns);
+        let old = |t: &DnsTransaction| now.saturating_sub(ns(t.first_ts())) > hold;
         let expired: Vec<Key> = self.pending.iter().filter(|(_, t)| old(t)).map(|(k, _)| *k).collect();
         let mut out: Vec<DnsTransaction> = Vec::new();
         for k in expired {
@@ -398,6 +424,7 @@ impl DnsTracker {
             }
         }
         self.truncated.retain(|_, k| self.recent.contains_key(k));
+        self.recent_alias.retain(|_, k| self.recent.contains_key(k));
         out.sort_by_key(|t| t.first_ts());
         for t in out {
             self.finish(t, done);
@@ -413,6 +440,7 @@ impl DnsTracker {
         self.alias.clear();
         self.question_of.clear();
         self.aliases_of.clear();
+        self.recent_alias.clear();
         self.truncated.clear();
         out.sort_by_key(|t| t.first_ts());
         for t in out {
@@ -529,11 +557,32 @@ mod tests {
         r.feed(&packet((C, 5000), (S, 53), false, &msg(9, false, false, "b.test", None)), 0);
         r.feed(&packet((C, 5000), (S, 53), false, &msg(9, false, false, "b.test", None)), 1000);
         r.feed(&packet((C, 6000), (S, 53), false, &msg(9, false, false, "b.test", None)), 2000);
-        // Long after the timeout: the sweep finishes it as unanswered.
-        r.feed(&packet((C, 7000), (S, 53), false, &msg(10, false, false, "c.test", None)), 9000);
+        // After the hold time the sweep finishes it as unanswered.
+        r.feed(&packet((C, 7000), (S, 53), false, &msg(10, false, false, "c.test", None)), 61_000);
         assert_eq!(r.out.len(), 1);
         assert!(r.out[0].response.is_none());
         assert_eq!(r.out[0].retry_frames, vec![2, 3]);
+    }
+
+    #[test]
+    fn a_repeat_after_the_timeout_opens_a_new_transaction_and_late_answers_pair() {
+        let mut r = Run::new();
+        r.feed(&packet((C, 5000), (S, 53), false, &msg(9, false, false, "b.test", None)), 0);
+        // 6 s later (tshark: not a retransmission) and answered 4 s after that.
+        r.feed(&packet((C, 5000), (S, 53), false, &msg(9, false, false, "b.test", None)), 6000);
+        r.feed(&packet((S, 53), (C, 5000), false, &msg(9, true, false, "b.test", None)), 10_000);
+        let out = r.done();
+        assert_eq!(out.len(), 2);
+        assert!(out[0].response.is_none() && out[0].retry_frames.is_empty());
+        assert_eq!(out[1].rtt_ns(), Some(4_000_000_000));
+        assert!(!out[1].late);
+        // A late answer still pairs, marked late.
+        let mut r = Run::new();
+        r.feed(&packet((C, 5000), (S, 53), false, &msg(8, false, false, "l.test", None)), 0);
+        r.feed(&packet((S, 53), (C, 5000), false, &msg(8, true, false, "l.test", None)), 25_000);
+        let out = r.done();
+        assert_eq!(out.len(), 1);
+        assert!(out[0].late && out[0].response.is_some());
     }
 
     #[test]

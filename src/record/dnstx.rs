@@ -47,7 +47,8 @@ pub struct DnsTxRecord {
     pub addresses: Vec<String>,
     /// Response time (tshark's dns.time), milliseconds.
     pub rtt_ms: Option<f64>,
-    /// answered, unanswered, retried, truncated, unsolicited, malformed.
+    /// answered, unanswered, late (answered after the timeout), retried,
+    /// truncated, unsolicited, malformed.
     pub status: &'static str,
     pub retries: usize,
     pub retry_frames: Vec<u64>,
@@ -139,6 +140,8 @@ impl DnsTxRecord {
             "unsolicited"
         } else if t.response.is_none() {
             "unanswered"
+        } else if t.late {
+            "late"
         } else if truncated {
             "truncated"
         } else if !t.retry_frames.is_empty() {
