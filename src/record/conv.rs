@@ -38,7 +38,9 @@ pub struct ConvRecord {
     pub resp_payload_bytes: u64,
     /// Flows that got no packet back from the responder.
     pub unanswered: u64,
-    /// Names earlier DNS answers gave the responders (up to 5, most used first).
+    /// The name earlier DNS answers gave the responders most often.
+    pub server_name: Option<String>,
+    /// All of them (up to 5, most used first).
     pub server_names: Vec<String>,
     #[serde(skip)]
     name_counts: BTreeMap<String, u64>,
@@ -98,6 +100,7 @@ pub fn group(flows: &[FlowRecord], by: GroupBy) -> Vec<ConvRecord> {
                     orig_payload_bytes: 0,
                     resp_payload_bytes: 0,
                     unanswered: 0,
+                    server_name: None,
                     server_names: Vec::new(),
                     name_counts: BTreeMap::new(),
                     failed_handshakes: 0,
@@ -146,6 +149,7 @@ pub fn group(flows: &[FlowRecord], by: GroupBy) -> Vec<ConvRecord> {
             let mut names: Vec<(String, u64)> = std::mem::take(&mut c.name_counts).into_iter().collect();
             names.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
             c.server_names = names.into_iter().take(5).map(|(n, _)| n).collect();
+            c.server_name = c.server_names.first().cloned();
             c.rtts.sort_by(f64::total_cmp);
             c.initial_rtt_p50_ms = percentile(&c.rtts, 50.0);
             c.initial_rtt_p95_ms = percentile(&c.rtts, 95.0);

@@ -37,6 +37,7 @@ pub fn table(rows: &[ConvRecord], styled: bool) -> String {
         t.add_row(vec![
             Cell::new(r.proto),
             Cell::new(key),
+            Cell::new(r.server_names.join(", ")),
             right(r.flows.to_string()),
             right(r.clients.to_string()),
             right(r.failed_handshakes.to_string()),
@@ -55,7 +56,7 @@ pub fn table(rows: &[ConvRecord], styled: bool) -> String {
     s
 }
 
-pub const CSV_HEADER: [&str; 19] = [
+pub const CSV_HEADER: [&str; 20] = [
     "proto",
     "port",
     "service",
@@ -75,6 +76,7 @@ pub const CSV_HEADER: [&str; 19] = [
     "retransmission_rate_pct",
     "initial_rtt_p50_ms",
     "initial_rtt_p95_ms",
+    "server_name",
 ];
 
 impl super::Row for ConvRecord {
@@ -112,5 +114,6 @@ pub fn csv_row(r: &ConvRecord) -> Vec<String> {
         r.retransmission_rate_pct.to_string(),
         r.initial_rtt_p50_ms.map(|v| v.to_string()).unwrap_or_default(),
         r.initial_rtt_p95_ms.map(|v| v.to_string()).unwrap_or_default(),
+        r.server_name.clone().unwrap_or_default(),
     ]
 }
