@@ -4,6 +4,14 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// A positive, finite number of seconds (at most a year).
+fn seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 366.0 * 86_400.0 => Ok(v),
+        _ => Err(format!("expected a number of seconds above 0, got \"{s}\"")),
+    }
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "wirelens",
@@ -18,6 +26,10 @@ pub struct Cli {
 
     /// Capture file to summarise (pcap, pcapng, optionally gzip-compressed; `-` for stdin).
     pub file: Option<String>,
+
+    /// List the interfaces a live capture can use (as `wirelens interfaces`).
+    #[arg(short = 'D', long = "list-interfaces")]
+    pub list_interfaces: bool,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -41,6 +53,8 @@ pub enum Command {
     Info(InfoArgs),
     /// The overview a person wants first: capture info, conversations by service, the largest flows.
     Summary(InfoArgs),
+    /// Interfaces for live capture (`-i`): index, name, addresses, flags and link type.
+    Interfaces,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -85,8 +99,9 @@ pub struct OutputArgs {
 
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// Capture file (pcap, pcapng, optionally gzip-compressed; `-` for stdin).
-    pub file: String,
+    /// Capture file (pcap, pcapng, optionally gzip-compressed; `-` for stdin). Not with -i.
+    #[arg(required_unless_present = "interface", conflicts_with = "interface")]
+    pub file: Option<String>,
 
     /// Display filter applied after decoding, e.g. `tcp.port == 443 && !dns` (see docs/filters.md).
     #[arg(short = 'Y', long = "filter", value_name = "EXPR")]
@@ -99,6 +114,53 @@ pub struct InputArgs {
     /// Stop after N packets have been read.
     #[arg(short = 'c', long = "count", value_name = "N")]
     pub count: Option<u64>,
+
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// Live capture: read an interface instead of a file. The options below -i
+/// conflict with FILE rather than require -i: clap drops the requirements of
+/// an argument that conflicts with one given, so `requires` would let
+/// `flows x.pcap -w y` through; with the conflict, FILE or -i is still
+/// required and FILE refuses them.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Live capture")]
+pub struct LiveArgs {
+    /// Capture live on IFACE instead of reading a file (`any` for all; see `wirelens interfaces`).
+    /// Needs root or CAP_NET_RAW; stop with Ctrl-C for the final report.
+    #[arg(short = 'i', long = "interface", value_name = "IFACE")]
+    pub interface: Option<String>,
+
+    /// Do not put the interface in promiscuous mode.
+    #[arg(long, conflicts_with = "file")]
+    pub no_promisc: bool,
+
+    /// Bytes kept of each packet [default: 262144, whole packets; 0 means the default].
+    #[arg(short = 's', long, value_name = "BYTES", conflicts_with = "file",
+          value_parser = clap::value_parser!(u32).range(0..=262_144))]
+    pub snaplen: Option<u32>,
+
+    /// Kernel capture buffer in KiB, as tcpdump -B [default: libpcap's, 2 MiB].
+    #[arg(short = 'B', long, value_name = "KIB", conflicts_with = "file",
+          value_parser = clap::value_parser!(u32).range(1..=4_194_304))]
+    pub buffer_size: Option<u32>,
+
+    /// Stop after SECS seconds (wall time) and print the report.
+    #[arg(long, value_name = "SECS", conflicts_with = "file", value_parser = seconds)]
+    pub duration: Option<f64>,
+
+    /// Also save the raw packets to FILE: pcapng if it ends in .pcapng, else pcap.
+    #[arg(short = 'w', long = "write", value_name = "FILE", conflicts_with = "file")]
+    pub write: Option<String>,
+
+    /// With -w, flush the file after every packet (complete even if the process is killed).
+    #[arg(short = 'U', long = "packet-buffered", requires = "write", conflicts_with = "file")]
+    pub packet_buffered: bool,
+
+    /// Started as root: become USER once the capture is open (default under sudo: the user who ran sudo).
+    #[arg(short = 'Z', long = "user", value_name = "USER", conflicts_with = "file")]
+    pub user: Option<String>,
 }
 
 #[derive(Debug, Args)]

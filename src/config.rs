@@ -3,19 +3,68 @@
 //! decisions, once, before any packet is read.
 
 use std::io::IsTerminal;
+use std::time::Duration;
 
+use crate::capture::live::{LiveOptions, SaveTo};
 use crate::cli::{
-    ByArg, Cli, ColorArg, Command, ConvArgs, DnsArgs, FlowsArgs, FormatArg, InfoArgs, InputArgs, LadderArgs,
+    ByArg, Cli, ColorArg, Command, ConvArgs, DnsArgs, FlowsArgs, FormatArg, InfoArgs, InputArgs, LadderArgs, LiveArgs,
     PacketsArgs, SortArg, TimeArg,
 };
+use crate::process::RunAs;
 pub use crate::report::{Format, TimeFormat};
+
+/// Where packets come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A capture file (`-` for stdin).
+    File(String),
+    /// A network interface (`-i`).
+    Live(LiveInput),
+}
+
+#[derive(Debug, Clone)]
+pub struct LiveInput {
+    /// The interface and how to open it, the BPF filter included (libpcap
+    /// compiles it for the handle and the kernel applies it).
+    pub options: LiveOptions,
+    /// `-w`; the owner is filled in once it is known whom the run becomes.
+    pub save: Option<SaveTo>,
+    /// Started as root: whom to become once the capture is open.
+    pub run_as: Option<RunAs>,
+}
 
 #[derive(Debug, Clone)]
 pub struct Input {
-    pub path: String,
+    pub source: Source,
     pub display_filter: Option<String>,
+    /// BPF filter applied to file packets (a live capture's is in its options).
     pub bpf: Option<String>,
     pub count: Option<u64>,
+}
+
+impl Input {
+    /// The file name, or the interface name of a live capture.
+    pub fn name(&self) -> &str {
+        match &self.source {
+            Source::File(p) => p,
+            Source::Live(l) => &l.options.interface,
+        }
+    }
+
+    pub fn is_live(&self) -> bool {
+        matches!(self.source, Source::Live(_))
+    }
+}
+
+/// How `flows -i` shows flows while capturing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveView {
+    /// Only the final report (a file, or JSON, which is one document).
+    Off,
+    /// On a terminal: the busiest flows, redrawn in place about once a second.
+    Redraw,
+    /// Not on a terminal (or NDJSON/CSV): one line per flow as it ends.
+    Events,
 }
 
 #[derive(Debug, Clone)]
@@ -57,6 +106,7 @@ pub struct FlowsConfig {
     pub idle: crate::flow::table::Idle,
     /// Box-drawing tables (a terminal that wants styling).
     pub styled: bool,
+    pub live_view: LiveView,
 }
 
 #[derive(Debug, Clone)]
@@ -102,6 +152,13 @@ pub enum Job {
     Packets(PacketsConfig),
     Flows(FlowsConfig),
     Info(InfoConfig),
+    Interfaces(InterfacesConfig),
+}
+
+#[derive(Debug, Clone)]
+pub struct InterfacesConfig {
+    pub format: Format,
+    pub styled: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -111,8 +168,43 @@ pub struct Config {
     pub color: bool,
 }
 
+/// The user to become after opening a capture as root: `--user`, else the
+/// one who ran sudo (as tcpdump -Z; sudo sets SUDO_UID and SUDO_GID).
+fn run_as(user: Option<String>) -> Option<RunAs> {
+    if let Some(u) = user {
+        return Some(RunAs::User(u));
+    }
+    let id = |k: &str| std::env::var(k).ok()?.parse::<u32>().ok();
+    Some(RunAs::Sudo { uid: id("SUDO_UID")?, gid: id("SUDO_GID")? })
+}
+
 fn input(a: InputArgs) -> Input {
-    Input { path: a.file, display_filter: a.display_filter, bpf: a.bpf, count: a.count }
+    let InputArgs { file, display_filter, bpf, count, live } = a;
+    let LiveArgs { interface, no_promisc, snaplen, buffer_size, duration, write, packet_buffered, user } = live;
+    let source = match interface {
+        // clap makes FILE required without -i, so the default is never used.
+        None => Source::File(file.unwrap_or_default()),
+        Some(interface) => {
+            return Input {
+                source: Source::Live(LiveInput {
+                    options: LiveOptions {
+                        interface,
+                        promisc: !no_promisc,
+                        snaplen: snaplen.unwrap_or(0),
+                        buffer_size: buffer_size.map(|k| k.saturating_mul(1024)),
+                        filter: bpf,
+                        duration: duration.map(Duration::from_secs_f64),
+                    },
+                    save: write.map(|path| SaveTo { path, flush_each: packet_buffered, owner: None }),
+                    run_as: run_as(user),
+                }),
+                display_filter,
+                bpf: None,
+                count,
+            };
+        }
+    };
+    Input { source, display_filter, bpf, count }
 }
 
 fn format(f: Option<FormatArg>) -> Format {
@@ -154,8 +246,15 @@ impl Config {
                 })
             }
             Some(Command::Flows(FlowsArgs { input: i, sort, top, max_flows, idle_timeout })) => {
+                let input = input(i);
+                let live_view = match (input.is_live(), fmt) {
+                    (false, _) | (true, Format::Json) => LiveView::Off,
+                    (true, Format::Table) if stdout_tty => LiveView::Redraw,
+                    (true, _) => LiveView::Events,
+                };
                 Job::Flows(FlowsConfig {
-                    input: input(i),
+                    input,
+                    live_view,
                     format: fmt,
                     sort: match sort {
                         SortArg::Start => FlowSort::Start,
@@ -203,10 +302,12 @@ impl Config {
             Some(Command::Summary(InfoArgs { input: i })) => {
                 Job::Info(InfoConfig { input: input(i), format: fmt, summary: true, styled: color })
             }
+            Some(Command::Interfaces) => Job::Interfaces(InterfacesConfig { format: fmt, styled: color }),
+            None if cli.list_interfaces => Job::Interfaces(InterfacesConfig { format: fmt, styled: color }),
             None => {
                 let path = cli.file?;
                 Job::Info(InfoConfig {
-                    input: Input { path, display_filter: None, bpf: None, count: None },
+                    input: Input { source: Source::File(path), display_filter: None, bpf: None, count: None },
                     format: fmt,
                     summary: true,
                     styled: color,

@@ -15,6 +15,7 @@ pub mod config;
 pub mod dissect;
 pub mod filter;
 pub mod flow;
+pub mod process;
 pub mod record;
 pub mod report;
 pub mod services;

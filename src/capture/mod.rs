@@ -9,14 +9,16 @@
 //!
 //! It must NOT know what is inside a frame: no dissection, no flows, no output formatting.
 //! A frame's [`LinkType`] is passed through as a number; interpreting it is the dissector's job.
-//! Live capture will later implement the same [`PacketSource`] trait.
+//! Live capture ([`live::LiveSource`], through libpcap) implements the same [`PacketSource`] trait.
 //!
 //! Specifications followed: pcap is draft-ietf-opsawg-pcap ("pcap" below), pcapng is
 //! draft-ietf-opsawg-pcapng ("pcapng" below). Where the drafts leave room, we follow libpcap
 //! (`sf-pcap.c`, `sf-pcapng.c`) and say so where it matters.
 //!
 //! Files: `file.rs` ([`FileReader`]: opening, format detection, pcap records), `pcapng.rs`
-//! (pcapng blocks), `stream.rs` (the read buffer, on pcap-parser's streaming readers).
+//! (pcapng blocks), `stream.rs` (the read buffer, on pcap-parser's streaming readers),
+//! `live.rs` (interfaces: listing them, capturing from one), `save.rs` (writing live packets
+//! to pcap or pcapng with `-w`).
 //!
 //! Edge cases, decided here once for every consumer:
 //! - pcap versions 2.0 to 2.4 and 543.0 are read (with libpcap's length swap for < 2.3);
@@ -37,10 +39,13 @@
 //! - After an error, or at the end, a reader only returns `Ok(None)`.
 
 pub mod file;
+pub mod live;
 mod pcapng;
+pub mod save;
 mod stream;
 
 pub use file::FileReader;
+pub use live::LiveSource;
 
 use std::fmt;
 
@@ -155,7 +160,7 @@ pub struct Frame<'a> {
     pub offset: u64,
 }
 
-/// Anything that yields frames: files now, live interfaces later.
+/// Anything that yields frames: capture files and live interfaces.
 pub trait PacketSource {
     /// The next frame, `Ok(None)` at the end. After an error the source is finished and
     /// returns `Ok(None)` from then on.
@@ -261,9 +266,11 @@ impl fmt::Display for CaptureError {
         }
         write!(f, "{}", self.kind)?;
         // "at byte offset 0" says nothing for a file that cannot be opened or is empty.
-        let trivial = self.offset == 0
-            && self.packet.is_none()
-            && matches!(self.kind, CaptureErrorKind::Io(_) | CaptureErrorKind::Empty);
+        // Nor does any offset for a live interface, which has no bytes to count.
+        let trivial = matches!(self.kind, CaptureErrorKind::Live(_))
+            || (self.offset == 0
+                && self.packet.is_none()
+                && matches!(self.kind, CaptureErrorKind::Io(_) | CaptureErrorKind::Empty));
         if !trivial {
             write!(f, " (at byte offset {})", self.offset)?;
         }
@@ -302,6 +309,10 @@ pub enum CaptureErrorKind {
     BadBlockLength { block_type: u32, length: u32, reason: &'static str },
     #[error("{0}")]
     Malformed(String),
+    /// A live capture failed while running (the interface went down, a
+    /// write to the `-w` file failed, ...).
+    #[error("{0}")]
+    Live(String),
 }
 
 #[cfg(test)]

@@ -138,6 +138,10 @@ pub enum EndReason {
     Reused,
     /// Evicted to respect `max_flows`.
     Evicted,
+    /// A TCP connection closed (FIN both ways, or RST) and then quiet: how a
+    /// live view reports it while it waits in the table for its idle timeout.
+    /// The table itself never ends a flow for this reason.
+    Closed,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -271,6 +275,11 @@ impl FlowTable {
 
     pub fn active(&self) -> usize {
         self.map.len()
+    }
+
+    /// The active flows, in no particular order.
+    pub fn flows(&self) -> impl Iterator<Item = &Flow> {
+        self.slots.iter().filter_map(|s| s.as_ref().map(|(_, f)| f))
     }
 
     /// Places a packet in its flow, creating or replacing flows as needed.

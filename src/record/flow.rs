@@ -99,7 +99,7 @@ pub struct FlowRecord {
     pub resp_payload_bytes: u64,
     /// Zeek's flipped case: a SYN-ACK was the first packet seen.
     pub flipped: bool,
-    /// Why the flow ended: end_of_capture, idle, reused, evicted.
+    /// Why the flow ended: end_of_capture, idle, reused, evicted (closed: see `EndReason::Closed`).
     pub ended: &'static str,
     /// Zeek's conn_state (S0, S1, SF, REJ, S2, S3, RSTO, RSTR, RSTOS0, RSTRH, SH, SHR, OTH).
     pub state: Option<&'static str>,
@@ -229,6 +229,7 @@ impl FlowRecord {
                 EndReason::Idle => "idle",
                 EndReason::Reused => "reused",
                 EndReason::Evicted => "evicted",
+                EndReason::Closed => "closed",
             },
             state: f.zeek.as_ref().map(|z| z.conn_state()),
             history: f.zeek.as_ref().map(|z| z.history()),

@@ -10,6 +10,7 @@ pub mod dnstx;
 pub mod expert;
 pub mod flow;
 pub mod info;
+pub mod interfaces;
 pub mod ladder;
 pub mod overview;
 

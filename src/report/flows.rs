@@ -82,6 +82,43 @@ pub fn table(rows: &[FlowRecord], styled: bool) -> String {
     s
 }
 
+/// One line for a flow that has ended, written while a live capture runs
+/// (`flows -i` not on a terminal): the table's main columns in words.
+pub fn event_line(r: &FlowRecord) -> String {
+    let mut s = format!(
+        "flow {} {} {} → {}",
+        r.id,
+        r.proto,
+        endpoint(&r.orig_addr, r.orig_port, r.proto),
+        endpoint(&r.resp_addr, r.resp_port, r.proto)
+    );
+    if let Some(svc) = r.service {
+        s.push_str(&format!(" ({svc})"));
+    }
+    s.push_str(&format!(
+        " ended: {}; {:.3}s, {}/{} pkts, {} / {}",
+        r.ended,
+        r.duration,
+        r.orig_pkts,
+        r.resp_pkts,
+        human_bytes(r.orig_frame_bytes),
+        human_bytes(r.resp_frame_bytes)
+    ));
+    if let Some(state) = r.state {
+        s.push_str(&format!(", {state}"));
+    }
+    if let Some(h) = r.history.as_deref().filter(|h| !h.is_empty()) {
+        s.push_str(&format!(" {h}"));
+    }
+    if r.retransmissions > 0 {
+        s.push_str(&format!(", {} retransmissions", r.retransmissions));
+    }
+    if let Some(ms) = r.initial_rtt_ms {
+        s.push_str(&format!(", irtt {ms:.3} ms"));
+    }
+    s
+}
+
 pub const CSV_HEADER: [&str; 45] = [
     "id",
     "proto",

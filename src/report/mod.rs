@@ -12,6 +12,7 @@ pub mod expert;
 pub mod flows;
 pub mod hexdump;
 pub mod info;
+pub mod interfaces;
 pub mod ladder;
 pub mod overview;
 pub mod packets;

@@ -6,13 +6,22 @@
 //! everything before it is still analysed and reported; the fault is then
 //! printed on stderr naming the file, the packet and the byte offset, and
 //! the exit code is 2.
+//!
+//! Every command reads a file or a live interface the same way (`source.rs`
+//! opens either); a live capture ends on Ctrl-C, SIGTERM, `--duration` or
+//! `-c`, and then reports exactly as a file does, followed by the capture
+//! statistics. `live_flows.rs` is the flows view while capturing.
+
+mod interfaces;
+mod live_flows;
+mod source;
 
 use std::io::{self, BufWriter, Write};
 
 use anyhow::Result;
 
 use crate::bpf::Bpf;
-use crate::capture::{CaptureError, FileReader, PacketSource};
+use crate::capture::{CaptureError, PacketSource};
 use crate::config::{
     Config, ConvConfig, DnsConfig, ExpertConfig, FlowSort, FlowsConfig, Format, InfoConfig, Input, Job, LadderConfig,
     PacketsConfig,
@@ -25,6 +34,7 @@ use crate::record::flow::FlowRecord;
 use crate::record::{self, RecordOptions, Time};
 use crate::report::{self, packets};
 use crate::stats::{CaptureSummary, InterfaceSummary, StatsBuilder};
+use source::{Source, finish};
 
 /// Exit code for bad input.
 pub const EXIT_BAD_INPUT: u8 = 2;
@@ -38,23 +48,25 @@ pub fn run(config: &Config) -> Result<u8> {
         Job::Ladder(c) => run_ladder(c),
         Job::Expert(c) => run_expert(c),
         Job::Info(c) => run_info(c),
+        Job::Interfaces(c) => interfaces::run(c),
     }
 }
 
 /// Opens the input and compiles its filters, so that a bad filter fails
-/// before any packet is read.
-fn open(input: &Input) -> Result<(FileReader, Option<Bpf>, Option<Filter>)> {
+/// before any packet is read (and before a live capture starts). A live
+/// capture's BPF filter is compiled by libpcap when the interface is opened.
+fn open(input: &Input) -> Result<(Source, Option<Bpf>, Option<Filter>)> {
     let bpf = input.bpf.as_deref().map(Bpf::new).transpose()?;
     let extras = crate::filter::analysis::fields();
     let filter = input.display_filter.as_deref().map(|e| Filter::compile_with(e, &extras)).transpose()?;
-    let reader = FileReader::open(&input.path)?;
+    let reader = source::open(input)?;
     Ok((reader, bpf, filter))
 }
 
 /// Reads frames until the end, the count limit or a fault; calls `each` for
 /// every frame that passes the BPF filter. Returns the fault, if any.
 fn for_each_frame(
-    reader: &mut FileReader,
+    reader: &mut dyn PacketSource,
     input: &Input,
     bpf: &mut Option<Bpf>,
     mut each: impl FnMut(&crate::capture::Frame<'_>) -> Result<()>,
@@ -79,16 +91,6 @@ fn for_each_frame(
     }
 }
 
-fn report_fault(fault: Option<CaptureError>) -> u8 {
-    match fault {
-        Some(e) => {
-            eprintln!("wirelens: {e}");
-            EXIT_BAD_INPUT
-        }
-        None => 0,
-    }
-}
-
 fn run_packets(c: &PacketsConfig) -> Result<u8> {
     let (mut reader, mut bpf, filter) = open(&c.input)?;
     let stdout = io::stdout();
@@ -108,9 +110,10 @@ fn run_packets(c: &PacketsConfig) -> Result<u8> {
     if c.format == Format::Json {
         out.write_all(b"[")?;
     }
-    // Nanosecond captures get nanosecond times (pcapng interfaces may differ;
-    // the finest one decides, as the first packets may not say).
-    let digits = if reader.interfaces().iter().any(|i| i.ts_units_per_sec > 1_000_000) { 9 } else { 6 };
+    // Nanosecond captures get nanosecond times.
+    let digits = reader.time_digits();
+    // Live lines are written as packets arrive, not when a buffer fills.
+    let live = reader.is_live();
     let input = c.input.clone();
     let fault = for_each_frame(&mut reader, &input, &mut bpf, |f| {
         let p = dissector.dissect(f);
@@ -160,27 +163,45 @@ fn run_packets(c: &PacketsConfig) -> Result<u8> {
         }
         emitted += 1;
         prev = Some(t);
+        if live {
+            out.flush()?;
+        }
         Ok(())
     })?;
     if c.format == Format::Json {
         out.write_all(if emitted == 0 { b"]\n" } else { b"\n]\n" })?;
     }
     out.flush()?;
-    Ok(report_fault(fault))
+    finish(&mut reader, fault)
+}
+
+/// What [`collect_flows`] hands back.
+struct Collected {
+    /// Every flow, as it ended.
+    rows: Vec<FlowRecord>,
+    stats: crate::flow::table::TableStats,
+    fault: Option<CaptureError>,
+    /// Still open: a live capture's statistics come after the report.
+    source: Source,
 }
 
 /// Runs the flow table over the input; returns every flow (as it ended),
-/// the table's counters and the input fault, if any.
+/// the table's counters and the input fault, if any. `view` shows flows
+/// while a live capture runs.
 fn collect_flows(
     input: &Input,
     max_flows: usize,
     idle: crate::flow::table::Idle,
-) -> Result<(Vec<FlowRecord>, crate::flow::table::TableStats, Option<CaptureError>)> {
+    mut view: Option<&mut live_flows::LiveFlows>,
+) -> Result<Collected> {
     let (mut reader, mut bpf, filter) = open(input)?;
     let mut dissector = Dissector::new();
     let mut table = FlowTable::new(max_flows).with_idle(idle);
     let mut names = crate::flow::dns::DnsTracker::new(crate::flow::dns::DEFAULT_TIMEOUT_NS);
     let mut rows: Vec<FlowRecord> = Vec::new();
+    if let Some(v) = view.as_deref_mut() {
+        v.start()?;
+    }
     let fault = for_each_frame(&mut reader, input, &mut bpf, |f| {
         let p = dissector.dissect(f);
         if let Some(flt) = &filter {
@@ -191,12 +212,19 @@ fn collect_flows(
         }
         let dns = record::parse_dns(&p);
         names.packet(&p, &dns, |_| {});
+        let before = rows.len();
         let placed = table.packet(&p, |fl, why| rows.push(FlowRecord::from_flow(&fl, why)));
         name_new_flow(&mut table, placed.as_ref(), &names);
+        if let Some(v) = view.as_deref_mut() {
+            for r in &rows[before..] {
+                v.ended(r)?;
+            }
+            v.packet(p.ts, &table)?;
+        }
         Ok(())
     })?;
     table.finish(|fl, why| rows.push(FlowRecord::from_flow(&fl, why)));
-    Ok((rows, table.stats, fault))
+    Ok(Collected { rows, stats: table.stats, fault, source: reader })
 }
 
 /// Puts the names earlier DNS answers gave its addresses on a new flow.
@@ -264,7 +292,7 @@ fn run_expert(c: &ExpertConfig) -> Result<u8> {
         _ => {}
     }
     out.flush()?;
-    Ok(report_fault(fault))
+    finish(&mut reader, fault)
 }
 
 fn run_ladder(c: &LadderConfig) -> Result<u8> {
@@ -296,7 +324,7 @@ fn run_ladder(c: &LadderConfig) -> Result<u8> {
         }
     });
     let Some(rec) = record else {
-        anyhow::bail!("{}: there is no flow {} (see `wirelens flows`)", c.input.path, c.flow);
+        anyhow::bail!("{}: there is no flow {} (see `wirelens flows`)", c.input.name(), c.flow);
     };
     if rec.proto != "tcp" {
         anyhow::bail!("flow {} is {}, not TCP: a ladder diagram needs TCP segments", c.flow, rec.proto);
@@ -314,7 +342,7 @@ fn run_ladder(c: &LadderConfig) -> Result<u8> {
     let mut out = BufWriter::new(stdout.lock());
     out.write_all(report::ladder::render(&header, &rows, c.fold, c.styled).as_bytes())?;
     out.flush()?;
-    Ok(report_fault(fault))
+    finish(&mut reader, fault)
 }
 
 fn run_dns(c: &DnsConfig) -> Result<u8> {
@@ -359,11 +387,12 @@ fn run_dns(c: &DnsConfig) -> Result<u8> {
         }
     }
     out.flush()?;
-    Ok(report_fault(fault))
+    finish(&mut reader, fault)
 }
 
 fn run_conv(c: &ConvConfig) -> Result<u8> {
-    let (flows, _, fault) = collect_flows(&c.input, 0, crate::flow::table::Idle::ZeekDefaults)?;
+    let Collected { rows: flows, fault, mut source, .. } =
+        collect_flows(&c.input, 0, crate::flow::table::Idle::ZeekDefaults, None)?;
     let mut rows = crate::record::conv::group(&flows, c.by);
     if let Some(n) = c.top {
         rows.truncate(n);
@@ -375,11 +404,17 @@ fn run_conv(c: &ConvConfig) -> Result<u8> {
         None => out.write_all(report::conv::table(&rows, c.styled).as_bytes())?,
     }
     out.flush()?;
-    Ok(report_fault(fault))
+    finish(&mut source, fault)
 }
 
 fn run_flows(c: &FlowsConfig) -> Result<u8> {
-    let (mut rows, stats, fault) = collect_flows(&c.input, c.max_flows, c.idle)?;
+    let mut view = live_flows::LiveFlows::new(c);
+    let Collected { mut rows, stats, fault, mut source } = collect_flows(&c.input, c.max_flows, c.idle, view.as_mut())?;
+    if let Some(v) = view.as_mut() {
+        if v.finish(&rows)? {
+            return finish(&mut source, fault);
+        }
+    }
     match c.sort {
         FlowSort::Start => rows.sort_by_key(|r| r.id),
         FlowSort::Bytes => rows.sort_by_key(|r| std::cmp::Reverse(r.orig_frame_bytes + r.resp_frame_bytes)),
@@ -413,7 +448,7 @@ fn run_flows(c: &FlowsConfig) -> Result<u8> {
         f => out.write_all(&report::rows_bytes(f, &rows).unwrap_or_default())?,
     }
     out.flush()?;
-    Ok(report_fault(fault))
+    finish(&mut source, fault)
 }
 
 fn run_info(c: &InfoConfig) -> Result<u8> {
@@ -503,42 +538,63 @@ fn run_info(c: &InfoConfig) -> Result<u8> {
         }
     }
     out.flush()?;
-    Ok(report_fault(fault))
+    finish(&mut reader, fault)
 }
 
 /// capinfos' facts from the reader, the per-packet statistics and the
 /// dissector's counters.
 fn capture_summary(
     input: &Input,
-    reader: &FileReader,
+    reader: &Source,
     sb: &mut StatsBuilder,
     ds: &crate::dissect::DissectStats,
     fault: Option<&CaptureError>,
 ) -> CaptureSummary {
-    let file_size = if input.path == "-" { None } else { std::fs::metadata(&input.path).ok().map(|m| m.len()) };
+    let name = input.name();
     let duration = match (sb.first, sb.last) {
         (Some(f), Some(l)) => l.since(f).max(0.0),
         _ => 0.0,
     };
     let per_sec = |v: f64| if duration > 0.0 { v / duration } else { 0.0 };
-    let rs = reader.stats();
+    let (format, file_size, interfaces, skipped_blocks, warnings) = match reader {
+        Source::File(r) => (
+            r.format().describe(),
+            if name == "-" { None } else { std::fs::metadata(name).ok().map(|m| m.len()) },
+            r.interfaces()
+                .iter()
+                .enumerate()
+                .map(|(i, itf)| InterfaceSummary {
+                    id: i as u32,
+                    link: itf.link.name().to_string(),
+                    link_type: itf.link.0,
+                    snaplen: itf.snaplen,
+                    ts_resolution: ts_resolution(itf.ts_units_per_sec),
+                    name: itf.name.clone(),
+                })
+                .collect(),
+            r.stats().skipped_blocks,
+            r.stats().warnings.clone(),
+        ),
+        Source::Live(l) => (
+            "live capture (libpcap)".to_string(),
+            None,
+            vec![InterfaceSummary {
+                id: 0,
+                link: l.link().name().to_string(),
+                link_type: l.link().0,
+                snaplen: l.snaplen(),
+                ts_resolution: ts_resolution(l.ts_units_per_sec()),
+                name: Some(l.interface().to_string()),
+            }],
+            0,
+            Vec::new(),
+        ),
+    };
     CaptureSummary {
-        file: input.path.clone(),
-        format: reader.format().describe(),
+        file: name.to_string(),
+        format,
         file_size,
-        interfaces: reader
-            .interfaces()
-            .iter()
-            .enumerate()
-            .map(|(i, itf)| InterfaceSummary {
-                id: i as u32,
-                link: itf.link.name().to_string(),
-                link_type: itf.link.0,
-                snaplen: itf.snaplen,
-                ts_resolution: ts_resolution(itf.ts_units_per_sec),
-                name: itf.name.clone(),
-            })
-            .collect(),
+        interfaces,
         encapsulations: sb.encapsulations.clone(),
         packets: sb.packets,
         data_bytes: sb.data_bytes,
@@ -559,8 +615,8 @@ fn capture_summary(
             + ds.defrag.oversized
             + ds.defrag.truncated
             + ds.defrag.unfinished,
-        skipped_blocks: rs.skipped_blocks,
-        warnings: rs.warnings.clone(),
+        skipped_blocks,
+        warnings,
         hierarchy: std::mem::take(&mut sb.root),
         error: fault.map(|e| e.to_string()),
     }

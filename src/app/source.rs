@@ -1,0 +1,130 @@
+//! The input of a run, file or live, from opening to the end.
+//!
+//! A live capture is opened in a fixed order: work out whom to become (before
+//! anything, so a bad `--user` fails first), install the stop handlers, open
+//! the interface and the `-w` file (both need root; the file is given to the
+//! user), then give root up. At the end its statistics go to stderr in
+//! tcpdump's words, after the command's report.
+
+use std::io::Write;
+
+use anyhow::{Context, Result};
+
+use crate::capture::live::LiveStats;
+use crate::capture::{CaptureError, FileReader, Frame, LiveSource, PacketSource};
+use crate::config::{Input, Source as InputSource};
+use crate::process;
+
+/// An open input.
+pub(super) enum Source {
+    File(FileReader),
+    Live(LiveSource),
+}
+
+impl PacketSource for Source {
+    fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
+        match self {
+            Source::File(r) => r.next_frame(),
+            Source::Live(l) => l.next_frame(),
+        }
+    }
+}
+
+impl Source {
+    /// Digits of the time column: 9 for nanosecond timestamps, else 6.
+    /// For pcapng the finest interface decides, as the first packets may not say.
+    pub(super) fn time_digits(&self) -> usize {
+        let nanos = match self {
+            Source::File(r) => r.interfaces().iter().any(|i| i.ts_units_per_sec > 1_000_000),
+            Source::Live(l) => l.ts_units_per_sec() > 1_000_000,
+        };
+        if nanos { 9 } else { 6 }
+    }
+
+    pub(super) fn is_live(&self) -> bool {
+        matches!(self, Source::Live(_))
+    }
+}
+
+pub(super) fn open(input: &Input) -> Result<Source> {
+    let live = match &input.source {
+        InputSource::File(path) => return Ok(Source::File(FileReader::open(path)?)),
+        InputSource::Live(live) => live,
+    };
+    let identity = match &live.run_as {
+        Some(r) => process::resolve(r)?,
+        None => None,
+    };
+    let save = live.save.clone().map(|mut s| {
+        s.owner = identity.as_ref().map(|id| (id.uid, id.gid));
+        s
+    });
+    process::install_stop_handlers().context("cannot install the SIGINT/SIGTERM handlers")?;
+    let source = LiveSource::open(&live.options, save, &process::STOP)?;
+    if let Some(id) = &identity {
+        process::drop_to(id)?;
+    }
+    let (dlt, desc) = crate::capture::live::link_names(source.link());
+    // tcpdump's line, on stderr: the capture is open from here on (the
+    // tests wait for it before sending traffic).
+    to_stderr(&format!(
+        "wirelens: listening on {}, link-type {dlt} ({desc}), snapshot length {} bytes\n",
+        source.interface(),
+        source.snaplen()
+    ));
+    Ok(Source::Live(source))
+}
+
+/// Writes to stderr, ignoring failure: `eprint!` panics when stderr is a
+/// closed pipe (`2>&1 | head`), and a lost status line is no reason to
+/// lose the run.
+fn to_stderr(s: &str) {
+    let _ = std::io::stderr().write_all(s.as_bytes());
+}
+
+/// tcpdump's end-of-capture lines ("1 packet captured", "2 packets ...").
+pub(super) fn stats_lines(s: &LiveStats) -> String {
+    let line = |n: u64, what: &str| format!("{n} packet{} {what}\n", if n == 1 { "" } else { "s" });
+    [
+        line(s.captured, "captured"),
+        line(s.received, "received by filter"),
+        line(s.dropped_kernel, "dropped by kernel"),
+        line(s.dropped_interface, "dropped by interface"),
+    ]
+    .concat()
+}
+
+/// Ends the run after its report: a live capture's statistics on stderr
+/// (and its `-w` file completed), then the input's fault, if any.
+/// Returns the exit code: 2 after a fault, else 0.
+pub(super) fn finish(source: &mut Source, fault: Option<CaptureError>) -> Result<u8> {
+    if let Source::Live(l) = source {
+        let (stats, saved) = match l.finish() {
+            Ok(s) => (s, Ok(())),
+            Err(e) => (l.stats(), Err(e)),
+        };
+        to_stderr(&stats_lines(&stats));
+        saved?;
+    }
+    Ok(match fault {
+        Some(e) => {
+            eprintln!("wirelens: {e}");
+            super::EXIT_BAD_INPUT
+        }
+        None => 0,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tcpdump_wording_and_plurals() {
+        let s = LiveStats { captured: 1, received: 2, dropped_kernel: 0, dropped_interface: 0 };
+        assert_eq!(
+            stats_lines(&s),
+            "1 packet captured\n2 packets received by filter\n0 packets dropped by kernel\n0 packets dropped by interface\n"
+        );
+    }
+}
