@@ -529,9 +529,10 @@ fn a_filter_matching_nothing_still_ends_on_time() {
     let Some(lab) = Lab::new("quiet") else { return };
     let mut wl = Proc::spawn(&mut lab.wirelens(&["flows", "-i", "v0", "-f", "port 1", "--duration", "1"]));
     let listening = wl.wait_for("listening on v0", Duration::from_secs(10)).expect("wirelens did not start");
-    // Traffic the filter drops, for longer than the capture runs.
-    let server = lab.server(0, 150);
-    lab.client(0, 150, 0.01);
+    // Traffic the filter drops, while the capture runs. It must end before
+    // the capture does: `finish` notes the end time when it first looks.
+    let server = lab.server(0, 50);
+    lab.client(0, 50, 0.01);
     server.finish(Duration::from_secs(10));
     let done = wl.finish(Duration::from_secs(5));
     assert_eq!(done.code(), Some(0), "{}", done.stderr);
