@@ -301,6 +301,13 @@ fn conv_groups_by_service_and_by_hosts() {
         s.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()[k].as_u64().unwrap()).sum()
     };
     assert_eq!(total(&stdout(&o), "orig_frame_bytes"), total(&stdout(&all), "orig_frame_bytes"));
+    // Every table row has as many cells as the header (names are counted too).
+    for report in ["conv", "flows", "dns"] {
+        let o = run(&[report, &sample("mix.pcap")]);
+        let cells: Vec<usize> =
+            stdout(&o).lines().filter(|l| l.starts_with('|')).map(|l| l.matches(" | ").count()).collect();
+        assert!(cells.windows(2).all(|w| w[0] == w[1]), "{report}: ragged table {cells:?}");
+    }
     let o = run(&["conv", "--by", "hosts", "--format", "csv", &sample("mix.pcap")]);
     assert!(stdout(&o).lines().nth(1).unwrap().contains("10.200."));
 }

@@ -14,6 +14,7 @@ pub fn table(rows: &[ConvRecord], styled: bool) -> String {
     t.set_header([
         "proto",
         what,
+        "server name",
         "flows",
         "clients",
         "failed",
