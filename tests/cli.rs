@@ -305,7 +305,7 @@ fn conv_groups_by_service_and_by_hosts() {
     for report in ["conv", "flows", "dns"] {
         let o = run(&[report, &sample("mix.pcap")]);
         let cells: Vec<usize> =
-            stdout(&o).lines().filter(|l| l.starts_with('|')).map(|l| l.matches(" | ").count()).collect();
+            stdout(&o).lines().filter(|l| l.starts_with("| ")).map(|l| l.matches(" | ").count()).collect();
         assert!(cells.windows(2).all(|w| w[0] == w[1]), "{report}: ragged table {cells:?}");
     }
     let o = run(&["conv", "--by", "hosts", "--format", "csv", &sample("mix.pcap")]);
