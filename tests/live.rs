@@ -329,6 +329,15 @@ impl Lab {
         p
     }
 
+    /// The client in B, running in the background.
+    fn client_bg(&self, n_tcp: u32, n_udp: u32, gap: f64) -> Proc {
+        Proc::spawn(&mut self.cmd(
+            &self.b,
+            "python3",
+            &["-c", CLIENT, A_ADDR, &n_tcp.to_string(), &n_udp.to_string(), &gap.to_string()],
+        ))
+    }
+
     /// The client in B, run to the end.
     fn client(&self, n_tcp: u32, n_udp: u32, gap: f64) {
         let o = self
@@ -529,12 +538,13 @@ fn a_filter_matching_nothing_still_ends_on_time() {
     let Some(lab) = Lab::new("quiet") else { return };
     let mut wl = Proc::spawn(&mut lab.wirelens(&["flows", "-i", "v0", "-f", "port 1", "--duration", "1"]));
     let listening = wl.wait_for("listening on v0", Duration::from_secs(10)).expect("wirelens did not start");
-    // Traffic the filter drops, while the capture runs. It must end before
-    // the capture does: `finish` notes the end time when it first looks.
-    let server = lab.server(0, 50);
-    lab.client(0, 50, 0.01);
-    server.finish(Duration::from_secs(10));
+    // Traffic the filter drops, for longer than the capture runs (in the
+    // background: the exit is timed as it happens).
+    let server = lab.server(0, 150);
+    let client = lab.client_bg(0, 150, 0.01);
     let done = wl.finish(Duration::from_secs(5));
+    client.finish(Duration::from_secs(10));
+    server.finish(Duration::from_secs(10));
     assert_eq!(done.code(), Some(0), "{}", done.stderr);
     let took = done.ended - listening;
     assert!(took >= Duration::from_millis(900) && took < Duration::from_millis(2000), "--duration 1 took {took:?}");
