@@ -161,6 +161,20 @@ pub struct LiveArgs {
     /// Started as root: become USER once the capture is open (default under sudo: the user who ran sudo).
     #[arg(short = 'Z', long = "user", value_name = "USER", conflicts_with = "file")]
     pub user: Option<String>,
+
+    /// What to show while capturing [default: redraw on a terminal, else events].
+    #[arg(long = "live", value_enum, value_name = "VIEW", conflicts_with = "file")]
+    pub view: Option<LiveArg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LiveArg {
+    /// The report so far, redrawn in place about once a second (like top).
+    Redraw,
+    /// A line per event as it happens: a flow that ended, an analysis event, a DNS transaction.
+    Events,
+    /// Nothing until the final report.
+    Off,
 }
 
 #[derive(Debug, Args)]

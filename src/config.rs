@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use crate::capture::live::{LiveOptions, SaveTo};
 use crate::cli::{
-    ByArg, Cli, ColorArg, Command, ConvArgs, DnsArgs, FlowsArgs, FormatArg, InfoArgs, InputArgs, LadderArgs, LiveArgs,
-    PacketsArgs, SortArg, TimeArg,
+    ByArg, Cli, ColorArg, Command, ConvArgs, DnsArgs, FlowsArgs, FormatArg, InfoArgs, InputArgs, LadderArgs, LiveArg,
+    LiveArgs, PacketsArgs, SortArg, TimeArg,
 };
 use crate::process::RunAs;
 pub use crate::report::{Format, TimeFormat};
@@ -40,6 +40,8 @@ pub struct Input {
     /// BPF filter applied to file packets (a live capture's is in its options).
     pub bpf: Option<String>,
     pub count: Option<u64>,
+    /// What a live capture shows while it runs (always `Off` for files).
+    pub view: LiveView,
 }
 
 impl Input {
@@ -56,15 +58,28 @@ impl Input {
     }
 }
 
-/// How `flows -i` shows flows while capturing.
+/// What a live capture shows while it runs, before the final report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LiveView {
     /// Only the final report (a file, or JSON, which is one document).
     Off,
-    /// On a terminal: the busiest flows, redrawn in place about once a second.
+    /// On a terminal: the report so far, redrawn in place about once a second.
     Redraw,
-    /// Not on a terminal (or NDJSON/CSV): one line per flow as it ends.
+    /// Not on a terminal (or NDJSON/CSV): a line per event as it happens
+    /// (a flow that ended, an analysis event, a DNS transaction).
     Events,
+}
+
+/// The live view: `--live` when given, else a redraw on a terminal and
+/// event lines otherwise. JSON is one document, written at the end.
+fn live_view(live: bool, arg: Option<LiveArg>, fmt: Format, stdout_tty: bool) -> LiveView {
+    match (live, arg, fmt) {
+        (false, _, _) | (true, _, Format::Json) | (true, Some(LiveArg::Off), _) => LiveView::Off,
+        (true, Some(LiveArg::Redraw), _) => LiveView::Redraw,
+        (true, Some(LiveArg::Events), _) => LiveView::Events,
+        (true, None, Format::Table) if stdout_tty => LiveView::Redraw,
+        (true, None, _) => LiveView::Events,
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -106,7 +121,6 @@ pub struct FlowsConfig {
     pub idle: crate::flow::table::Idle,
     /// Box-drawing tables (a terminal that wants styling).
     pub styled: bool,
-    pub live_view: LiveView,
 }
 
 #[derive(Debug, Clone)]
@@ -178,9 +192,9 @@ fn run_as(user: Option<String>) -> Option<RunAs> {
     Some(RunAs::Sudo { uid: id("SUDO_UID")?, gid: id("SUDO_GID")? })
 }
 
-fn input(a: InputArgs) -> Input {
+fn input(a: InputArgs, fmt: Format, stdout_tty: bool) -> Input {
     let InputArgs { file, display_filter, bpf, count, live } = a;
-    let LiveArgs { interface, no_promisc, snaplen, buffer_size, duration, write, packet_buffered, user } = live;
+    let LiveArgs { interface, no_promisc, snaplen, buffer_size, duration, write, packet_buffered, user, view } = live;
     let source = match interface {
         // clap makes FILE required without -i, so the default is never used.
         None => Source::File(file.unwrap_or_default()),
@@ -201,10 +215,11 @@ fn input(a: InputArgs) -> Input {
                 display_filter,
                 bpf: None,
                 count,
+                view: live_view(true, view, fmt, stdout_tty),
             };
         }
     };
-    Input { source, display_filter, bpf, count }
+    Input { source, display_filter, bpf, count, view: LiveView::Off }
 }
 
 fn format(f: Option<FormatArg>) -> Format {
@@ -231,7 +246,7 @@ impl Config {
         let job = match cli.command {
             Some(Command::Packets(PacketsArgs { input: i, verbose, hex, numeric, time })) => {
                 Job::Packets(PacketsConfig {
-                    input: input(i),
+                    input: input(i, fmt, stdout_tty),
                     format: fmt,
                     time: match time {
                         TimeArg::Rel => TimeFormat::Relative,
@@ -246,15 +261,8 @@ impl Config {
                 })
             }
             Some(Command::Flows(FlowsArgs { input: i, sort, top, max_flows, idle_timeout })) => {
-                let input = input(i);
-                let live_view = match (input.is_live(), fmt) {
-                    (false, _) | (true, Format::Json) => LiveView::Off,
-                    (true, Format::Table) if stdout_tty => LiveView::Redraw,
-                    (true, _) => LiveView::Events,
-                };
                 Job::Flows(FlowsConfig {
-                    input,
-                    live_view,
+                    input: input(i, fmt, stdout_tty),
                     format: fmt,
                     sort: match sort {
                         SortArg::Start => FlowSort::Start,
@@ -274,7 +282,7 @@ impl Config {
                 })
             }
             Some(Command::Conv(ConvArgs { input: i, by, top })) => Job::Conv(ConvConfig {
-                input: input(i),
+                input: input(i, fmt, stdout_tty),
                 format: fmt,
                 by: match by {
                     ByArg::Port => crate::record::conv::GroupBy::Port,
@@ -284,30 +292,36 @@ impl Config {
                 styled: color,
             }),
             Some(Command::Expert(InfoArgs { input: i })) => {
-                Job::Expert(ExpertConfig { input: input(i), format: fmt, styled: color })
+                Job::Expert(ExpertConfig { input: input(i, fmt, stdout_tty), format: fmt, styled: color })
             }
             Some(Command::Ladder(LadderArgs { input: i, flow, no_fold })) => {
-                Job::Ladder(LadderConfig { input: input(i), flow, fold: !no_fold, styled: color })
+                Job::Ladder(LadderConfig { input: input(i, fmt, stdout_tty), flow, fold: !no_fold, styled: color })
             }
             Some(Command::Dns(DnsArgs { input: i, stats, dns_timeout })) => Job::Dns(DnsConfig {
-                input: input(i),
+                input: input(i, fmt, stdout_tty),
                 format: fmt,
                 stats,
                 timeout_ns: (dns_timeout.max(0.0) * 1e9) as i64,
                 styled: color,
             }),
             Some(Command::Info(InfoArgs { input: i })) => {
-                Job::Info(InfoConfig { input: input(i), format: fmt, summary: false, styled: color })
+                Job::Info(InfoConfig { input: input(i, fmt, stdout_tty), format: fmt, summary: false, styled: color })
             }
             Some(Command::Summary(InfoArgs { input: i })) => {
-                Job::Info(InfoConfig { input: input(i), format: fmt, summary: true, styled: color })
+                Job::Info(InfoConfig { input: input(i, fmt, stdout_tty), format: fmt, summary: true, styled: color })
             }
             Some(Command::Interfaces) => Job::Interfaces(InterfacesConfig { format: fmt, styled: color }),
             None if cli.list_interfaces => Job::Interfaces(InterfacesConfig { format: fmt, styled: color }),
             None => {
                 let path = cli.file?;
                 Job::Info(InfoConfig {
-                    input: Input { source: Source::File(path), display_filter: None, bpf: None, count: None },
+                    input: Input {
+                        source: Source::File(path),
+                        display_filter: None,
+                        bpf: None,
+                        count: None,
+                        view: LiveView::Off,
+                    },
                     format: fmt,
                     summary: true,
                     styled: color,

@@ -1,23 +1,28 @@
-//! What `flows -i` shows while the capture runs.
+//! What `flows -i` and `conv -i` show while the capture runs.
 //!
-//! - On a terminal (table format): the busiest active flows, redrawn in
-//!   place (ANSI clear and home) about once a second of packet time.
-//! - Otherwise, and for NDJSON and CSV: one line per flow when it ends. The
-//!   flow table ends flows only by inactivity (minutes for TCP), so a TCP
-//!   connection is also written once it has closed (FIN both ways or RST)
-//!   and seen no packet for [`CLOSE_QUIET_NS`]; each flow is written once.
-//!   NDJSON and CSV then end with the flows still open, so the stream holds
-//!   every flow exactly once; the table format ends with the usual report.
+//! - Redraw (a terminal): for `flows`, the busiest active flows; for
+//!   `conv`, the conversations of every flow so far (ended and active).
+//! - Events (not a terminal, or `--live events`): one line per flow when it
+//!   ends. The flow table ends flows only by inactivity (minutes for TCP),
+//!   so a TCP connection is also written once it has closed (FIN both ways
+//!   or RST) and stayed quiet for [`CLOSE_QUIET_NS`]; each flow is written
+//!   once. For `flows` in NDJSON or CSV the stream is the whole output
+//!   (every flow exactly once, the ones still open at the end last); the
+//!   table format ends with the usual report. `conv` streams text lines
+//!   only: its machine formats are the final aggregate.
 //!
-//! Both run on packet time: a quiet interface changes nothing to show, and
-//! nothing here reads the clock.
+//! Both views follow ticks (about once a second of wall time, see
+//! `live.rs`), so a quiet interface still redraws and still writes the
+//! connections that closed before it went quiet.
 
 use std::collections::HashSet;
-use std::io::{self, Write};
+use std::io;
 
+use super::live::{Screen, Tick, table_rows, write_out};
 use crate::capture::Timestamp;
-use crate::config::{FlowsConfig, Format, LiveView};
+use crate::config::{Format, Input, LiveView};
 use crate::flow::table::{EndReason, FlowTable};
+use crate::record::conv::GroupBy;
 use crate::record::flow::FlowRecord;
 use crate::report;
 
@@ -25,151 +30,165 @@ use crate::report;
 /// (the last ACK of the close, or a late retransmission, still belongs to it).
 pub(super) const CLOSE_QUIET_NS: i64 = 2_000_000_000;
 
-/// Packet time between two redraws or two scans for closed connections.
-const TICK_NS: i64 = 1_000_000_000;
-
-/// Rows in the redrawn view when --top does not say.
-const DEFAULT_TOP: usize = 20;
+/// What the redraw shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Body {
+    Flows,
+    Conv(GroupBy),
+}
 
 pub(super) struct LiveFlows {
     view: LiveView,
     format: Format,
     styled: bool,
-    top: usize,
-    interface: String,
-    next_tick: Option<Timestamp>,
-    emitted: HashSet<u64>,
+    top: Option<usize>,
+    body: Body,
+    screen: Screen,
+    /// Closed connections already written but still in the table: the
+    /// table's own end of them must not write them again. Only flows
+    /// between their close and their end are here, so the set stays small.
+    written: HashSet<u64>,
     ended: u64,
-    packets: u64,
 }
 
 fn ns(t: Timestamp) -> i64 {
     t.secs.saturating_mul(1_000_000_000).saturating_add(i64::from(t.nanos))
 }
 
-fn write_out(bytes: &[u8]) -> io::Result<()> {
-    let mut out = io::stdout().lock();
-    out.write_all(bytes)?;
-    out.flush()
+/// TCP connections that closed (FIN both ways, or RST) and stayed quiet
+/// for [`CLOSE_QUIET_NS`], not written before; they are added to `written`.
+pub(super) fn newly_closed(table: &FlowTable, tick: &Tick, written: &mut HashSet<u64>) -> Vec<FlowRecord> {
+    let now = ns(tick.now);
+    let closed: Vec<FlowRecord> = table
+        .flows()
+        .filter(|f| f.proto == 6 && f.is_closed() && now.saturating_sub(ns(f.last)) >= CLOSE_QUIET_NS)
+        .filter(|f| !written.contains(&f.id))
+        .map(|f| FlowRecord::from_flow(f, EndReason::Closed))
+        .collect();
+    written.extend(closed.iter().map(|r| r.id));
+    closed
 }
 
 impl LiveFlows {
-    /// `None` unless the input is live and the view is on.
-    pub(super) fn new(c: &FlowsConfig) -> Option<LiveFlows> {
-        (c.live_view != LiveView::Off).then(|| LiveFlows {
-            view: c.live_view,
-            format: c.format,
-            styled: c.styled,
-            top: c.top.unwrap_or(DEFAULT_TOP),
-            interface: c.input.name().to_string(),
-            next_tick: None,
-            emitted: HashSet::new(),
+    /// `None` unless the input is live and its view is on.
+    pub(super) fn new(
+        input: &Input,
+        format: Format,
+        styled: bool,
+        top: Option<usize>,
+        body: Body,
+    ) -> Option<LiveFlows> {
+        let command = match body {
+            Body::Flows => "flows",
+            Body::Conv(_) => "conv",
+        };
+        (input.view != LiveView::Off).then(|| LiveFlows {
+            view: input.view,
+            format,
+            styled,
+            top,
+            body,
+            screen: Screen::new(command, input.name()),
+            written: HashSet::new(),
             ended: 0,
-            packets: 0,
         })
+    }
+
+    /// Machine-format event lines (flows only; conv's are its final rows).
+    fn streams_machine(&self) -> bool {
+        self.body == Body::Flows && matches!(self.format, Format::Ndjson | Format::Csv)
     }
 
     /// Before the first packet: the CSV header of the event stream.
     pub(super) fn start(&mut self) -> io::Result<()> {
-        if self.view == LiveView::Events && self.format == Format::Csv {
+        if self.view == LiveView::Events && self.streams_machine() && self.format == Format::Csv {
             write_out(&report::csv_line(report::flows::CSV_HEADER))?;
         }
         Ok(())
     }
 
-    /// A flow the table has ended.
-    pub(super) fn ended(&mut self, r: &FlowRecord) -> io::Result<()> {
-        self.ended += 1;
-        if self.view == LiveView::Events {
-            self.emit(r)?;
-        }
-        Ok(())
+    pub(super) fn packet(&mut self, wire_len: u32) {
+        self.screen.packet(wire_len);
     }
 
-    fn emit(&mut self, r: &FlowRecord) -> io::Result<()> {
-        if !self.emitted.insert(r.id) {
+    /// A flow the table has ended (by inactivity, eviction, or the end of
+    /// the capture).
+    pub(super) fn ended(&mut self, r: &FlowRecord) -> io::Result<()> {
+        self.ended += 1;
+        if self.written.remove(&r.id) || self.view != LiveView::Events {
             return Ok(());
         }
+        self.write(r)
+    }
+
+    fn write(&mut self, r: &FlowRecord) -> io::Result<()> {
         let mut line = match self.format {
-            Format::Ndjson => serde_json::to_vec(r).map_err(io::Error::other)?,
-            Format::Csv => return write_out(&report::csv_line(report::flows::csv_row(r))),
-            _ => report::flows::event_line(r).into_bytes(),
+            Format::Ndjson if self.streams_machine() => serde_json::to_vec(r).map_err(io::Error::other)?,
+            Format::Csv if self.streams_machine() => {
+                return write_out(&report::csv_line(report::flows::csv_row(r)));
+            }
+            Format::Table => report::flows::event_line(r).into_bytes(),
+            _ => return Ok(()),
         };
         line.push(b'\n');
         write_out(&line)
     }
 
-    /// After each packet: once a second of packet time, redraw or write
-    /// the connections that have closed.
-    pub(super) fn packet(&mut self, ts: Timestamp, table: &FlowTable) -> io::Result<()> {
-        self.packets += 1;
-        let next = *self.next_tick.get_or_insert(ts);
-        if ts < next {
-            return Ok(());
-        }
-        self.next_tick = Some(Timestamp::new(ts.secs.saturating_add(TICK_NS / 1_000_000_000), ts.nanos));
+    /// About once a second: redraw, or write the connections that have closed.
+    pub(super) fn tick(&mut self, tick: &Tick, table: &FlowTable, ended_rows: &[FlowRecord]) -> io::Result<()> {
         match self.view {
             LiveView::Events => {
-                let now = ns(ts);
-                let closed: Vec<FlowRecord> = table
-                    .flows()
-                    .filter(|f| f.proto == 6 && f.is_closed() && now.saturating_sub(ns(f.last)) >= CLOSE_QUIET_NS)
-                    .filter(|f| !self.emitted.contains(&f.id))
-                    .map(|f| FlowRecord::from_flow(f, EndReason::Closed))
-                    .collect();
-                for r in &closed {
-                    self.emit(r)?;
+                for r in &newly_closed(table, tick, &mut self.written) {
+                    self.write(r)?;
                 }
                 Ok(())
             }
-            LiveView::Redraw => self.redraw(table),
+            LiveView::Redraw => self.redraw(tick, table, ended_rows),
             LiveView::Off => Ok(()),
         }
     }
 
-    fn redraw(&self, table: &FlowTable) -> io::Result<()> {
-        let mut rows: Vec<FlowRecord> =
+    fn redraw(&mut self, tick: &Tick, table: &FlowTable, ended_rows: &[FlowRecord]) -> io::Result<()> {
+        let top = self.top.unwrap_or_else(|| table_rows(0));
+        let mut active: Vec<FlowRecord> =
             table.flows().map(|f| FlowRecord::from_flow(f, EndReason::EndOfCapture)).collect();
-        rows.sort_by_key(|r| std::cmp::Reverse(r.orig_frame_bytes + r.resp_frame_bytes));
-        rows.truncate(self.top);
-        rows.sort_by_key(|r| r.id);
-        let mut screen = String::from("\x1b[H\x1b[2J");
-        screen.push_str(&format!(
-            "wirelens flows on {}: {} active, {} ended, {} packets (busiest {} shown; Ctrl-C for the report)\n",
-            self.interface,
-            table.active(),
-            self.ended,
-            self.packets,
-            rows.len()
-        ));
-        screen.push_str(&report::flows::table(&rows, self.styled));
-        write_out(screen.as_bytes())
+        let totals = format!("{} active flows, {} ended", table.active(), self.ended);
+        let body = match self.body {
+            Body::Flows => {
+                active.sort_by_key(|r| std::cmp::Reverse(r.orig_frame_bytes + r.resp_frame_bytes));
+                active.truncate(top);
+                active.sort_by_key(|r| r.id);
+                format!("Busiest active flows:\n{}", report::flows::table(&active, self.styled))
+            }
+            Body::Conv(by) => {
+                active.extend_from_slice(ended_rows);
+                let mut rows = crate::record::conv::group(&active, by);
+                rows.truncate(top);
+                format!("Conversations so far (busiest first):\n{}", report::conv::table(&rows, self.styled))
+            }
+        };
+        self.screen.draw(tick, totals, &body)
     }
 
-    /// At the end, before the report. Returns true when the event stream
-    /// already is the whole output (NDJSON, CSV): the flows not written yet
-    /// are written now and there is no separate report.
-    pub(super) fn finish(&mut self, rows: &[FlowRecord]) -> io::Result<bool> {
-        match (self.view, self.format) {
-            (LiveView::Events, Format::Ndjson | Format::Csv) => {
-                for r in rows {
-                    self.emit(r)?;
-                }
-                Ok(true)
-            }
-            (LiveView::Redraw, _) => {
-                // The final table replaces the live one.
-                write_out(b"\x1b[H\x1b[2J")?;
+    /// At the end, before the report (every flow has been through
+    /// [`ended`](Self::ended)). Returns true when the event stream already
+    /// is the whole output (`flows` in NDJSON or CSV).
+    pub(super) fn finish(&mut self) -> io::Result<bool> {
+        match self.view {
+            LiveView::Events if self.streams_machine() => Ok(true),
+            LiveView::Redraw => {
+                // The final report goes to the normal screen.
+                self.screen.leave()?;
                 Ok(false)
             }
-            (LiveView::Events, _) => {
+            LiveView::Events => {
                 // A blank line between the event lines and the report.
-                if !self.emitted.is_empty() {
+                if self.format == Format::Table && self.ended > 0 {
                     write_out(b"\n")?;
                 }
                 Ok(false)
             }
-            (LiveView::Off, _) => Ok(false),
+            LiveView::Off => Ok(false),
         }
     }
 }

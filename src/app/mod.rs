@@ -13,18 +13,21 @@
 //! statistics. `live_flows.rs` is the flows view while capturing.
 
 mod interfaces;
+mod live;
 mod live_flows;
+mod live_reports;
 mod source;
 
 use std::io::{self, BufWriter, Write};
+use std::time::Instant;
 
 use anyhow::Result;
 
 use crate::bpf::Bpf;
-use crate::capture::{CaptureError, PacketSource};
+use crate::capture::{CaptureError, Next, PacketSource};
 use crate::config::{
     Config, ConvConfig, DnsConfig, ExpertConfig, FlowSort, FlowsConfig, Format, InfoConfig, Input, Job, LadderConfig,
-    PacketsConfig,
+    LiveView, PacketsConfig,
 };
 use crate::dissect::Dissector;
 use crate::filter::analysis::AnalysisFields;
@@ -63,31 +66,49 @@ fn open(input: &Input) -> Result<(Source, Option<Bpf>, Option<Filter>)> {
     Ok((reader, bpf, filter))
 }
 
+/// One step of a run: a frame, or (a live capture with a view) a tick
+/// about once a second of wall time.
+enum Step<'a, 'f> {
+    Frame(&'a crate::capture::Frame<'f>),
+    Tick(live::Tick),
+}
+
 /// Reads frames until the end, the count limit or a fault; calls `each` for
-/// every frame that passes the BPF filter. Returns the fault, if any.
+/// every frame that passes the BPF filter, and for every tick of a live
+/// view. Returns the fault, if any.
 fn for_each_frame(
-    reader: &mut dyn PacketSource,
+    reader: &mut Source,
     input: &Input,
     bpf: &mut Option<Bpf>,
-    mut each: impl FnMut(&crate::capture::Frame<'_>) -> Result<()>,
+    mut each: impl FnMut(Step<'_, '_>) -> Result<()>,
 ) -> Result<Option<CaptureError>> {
+    let ticks = reader.is_live() && input.view != LiveView::Off;
+    let mut next_tick = Instant::now() + live::TICK;
     let mut read = 0u64;
     loop {
         if input.count.is_some_and(|c| read >= c) {
             return Ok(None);
         }
-        let frame = match reader.next_frame() {
-            Ok(Some(f)) => f,
-            Ok(None) => return Ok(None),
-            Err(e) => return Ok(Some(e)),
-        };
-        read += 1;
-        if let Some(b) = bpf.as_mut() {
-            if !b.matches(frame.link, frame.data)? {
-                continue;
+        match reader.next() {
+            Ok(Next::Frame(frame)) => {
+                read += 1;
+                let wanted = match bpf.as_mut() {
+                    Some(b) => b.matches(frame.link, frame.data)?,
+                    None => true,
+                };
+                if wanted {
+                    each(Step::Frame(&frame))?;
+                }
             }
+            Ok(Next::Idle) => {}
+            Ok(Next::End) => return Ok(None),
+            Err(e) => return Ok(Some(e)),
         }
-        each(&frame)?;
+        if ticks && Instant::now() >= next_tick {
+            next_tick = Instant::now() + live::TICK;
+            let stats = reader.live_stats().unwrap_or_default();
+            each(Step::Tick(live::Tick { now: live::wall_now(), stats }))?;
+        }
     }
 }
 
@@ -115,7 +136,8 @@ fn run_packets(c: &PacketsConfig) -> Result<u8> {
     // Live lines are written as packets arrive, not when a buffer fills.
     let live = reader.is_live();
     let input = c.input.clone();
-    let fault = for_each_frame(&mut reader, &input, &mut bpf, |f| {
+    let fault = for_each_frame(&mut reader, &input, &mut bpf, |step| {
+        let Step::Frame(f) = step else { return Ok(()) };
         let p = dissector.dissect(f);
         // Analysis and times follow every packet, displayed or not
         // (tshark's frame.time_relative counts from the first packet read).
@@ -187,7 +209,7 @@ struct Collected {
 
 /// Runs the flow table over the input; returns every flow (as it ended),
 /// the table's counters and the input fault, if any. `view` shows flows
-/// while a live capture runs.
+/// while a live capture runs; every flow goes through it as it ends.
 fn collect_flows(
     input: &Input,
     max_flows: usize,
@@ -202,7 +224,19 @@ fn collect_flows(
     if let Some(v) = view.as_deref_mut() {
         v.start()?;
     }
-    let fault = for_each_frame(&mut reader, input, &mut bpf, |f| {
+    let fault = for_each_frame(&mut reader, input, &mut bpf, |step| {
+        let f = match step {
+            Step::Frame(f) => f,
+            Step::Tick(t) => {
+                if let Some(v) = view.as_deref_mut() {
+                    v.tick(&t, &table, &rows)?;
+                }
+                return Ok(());
+            }
+        };
+        if let Some(v) = view.as_deref_mut() {
+            v.packet(f.orig_len);
+        }
         let p = dissector.dissect(f);
         if let Some(flt) = &filter {
             let dns = if flt.needs_dns() { record::parse_dns(&p) } else { Vec::new() };
@@ -219,11 +253,16 @@ fn collect_flows(
             for r in &rows[before..] {
                 v.ended(r)?;
             }
-            v.packet(p.ts, &table)?;
         }
         Ok(())
     })?;
+    let before = rows.len();
     table.finish(|fl, why| rows.push(FlowRecord::from_flow(&fl, why)));
+    if let Some(v) = view {
+        for r in &rows[before..] {
+            v.ended(r)?;
+        }
+    }
     Ok(Collected { rows, stats: table.stats, fault, source: reader })
 }
 
@@ -245,13 +284,29 @@ fn run_expert(c: &ExpertConfig) -> Result<u8> {
     let mut dissector = Dissector::new();
     let mut table = FlowTable::new(0);
     let mut events: Vec<crate::record::expert::ExpertEvent> = Vec::new();
+    let mut view = live_reports::LiveExpert::new(&c.input, c.styled);
+    // While a redrawn view is up the lines wait for the end.
+    let stream = view.is_none();
+    let live = reader.is_live();
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     if c.format == Format::Csv {
         out.write_all(&report::csv_line(report::expert::CSV_HEADER))?;
     }
     let input = c.input.clone();
-    let fault = for_each_frame(&mut reader, &input, &mut bpf, |f| {
+    let fault = for_each_frame(&mut reader, &input, &mut bpf, |step| {
+        let f = match step {
+            Step::Frame(f) => f,
+            Step::Tick(t) => {
+                if let Some(v) = view.as_mut() {
+                    v.tick(&t, &events, table.active())?;
+                }
+                return Ok(());
+            }
+        };
+        if let Some(v) = view.as_mut() {
+            v.packet(f.orig_len);
+        }
         let p = dissector.dissect(f);
         let Some(pl) = table.packet(&p, |_, _| {}) else { return Ok(()) };
         let Some(a) = pl.analysis.as_ref().filter(|a| !a.kinds.is_empty()) else { return Ok(()) };
@@ -265,19 +320,25 @@ fn run_expert(c: &ExpertConfig) -> Result<u8> {
         let ts = Time { secs: p.ts.secs, nanos: p.ts.nanos };
         // Events stream out as they happen (the counts come at the end).
         for e in crate::record::expert::events(p.number, ts, pl.id, a) {
-            match c.format {
-                Format::Table => writeln!(out, "{}", report::expert::line(&e))?,
-                Format::Ndjson => {
-                    out.write_all(&serde_json::to_vec(&e)?)?;
-                    out.write_all(b"\n")?;
-                }
-                Format::Csv => out.write_all(&report::csv_line(report::expert::csv_row(&e)))?,
-                Format::Json => {}
+            if stream {
+                write_expert_event(&mut out, c.format, &e)?;
+            }
+            if let Some(v) = view.as_mut() {
+                v.event(&e);
             }
             events.push(e);
         }
+        if live && stream {
+            out.flush()?;
+        }
         Ok(())
     })?;
+    if let Some(v) = view.as_mut() {
+        v.finish()?;
+        for e in &events {
+            write_expert_event(&mut out, c.format, e)?;
+        }
+    }
     let counts = report::expert::counts(&events);
     match c.format {
         Format::Table => {
@@ -292,7 +353,22 @@ fn run_expert(c: &ExpertConfig) -> Result<u8> {
         _ => {}
     }
     out.flush()?;
+    drop(view);
     finish(&mut reader, fault)
+}
+
+/// One analysis event in a streaming format (JSON is written whole at the end).
+fn write_expert_event(out: &mut impl Write, format: Format, e: &crate::record::expert::ExpertEvent) -> Result<()> {
+    match format {
+        Format::Table => writeln!(out, "{}", report::expert::line(e))?,
+        Format::Ndjson => {
+            out.write_all(&serde_json::to_vec(e)?)?;
+            out.write_all(b"\n")?;
+        }
+        Format::Csv => out.write_all(&report::csv_line(report::expert::csv_row(e)))?,
+        Format::Json => {}
+    }
+    Ok(())
 }
 
 fn run_ladder(c: &LadderConfig) -> Result<u8> {
@@ -302,7 +378,8 @@ fn run_ladder(c: &LadderConfig) -> Result<u8> {
     let mut rows: Vec<crate::record::ladder::LadderRow> = Vec::new();
     let mut record: Option<FlowRecord> = None;
     let input = c.input.clone();
-    let fault = for_each_frame(&mut reader, &input, &mut bpf, |f| {
+    let fault = for_each_frame(&mut reader, &input, &mut bpf, |step| {
+        let Step::Frame(f) = step else { return Ok(()) };
         let p = dissector.dissect(f);
         let wanted = c.flow;
         let placed = table.packet(&p, |fl, why| {
@@ -346,23 +423,68 @@ fn run_ladder(c: &LadderConfig) -> Result<u8> {
 }
 
 fn run_dns(c: &DnsConfig) -> Result<u8> {
+    use crate::record::dnstx::DnsTxRecord;
     let (mut reader, mut bpf, filter) = open(&c.input)?;
     let mut dissector = Dissector::new();
+    let mut view = live_reports::LiveDns::new(&c.input, c.format, c.styled, c.stats);
     let mut tracker = crate::flow::dns::DnsTracker::new(c.timeout_ns);
-    let mut rows: Vec<crate::record::dnstx::DnsTxRecord> = Vec::new();
+    if view.is_some() {
+        tracker = tracker.with_live_events();
+    }
+    let mut rows: Vec<DnsTxRecord> = Vec::new();
+    if let Some(v) = view.as_mut() {
+        v.start()?;
+    }
+    let mut handed: Vec<crate::flow::dns::DnsTransaction> = Vec::new();
     let input = c.input.clone();
-    let fault = for_each_frame(&mut reader, &input, &mut bpf, |f| {
-        let p = dissector.dissect(f);
-        let dns = record::parse_dns(&p);
-        if let Some(flt) = &filter {
-            if !flt.matches(&EvalContext::new(&p).with_dns(&dns)) {
-                return Ok(());
+    let fault = for_each_frame(&mut reader, &input, &mut bpf, |step| {
+        match step {
+            Step::Frame(f) => {
+                if let Some(v) = view.as_mut() {
+                    v.packet(f.orig_len);
+                }
+                let p = dissector.dissect(f);
+                let dns = record::parse_dns(&p);
+                if let Some(flt) = &filter {
+                    if !flt.matches(&EvalContext::new(&p).with_dns(&dns)) {
+                        return Ok(());
+                    }
+                }
+                tracker.packet(&p, &dns, |t| handed.push(t));
+            }
+            Step::Tick(t) => tracker.tick(t.now, |t| handed.push(t)),
+        }
+        for t in handed.drain(..) {
+            let r = DnsTxRecord::from_tx(&t);
+            if let Some(v) = view.as_mut() {
+                v.handed_out(&r, t.announced)?;
+            }
+            rows.push(r);
+        }
+        if let Some(v) = view.as_mut() {
+            for t in tracker.take_live_events() {
+                v.event(&DnsTxRecord::from_tx(&t))?;
+            }
+            if let Step::Tick(t) = step {
+                v.tick(&t)?;
             }
         }
-        tracker.packet(&p, &dns, |t| rows.push(crate::record::dnstx::DnsTxRecord::from_tx(&t)));
         Ok(())
     })?;
-    tracker.finish_all(|t| rows.push(crate::record::dnstx::DnsTxRecord::from_tx(&t)));
+    tracker.finish_all(|t| handed.push(t));
+    for t in handed.drain(..) {
+        let r = DnsTxRecord::from_tx(&t);
+        if let Some(v) = view.as_mut() {
+            v.handed_out(&r, t.announced)?;
+        }
+        rows.push(r);
+    }
+    if let Some(v) = view.as_mut() {
+        if v.finish()? {
+            drop(view);
+            return finish(&mut reader, fault);
+        }
+    }
     // In capture order of the first message of each transaction.
     rows.sort_by_key(|r| (r.query_frame.or(r.response_frame), r.response_frame));
     let stdout = io::stdout();
@@ -387,12 +509,18 @@ fn run_dns(c: &DnsConfig) -> Result<u8> {
         }
     }
     out.flush()?;
+    drop(view);
     finish(&mut reader, fault)
 }
 
 fn run_conv(c: &ConvConfig) -> Result<u8> {
+    let mut view = live_flows::LiveFlows::new(&c.input, c.format, c.styled, c.top, live_flows::Body::Conv(c.by));
     let Collected { rows: flows, fault, mut source, .. } =
-        collect_flows(&c.input, 0, crate::flow::table::Idle::ZeekDefaults, None)?;
+        collect_flows(&c.input, 0, crate::flow::table::Idle::ZeekDefaults, view.as_mut())?;
+    if let Some(v) = view.as_mut() {
+        v.finish()?;
+    }
+    drop(view);
     let mut rows = crate::record::conv::group(&flows, c.by);
     if let Some(n) = c.top {
         rows.truncate(n);
@@ -408,13 +536,15 @@ fn run_conv(c: &ConvConfig) -> Result<u8> {
 }
 
 fn run_flows(c: &FlowsConfig) -> Result<u8> {
-    let mut view = live_flows::LiveFlows::new(c);
+    let mut view = live_flows::LiveFlows::new(&c.input, c.format, c.styled, c.top, live_flows::Body::Flows);
     let Collected { mut rows, stats, fault, mut source } = collect_flows(&c.input, c.max_flows, c.idle, view.as_mut())?;
     if let Some(v) = view.as_mut() {
-        if v.finish(&rows)? {
+        if v.finish()? {
+            drop(view);
             return finish(&mut source, fault);
         }
     }
+    drop(view);
     match c.sort {
         FlowSort::Start => rows.sort_by_key(|r| r.id),
         FlowSort::Bytes => rows.sort_by_key(|r| std::cmp::Reverse(r.orig_frame_bytes + r.resp_frame_bytes)),
@@ -452,16 +582,38 @@ fn run_flows(c: &FlowsConfig) -> Result<u8> {
 }
 
 fn run_info(c: &InfoConfig) -> Result<u8> {
+    use crate::record::dnstx::DnsTxRecord;
     let (mut reader, mut bpf, filter) = open(&c.input)?;
     let mut dissector = Dissector::new();
     let mut sb = StatsBuilder::default();
+    let mut view = live_reports::LiveSummary::new(&c.input, c.format, c.styled, c.summary);
     // The overview also groups packets into flows, in the same pass.
     let mut table = c.summary.then(|| FlowTable::new(0));
     let mut flows: Vec<FlowRecord> = Vec::new();
-    let mut dns_rows: Vec<crate::record::dnstx::DnsTxRecord> = Vec::new();
+    let mut dns_rows: Vec<DnsTxRecord> = Vec::new();
     let mut names = crate::flow::dns::DnsTracker::new(crate::flow::dns::DEFAULT_TIMEOUT_NS);
+    if view.is_some() {
+        names = names.with_live_events();
+    }
+    let mut handed: Vec<crate::flow::dns::DnsTransaction> = Vec::new();
     let input = c.input.clone();
-    let fault = for_each_frame(&mut reader, &input, &mut bpf, |f| {
+    let fault = for_each_frame(&mut reader, &input, &mut bpf, |step| {
+        let f = match step {
+            Step::Frame(f) => f,
+            Step::Tick(t) => {
+                if let Some(v) = view.as_mut() {
+                    if table.is_some() {
+                        names.tick(t.now, |tx| handed.push(tx));
+                        summary_dns(v, &mut handed, &mut dns_rows, &mut names)?;
+                    }
+                    v.tick(&t, table.as_ref(), &flows)?;
+                }
+                return Ok(());
+            }
+        };
+        if let Some(v) = view.as_mut() {
+            v.packet(f.orig_len);
+        }
         let p = dissector.dissect(f);
         let dns = record::parse_dns(&p);
         if let Some(flt) = &filter {
@@ -471,8 +623,24 @@ fn run_info(c: &InfoConfig) -> Result<u8> {
         }
         sb.add(&p, !dns.is_empty());
         if let Some(t) = table.as_mut() {
-            names.packet(&p, &dns, |tx| dns_rows.push(crate::record::dnstx::DnsTxRecord::from_tx(&tx)));
+            let before_flows = flows.len();
+            names.packet(&p, &dns, |tx| handed.push(tx));
             let placed = t.packet(&p, |fl, why| flows.push(FlowRecord::from_flow(&fl, why)));
+            match view.as_mut() {
+                Some(v) => summary_dns(v, &mut handed, &mut dns_rows, &mut names)?,
+                None => dns_rows.extend(handed.drain(..).map(|tx| DnsTxRecord::from_tx(&tx))),
+            }
+            if let Some(v) = view.as_mut() {
+                for r in &flows[before_flows..] {
+                    v.flow(r)?;
+                }
+                if let Some(a) = placed.as_ref().and_then(|pl| pl.analysis.as_ref().map(|a| (pl.id, a))) {
+                    let ts = Time { secs: p.ts.secs, nanos: p.ts.nanos };
+                    for e in crate::record::expert::events(p.number, ts, a.0, a.1) {
+                        v.analysis(&e)?;
+                    }
+                }
+            }
             name_new_flow(t, placed.as_ref(), &names);
         }
         Ok(())
@@ -480,6 +648,10 @@ fn run_info(c: &InfoConfig) -> Result<u8> {
     if let Some(t) = table.as_mut() {
         t.finish(|fl, why| flows.push(FlowRecord::from_flow(&fl, why)));
     }
+    if let Some(v) = view.as_mut() {
+        v.finish()?;
+    }
+    drop(view);
     let summary = capture_summary(&c.input, &reader, &mut sb, &dissector.finish(), fault.as_ref());
     let conversations = crate::record::conv::group(&flows, crate::record::conv::GroupBy::Port);
     let problem_flows = crate::record::overview::problem_flows(&flows, 10);
@@ -539,6 +711,28 @@ fn run_info(c: &InfoConfig) -> Result<u8> {
     }
     out.flush()?;
     finish(&mut reader, fault)
+}
+
+/// The summary's DNS transactions: those handed out join the report, and
+/// the view shows each as it is answered or times out (or, never announced,
+/// when handed out).
+fn summary_dns(
+    v: &mut live_reports::LiveSummary,
+    handed: &mut Vec<crate::flow::dns::DnsTransaction>,
+    rows: &mut Vec<crate::record::dnstx::DnsTxRecord>,
+    tracker: &mut crate::flow::dns::DnsTracker,
+) -> Result<()> {
+    for tx in handed.drain(..) {
+        let r = crate::record::dnstx::DnsTxRecord::from_tx(&tx);
+        if !tx.announced {
+            v.dns(&r)?;
+        }
+        rows.push(r);
+    }
+    for tx in tracker.take_live_events() {
+        v.dns(&crate::record::dnstx::DnsTxRecord::from_tx(&tx))?;
+    }
+    Ok(())
 }
 
 /// capinfos' facts from the reader, the per-packet statistics and the

@@ -11,7 +11,7 @@ use std::io::Write;
 use anyhow::{Context, Result};
 
 use crate::capture::live::LiveStats;
-use crate::capture::{CaptureError, FileReader, Frame, LiveSource, PacketSource};
+use crate::capture::{CaptureError, FileReader, Frame, LiveSource, Next, PacketSource};
 use crate::config::{Input, Source as InputSource};
 use crate::process;
 
@@ -26,6 +26,20 @@ impl PacketSource for Source {
         match self {
             Source::File(r) => r.next_frame(),
             Source::Live(l) => l.next_frame(),
+        }
+    }
+
+    fn next(&mut self) -> Result<Next<'_>, CaptureError> {
+        match self {
+            Source::File(r) => r.next(),
+            Source::Live(l) => l.next(),
+        }
+    }
+
+    fn live_stats(&mut self) -> Option<LiveStats> {
+        match self {
+            Source::File(_) => None,
+            Source::Live(l) => l.live_stats(),
         }
     }
 }

@@ -34,7 +34,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::save::Saver;
-use super::{CaptureError, CaptureErrorKind, Frame, LinkType, MAX_CAPLEN, PacketSource, Timestamp};
+use super::{CaptureError, CaptureErrorKind, Frame, LinkType, MAX_CAPLEN, Next, PacketSource, Timestamp};
 
 /// Longest wait for a packet before checking the stop flag and the deadline.
 pub const POLL_MS: u64 = 100;
@@ -128,7 +128,13 @@ pub struct LiveSource {
     save: Option<(Saver, SaveTo)>,
     /// The current frame's bytes: the frame borrows them until the next call.
     buf: Vec<u8>,
+    /// The current frame's timestamp and length on the wire.
+    ts: Timestamp,
+    orig_len: u32,
+    /// Frames read, and frames handed out (equal unless the last read
+    /// frame is still to be returned by `next_frame`).
     number: u64,
+    returned: u64,
     done: bool,
 }
 
@@ -250,7 +256,10 @@ impl LiveSource {
             cutoff: None,
             save,
             buf: Vec::with_capacity(snaplen as usize),
+            ts: Timestamp::new(0, 0),
+            orig_len: 0,
             number: 0,
+            returned: 0,
             done: false,
         })
     }
@@ -362,15 +371,63 @@ impl LiveSource {
 
 impl PacketSource for LiveSource {
     fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
+        // Keep waiting through idle polls. (The frame is returned through a
+        // second call because a borrow returned from inside the loop would
+        // hold `self` for the whole loop.)
         loop {
+            if !matches!(self.next_idle()?, Next::Idle) {
+                break;
+            }
+        }
+        if self.done && self.number == self.returned {
+            return Ok(None);
+        }
+        self.returned = self.number;
+        Ok(Some(self.current()))
+    }
+
+    fn next(&mut self) -> Result<Next<'_>, CaptureError> {
+        match self.next_idle()? {
+            Next::Idle => Ok(Next::Idle),
+            Next::End => Ok(Next::End),
+            Next::Frame(_) => {
+                self.returned = self.number;
+                Ok(Next::Frame(self.current()))
+            }
+        }
+    }
+
+    fn live_stats(&mut self) -> Option<LiveStats> {
+        Some(self.stats())
+    }
+}
+
+impl LiveSource {
+    /// The frame just read into `buf`.
+    fn current(&self) -> Frame<'_> {
+        Frame {
+            number: self.number,
+            ts: self.ts,
+            link: self.link,
+            interface: 0,
+            orig_len: self.orig_len,
+            data: &self.buf,
+            offset: 0,
+        }
+    }
+
+    /// Reads one frame into `buf` (returning `Next::Frame` with it), or
+    /// waits once (at most [`POLL_MS`]) and returns `Next::Idle`, or ends.
+    fn next_idle(&mut self) -> Result<Next<'_>, CaptureError> {
+        {
             if self.done {
-                return Ok(None);
+                return Ok(Next::End);
             }
             self.check_stop();
             if let Some((_, drain_until)) = self.cutoff {
                 if Instant::now() >= drain_until {
                     self.done = true;
-                    return Ok(None);
+                    return Ok(Next::End);
                 }
             }
             let (ts, orig_len) = match self.cap.next_packet() {
@@ -381,7 +438,7 @@ impl PacketSource for LiveSource {
                     let ts = Timestamp::new(secs, if self.nanos { frac } else { frac.saturating_mul(1000) });
                     if self.cutoff.is_some_and(|(cut, _)| ts > cut) {
                         self.done = true;
-                        return Ok(None);
+                        return Ok(Next::End);
                     }
                     if let Some((saver, to)) = self.save.as_mut() {
                         let written =
@@ -406,13 +463,13 @@ impl PacketSource for LiveSource {
                     // otherwise wait for more.
                     if self.cutoff.is_some() {
                         self.done = true;
-                        return Ok(None);
+                        return Ok(Next::End);
                     }
                     if let Err(e) = self.wait() {
                         self.done = true;
                         return Err(e);
                     }
-                    continue;
+                    return Ok(Next::Idle);
                 }
                 Err(e) => {
                     self.done = true;
@@ -420,15 +477,9 @@ impl PacketSource for LiveSource {
                 }
             };
             self.number += 1;
-            return Ok(Some(Frame {
-                number: self.number,
-                ts,
-                link: self.link,
-                interface: 0,
-                orig_len,
-                data: &self.buf,
-                offset: 0,
-            }));
+            self.ts = ts;
+            self.orig_len = orig_len;
+            Ok(Next::Frame(self.current()))
         }
     }
 }

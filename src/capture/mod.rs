@@ -160,11 +160,37 @@ pub struct Frame<'a> {
     pub offset: u64,
 }
 
+/// What [`PacketSource::next`] hands out.
+#[derive(Debug)]
+pub enum Next<'a> {
+    Frame(Frame<'a>),
+    /// A live source waited a while (at most `live::POLL_MS`) and nothing
+    /// arrived: the caller may redraw a view. Files never say this.
+    Idle,
+    /// The end: of the file, or of a live capture that was asked to stop.
+    End,
+}
+
 /// Anything that yields frames: capture files and live interfaces.
 pub trait PacketSource {
     /// The next frame, `Ok(None)` at the end. After an error the source is finished and
-    /// returns `Ok(None)` from then on.
+    /// returns `Ok(None)` from then on. A live source waits here until a frame arrives.
     fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError>;
+
+    /// As [`next_frame`](Self::next_frame), but a live source returns
+    /// [`Next::Idle`] instead of waiting on, so that a caller showing a live
+    /// view can refresh it on a quiet interface.
+    fn next(&mut self) -> Result<Next<'_>, CaptureError> {
+        Ok(match self.next_frame()? {
+            Some(f) => Next::Frame(f),
+            None => Next::End,
+        })
+    }
+
+    /// A live capture's counters so far (kernel drops and all); `None` for files.
+    fn live_stats(&mut self) -> Option<live::LiveStats> {
+        None
+    }
 }
 
 /// The container format of a capture file.

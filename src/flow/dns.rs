@@ -91,6 +91,9 @@ pub struct DnsTransaction {
     /// The answer came after the timeout: the query counts as unanswered
     /// in time, the answer is still shown.
     pub late: bool,
+    /// Already handed out early as a live event (answered, or unanswered at
+    /// the timeout); see [`DnsTracker::with_live_events`].
+    pub announced: bool,
 }
 
 impl DnsTransaction {
@@ -145,6 +148,9 @@ pub struct DnsTracker {
     /// Addresses learned from A/AAAA answers -> the name that was asked.
     names: HashMap<IpAddr, Arc<str>>,
     last_sweep: i64,
+    /// Live events (a transaction answered, or past the timeout without an
+    /// answer) when asked for; `None` otherwise, so a file run clones nothing.
+    live: Option<Vec<DnsTransaction>>,
     pub stats: DnsStats,
 }
 
@@ -155,6 +161,27 @@ fn ns(t: Timestamp) -> i64 {
 impl DnsTracker {
     pub fn new(timeout_ns: i64) -> Self {
         DnsTracker { timeout_ns, last_sweep: i64::MIN, ..Default::default() }
+    }
+
+    /// Also reports each transaction the moment it is answered, or once the
+    /// timeout passes without an answer (see [`take_live_events`](Self::take_live_events)),
+    /// instead of only when it is handed out after [`HOLD_NS`]. A live view
+    /// shows these; the transactions are still handed out as usual, marked
+    /// `announced`, and a late answer is reported again.
+    pub fn with_live_events(mut self) -> Self {
+        self.live = Some(Vec::new());
+        self
+    }
+
+    /// The live events since the last call, in the order they happened.
+    pub fn take_live_events(&mut self) -> Vec<DnsTransaction> {
+        self.live.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    /// Packet time moves on without a packet (a live capture's clock on a
+    /// quiet interface): finishes and reports what timed out by `now`.
+    pub fn tick(&mut self, now: Timestamp, mut done: impl FnMut(DnsTransaction)) {
+        self.sweep(ns(now), &mut done);
     }
 
     /// The name an earlier answer gave to `addr`, if any.
@@ -246,6 +273,7 @@ impl DnsTracker {
             retried_over_tcp: None,
             after_truncation: None,
             late: false,
+            announced: false,
         };
         // RFC 7766 §5: a truncated UDP answer is retried over TCP.
         if transport == DnsTransport::Tcp {
@@ -318,6 +346,10 @@ impl DnsTracker {
                 let tc = seen.msg.truncated && transport == DnsTransport::Udp;
                 t.late = t.query.as_ref().is_some_and(|q| seen.ts.nanos_since(q.ts) > self.timeout_ns);
                 t.response = Some(seen);
+                if let Some(live) = self.live.as_mut() {
+                    t.announced = true;
+                    live.push(t.clone());
+                }
                 if tc {
                     if let Some((n, ty)) = t.question().map(|(n, ty)| (n.to_string(), ty)) {
                         self.truncated.insert((t.client.0, t.server.0, n, ty), k);
@@ -351,6 +383,7 @@ impl DnsTracker {
             retried_over_tcp: None,
             after_truncation: None,
             late: false,
+            announced: false,
         };
         self.finish(t, done);
     }
@@ -408,6 +441,19 @@ impl DnsTracker {
             return;
         }
         self.last_sweep = now;
+        if let Some(live) = self.live.as_mut() {
+            let timeout = self.timeout_ns;
+            let mut due: Vec<&mut DnsTransaction> = self
+                .pending
+                .values_mut()
+                .filter(|t| !t.announced && now.saturating_sub(ns(t.first_ts())) > timeout)
+                .collect();
+            due.sort_by_key(|t| t.first_ts());
+            for t in due {
+                t.announced = true;
+                live.push(t.clone());
+            }
+        }
         let hold = HOLD_NS.max(self.timeout_ns);
         let old = |t: &DnsTransaction| now.saturating_sub(ns(t.first_ts())) > hold;
         let expired: Vec<Key> = self.pending.iter().filter(|(_, t)| old(t)).map(|(k, _)| *k).collect();

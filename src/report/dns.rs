@@ -60,6 +60,60 @@ pub fn table(rows: &[DnsTxRecord], styled: bool) -> String {
     format!("{}\n{} transactions\n", table_of(rows, styled), rows.len())
 }
 
+/// One line per transaction, for a live capture's event stream.
+pub fn event_line(r: &DnsTxRecord) -> String {
+    let ep = |a: &str, p: u16| if a.contains(':') { format!("[{a}]:{p}") } else { format!("{a}:{p}") };
+    let mut s = format!(
+        "dns {} → {} {} 0x{:04x} {} {}",
+        ep(&r.client, r.client_port),
+        ep(&r.server, r.server_port),
+        if r.protocol == "dns" { r.transport.to_string() } else { format!("{}/{}", r.protocol, r.transport) },
+        r.id,
+        r.name.as_deref().unwrap_or("?"),
+        r.qtype.as_deref().unwrap_or("?"),
+    );
+    let _ = write!(s, ": {}", r.status);
+    if let Some(rc) = r.rcode {
+        let _ = write!(s, " {rc}");
+    }
+    let answers = r.answers_short();
+    if !answers.is_empty() {
+        let _ = write!(s, " {answers}");
+    }
+    if let Some(ms) = r.rtt_ms {
+        let _ = write!(s, " ({ms:.3} ms)");
+    }
+    if r.retries > 0 {
+        let _ = write!(s, ", {} retries", r.retries);
+    }
+    s
+}
+
+/// The totals of `--stats` without its tables (a live screen's head).
+pub fn totals_text(s: &DnsStatsRecord) -> String {
+    let mut o = String::new();
+    let join = |m: &mut dyn Iterator<Item = String>| m.collect::<Vec<_>>().join(", ");
+    let _ = writeln!(o, "Transactions: {}", s.transactions);
+    let _ = writeln!(o, "By status: {}", join(&mut s.by_status.iter().map(|(k, v)| format!("{k} {v}"))));
+    let _ = writeln!(o, "By rcode: {}", join(&mut s.by_rcode.iter().map(|(k, v)| format!("{k} {v}"))));
+    let f = |v: Option<f64>| v.map(|x| format!("{x:.3} ms")).unwrap_or_else(|| "-".into());
+    let _ = writeln!(
+        o,
+        "Response time: p50 {}, p90 {}, p99 {}, max {}",
+        f(s.rtt_p50_ms),
+        f(s.rtt_p90_ms),
+        f(s.rtt_p99_ms),
+        f(s.rtt_max_ms)
+    );
+    let _ = writeln!(o, "Top names: {}", join(&mut s.top_names.iter().map(|(n, c)| format!("{n} ({c})"))));
+    o
+}
+
+/// Transactions as a table without the count line under it.
+pub fn rows_table(rows: &[DnsTxRecord], styled: bool) -> String {
+    format!("{}\n", table_of(rows, styled))
+}
+
 pub fn stats_text(s: &DnsStatsRecord, styled: bool) -> String {
     let mut o = String::new();
     let join = |m: &mut dyn Iterator<Item = String>| m.collect::<Vec<_>>().join(", ");

@@ -14,6 +14,7 @@ pub mod hexdump;
 pub mod info;
 pub mod interfaces;
 pub mod ladder;
+pub mod live;
 pub mod overview;
 pub mod packets;
 
