@@ -49,6 +49,8 @@ pub(super) struct LiveFlows {
     /// between their close and their end are here, so the set stays small.
     written: HashSet<u64>,
     ended: u64,
+    /// `conv` on a terminal: the flows that ended, for the conversations.
+    ended_rows: Vec<FlowRecord>,
 }
 
 fn ns(t: Timestamp) -> i64 {
@@ -91,6 +93,7 @@ impl LiveFlows {
             screen: Screen::new(command, input.name()),
             written: HashSet::new(),
             ended: 0,
+            ended_rows: Vec::new(),
         })
     }
 
@@ -115,6 +118,9 @@ impl LiveFlows {
     /// the capture).
     pub(super) fn ended(&mut self, r: &FlowRecord) -> io::Result<()> {
         self.ended += 1;
+        if self.view == LiveView::Redraw && matches!(self.body, Body::Conv(_)) {
+            self.ended_rows.push(r.clone());
+        }
         if self.written.remove(&r.id) || self.view != LiveView::Events {
             return Ok(());
         }
@@ -135,7 +141,7 @@ impl LiveFlows {
     }
 
     /// About once a second: redraw, or write the connections that have closed.
-    pub(super) fn tick(&mut self, tick: &Tick, table: &FlowTable, ended_rows: &[FlowRecord]) -> io::Result<()> {
+    pub(super) fn tick(&mut self, tick: &Tick, table: &FlowTable) -> io::Result<()> {
         match self.view {
             LiveView::Events => {
                 for r in &newly_closed(table, tick, &mut self.written) {
@@ -143,12 +149,12 @@ impl LiveFlows {
                 }
                 Ok(())
             }
-            LiveView::Redraw => self.redraw(tick, table, ended_rows),
+            LiveView::Redraw => self.redraw(tick, table),
             LiveView::Off => Ok(()),
         }
     }
 
-    fn redraw(&mut self, tick: &Tick, table: &FlowTable, ended_rows: &[FlowRecord]) -> io::Result<()> {
+    fn redraw(&mut self, tick: &Tick, table: &FlowTable) -> io::Result<()> {
         let top = self.top.unwrap_or_else(|| table_rows(0));
         let mut active: Vec<FlowRecord> =
             table.flows().map(|f| FlowRecord::from_flow(f, EndReason::EndOfCapture)).collect();
@@ -161,13 +167,18 @@ impl LiveFlows {
                 format!("Busiest active flows:\n{}", report::flows::table(&active, self.styled))
             }
             Body::Conv(by) => {
-                active.extend_from_slice(ended_rows);
+                active.extend_from_slice(&self.ended_rows);
                 let mut rows = crate::record::conv::group(&active, by);
                 rows.truncate(top);
                 format!("Conversations so far (busiest first):\n{}", report::conv::table(&rows, self.styled))
             }
         };
         self.screen.draw(tick, totals, &body)
+    }
+
+    /// The event stream is the whole output (`flows` in NDJSON or CSV).
+    pub(super) fn is_whole_output(&self) -> bool {
+        self.view == LiveView::Events && self.streams_machine()
     }
 
     /// At the end, before the report (every flow has been through

@@ -12,6 +12,7 @@
 //! `-c`, and then reports exactly as a file does, followed by the capture
 //! statistics. `live_flows.rs` is the flows view while capturing.
 
+mod flow_out;
 mod interfaces;
 mod live;
 mod live_flows;
@@ -26,8 +27,8 @@ use anyhow::Result;
 use crate::bpf::Bpf;
 use crate::capture::{CaptureError, Next, PacketSource};
 use crate::config::{
-    Config, ConvConfig, DnsConfig, ExpertConfig, FlowSort, FlowsConfig, Format, InfoConfig, Input, Job, LadderConfig,
-    LiveView, PacketsConfig,
+    Config, ConvConfig, DnsConfig, ExpertConfig, FlowsConfig, Format, InfoConfig, Input, Job, LadderConfig, LiveView,
+    PacketsConfig,
 };
 use crate::dissect::Dissector;
 use crate::filter::analysis::AnalysisFields;
@@ -199,28 +200,28 @@ fn run_packets(c: &PacketsConfig) -> Result<u8> {
 
 /// What [`collect_flows`] hands back.
 struct Collected {
-    /// Every flow, as it ended.
-    rows: Vec<FlowRecord>,
     stats: crate::flow::table::TableStats,
     fault: Option<CaptureError>,
     /// Still open: a live capture's statistics come after the report.
     source: Source,
 }
 
-/// Runs the flow table over the input; returns every flow (as it ended),
-/// the table's counters and the input fault, if any. `view` shows flows
-/// while a live capture runs; every flow goes through it as it ends.
+/// Runs the flow table over the input and hands every flow to `sink` as
+/// it ends (the last ones when the input ends); returns the table's
+/// counters and the input fault, if any. `view` shows flows while a live
+/// capture runs; every flow goes through it as it ends.
 fn collect_flows(
     input: &Input,
     max_flows: usize,
     idle: crate::flow::table::Idle,
     mut view: Option<&mut live_flows::LiveFlows>,
+    sink: &mut dyn FnMut(FlowRecord) -> io::Result<()>,
 ) -> Result<Collected> {
     let (mut reader, mut bpf, filter) = open(input)?;
     let mut dissector = Dissector::new();
     let mut table = FlowTable::new(max_flows).with_idle(idle);
     let mut names = crate::flow::dns::DnsTracker::new(crate::flow::dns::DEFAULT_TIMEOUT_NS);
-    let mut rows: Vec<FlowRecord> = Vec::new();
+    let mut ended: Vec<FlowRecord> = Vec::new();
     if let Some(v) = view.as_deref_mut() {
         v.start()?;
     }
@@ -229,7 +230,7 @@ fn collect_flows(
             Step::Frame(f) => f,
             Step::Tick(t) => {
                 if let Some(v) = view.as_deref_mut() {
-                    v.tick(&t, &table, &rows)?;
+                    v.tick(&t, &table)?;
                 }
                 return Ok(());
             }
@@ -246,24 +247,35 @@ fn collect_flows(
         }
         let dns = record::parse_dns(&p);
         names.packet(&p, &dns, |_| {});
-        let before = rows.len();
-        let placed = table.packet(&p, |fl, why| rows.push(FlowRecord::from_flow(&fl, why)));
+        let placed = table.packet(&p, |fl, why| ended.push(FlowRecord::from_flow(&fl, why)));
         name_new_flow(&mut table, placed.as_ref(), &names);
-        if let Some(v) = view.as_deref_mut() {
-            for r in &rows[before..] {
-                v.ended(r)?;
+        for r in ended.drain(..) {
+            if let Some(v) = view.as_deref_mut() {
+                v.ended(&r)?;
             }
+            sink(r)?;
         }
         Ok(())
     })?;
-    let before = rows.len();
-    table.finish(|fl, why| rows.push(FlowRecord::from_flow(&fl, why)));
-    if let Some(v) = view {
-        for r in &rows[before..] {
-            v.ended(r)?;
+    // One at a time: the flows still open at the end can be most of them.
+    let mut failed: Option<io::Error> = None;
+    table.finish(|fl, why| {
+        if failed.is_some() {
+            return;
         }
+        let r = FlowRecord::from_flow(&fl, why);
+        let done = match view.as_deref_mut() {
+            Some(v) => v.ended(&r),
+            None => Ok(()),
+        };
+        if let Err(e) = done.and_then(|()| sink(r)) {
+            failed = Some(e);
+        }
+    });
+    if let Some(e) = failed {
+        return Err(e.into());
     }
-    Ok(Collected { rows, stats: table.stats, fault, source: reader })
+    Ok(Collected { stats: table.stats, fault, source: reader })
 }
 
 /// Puts the names earlier DNS answers gave its addresses on a new flow.
@@ -515,8 +527,12 @@ fn run_dns(c: &DnsConfig) -> Result<u8> {
 
 fn run_conv(c: &ConvConfig) -> Result<u8> {
     let mut view = live_flows::LiveFlows::new(&c.input, c.format, c.styled, c.top, live_flows::Body::Conv(c.by));
-    let Collected { rows: flows, fault, mut source, .. } =
-        collect_flows(&c.input, 0, crate::flow::table::Idle::ZeekDefaults, view.as_mut())?;
+    let mut flows: Vec<FlowRecord> = Vec::new();
+    let Collected { fault, mut source, .. } =
+        collect_flows(&c.input, 0, crate::flow::table::Idle::ZeekDefaults, view.as_mut(), &mut |r| {
+            flows.push(r);
+            Ok(())
+        })?;
     if let Some(v) = view.as_mut() {
         v.finish()?;
     }
@@ -537,25 +553,24 @@ fn run_conv(c: &ConvConfig) -> Result<u8> {
 
 fn run_flows(c: &FlowsConfig) -> Result<u8> {
     let mut view = live_flows::LiveFlows::new(&c.input, c.format, c.styled, c.top, live_flows::Body::Flows);
-    let Collected { mut rows, stats, fault, mut source } = collect_flows(&c.input, c.max_flows, c.idle, view.as_mut())?;
+    let stdout = io::stdout();
+    let out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    // Flows stream out as they end unless a live view is on the screen
+    // (its final report comes after it) or its event lines are the output.
+    let mut sink = match view.as_ref() {
+        Some(v) if v.is_whole_output() => flow_out::FlowSink::Discard,
+        Some(_) => flow_out::FlowSink::All(Vec::new()),
+        None => flow_out::FlowSink::new(c.format, c.sort, c.top, out)?,
+    };
+    let Collected { stats, fault, mut source } =
+        collect_flows(&c.input, c.max_flows, c.idle, view.as_mut(), &mut |r| sink.push(r))?;
     if let Some(v) = view.as_mut() {
-        if v.finish()? {
-            drop(view);
-            return finish(&mut source, fault);
-        }
+        v.finish()?;
     }
     drop(view);
-    match c.sort {
-        FlowSort::Start => rows.sort_by_key(|r| r.id),
-        FlowSort::Bytes => rows.sort_by_key(|r| std::cmp::Reverse(r.orig_frame_bytes + r.resp_frame_bytes)),
-        FlowSort::Packets => rows.sort_by_key(|r| std::cmp::Reverse(r.orig_pkts + r.resp_pkts)),
-        FlowSort::Duration => rows.sort_by(|a, b| b.duration.total_cmp(&a.duration)),
-        FlowSort::Retrans => rows.sort_by_key(|r| std::cmp::Reverse(r.retransmissions)),
-    }
-    if let Some(n) = c.top {
-        rows.truncate(n);
-    }
-    let stdout = io::stdout();
+    let Some(rows) = sink.finish(c.sort, c.top)? else {
+        return finish(&mut source, fault);
+    };
     let mut out = BufWriter::new(stdout.lock());
     match c.format {
         Format::Table => {

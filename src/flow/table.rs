@@ -463,14 +463,20 @@ impl FlowTable {
 
     /// Finishes every remaining flow (end of capture), in order of id.
     pub fn finish(&mut self, mut ended: impl FnMut(Flow, EndReason)) {
-        let mut rest: Vec<Flow> = self.slots.iter_mut().filter_map(|s| s.take().map(|(_, f)| f)).collect();
+        // Sorted by (id, slot) pairs, then taken one at a time: each flow is
+        // handed on and freed before the next, so the end of a capture with
+        // many open flows needs no second copy of them.
+        let mut order: Vec<(u64, usize)> =
+            self.slots.iter().enumerate().filter_map(|(i, s)| s.as_ref().map(|(_, f)| (f.id, i))).collect();
+        order.sort_unstable();
         self.map.clear();
         self.free.clear();
-        self.slots.clear();
-        rest.sort_by_key(|f| f.id);
-        for f in rest {
-            ended(f, EndReason::EndOfCapture);
+        for (_, slot) in order {
+            if let Some((_, f)) = self.slots[slot].take() {
+                ended(f, EndReason::EndOfCapture);
+            }
         }
+        self.slots.clear();
     }
 }
 

@@ -70,7 +70,7 @@ impl TcpDirRecord {
 }
 
 /// One flow, as the reports show it. Byte counts are raw numbers.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct FlowRecord {
     pub id: u64,
     pub proto: &'static str,
