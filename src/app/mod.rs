@@ -667,7 +667,7 @@ fn run_info(c: &InfoConfig) -> Result<u8> {
         v.finish()?;
     }
     drop(view);
-    let summary = capture_summary(&c.input, &reader, &mut sb, &dissector.finish(), fault.as_ref());
+    let summary = capture_summary(&c.input, &mut reader, &mut sb, &dissector.finish(), fault.as_ref());
     let conversations = crate::record::conv::group(&flows, crate::record::conv::GroupBy::Port);
     let problem_flows = crate::record::overview::problem_flows(&flows, 10);
     let anomalies = crate::record::overview::anomalies(&flows);
@@ -754,7 +754,7 @@ fn summary_dns(
 /// dissector's counters.
 fn capture_summary(
     input: &Input,
-    reader: &Source,
+    reader: &mut Source,
     sb: &mut StatsBuilder,
     ds: &crate::dissect::DissectStats,
     fault: Option<&CaptureError>,
@@ -765,8 +765,12 @@ fn capture_summary(
         _ => 0.0,
     };
     let per_sec = |v: f64| if duration > 0.0 { v / duration } else { 0.0 };
-    let (format, file_size, interfaces, skipped_blocks, warnings) = match reader {
-        Source::File(r) => (
+    let live = match reader {
+        Source::Live(l) => Some((l.link(), l.snaplen(), l.ts_units_per_sec(), l.interface().to_string())),
+        Source::File { .. } => None,
+    };
+    let (format, file_size, interfaces, skipped_blocks, warnings) = match (reader.file_reader(), live) {
+        (Some(r), _) => (
             r.format().describe(),
             if name == "-" { None } else { std::fs::metadata(name).ok().map(|m| m.len()) },
             r.interfaces()
@@ -784,20 +788,24 @@ fn capture_summary(
             r.stats().skipped_blocks,
             r.stats().warnings.clone(),
         ),
-        Source::Live(l) => (
-            "live capture (libpcap)".to_string(),
-            None,
-            vec![InterfaceSummary {
-                id: 0,
-                link: l.link().name().to_string(),
-                link_type: l.link().0,
-                snaplen: l.snaplen(),
-                ts_resolution: ts_resolution(l.ts_units_per_sec()),
-                name: Some(l.interface().to_string()),
-            }],
-            0,
-            Vec::new(),
-        ),
+        (None, live) => {
+            let (link, snaplen, units, iface) =
+                live.unwrap_or((crate::capture::LinkType(0), 0, 1_000_000, String::new()));
+            (
+                "live capture (libpcap)".to_string(),
+                None,
+                vec![InterfaceSummary {
+                    id: 0,
+                    link: link.name().to_string(),
+                    link_type: link.0,
+                    snaplen,
+                    ts_resolution: ts_resolution(units),
+                    name: Some(iface),
+                }],
+                0,
+                Vec::new(),
+            )
+        }
     };
     CaptureSummary {
         file: name.to_string(),

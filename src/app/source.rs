@@ -11,34 +11,35 @@ use std::io::Write;
 use anyhow::{Context, Result};
 
 use crate::capture::live::LiveStats;
-use crate::capture::{CaptureError, FileReader, Frame, LiveSource, Next, PacketSource};
+use crate::capture::{CaptureError, FileReader, Frame, LiveSource, Next, PacketSource, ReadAhead};
 use crate::config::{Input, Source as InputSource};
 use crate::process;
 
-/// An open input.
+/// An open input. A file is read on a thread of its own (`ReadAhead`), a
+/// batch ahead of the analysis; its time resolution is noted at open.
 pub(super) enum Source {
-    File(FileReader),
+    File { ahead: ReadAhead, nanos: bool },
     Live(LiveSource),
 }
 
 impl PacketSource for Source {
     fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
         match self {
-            Source::File(r) => r.next_frame(),
+            Source::File { ahead, .. } => ahead.next_frame(),
             Source::Live(l) => l.next_frame(),
         }
     }
 
     fn next(&mut self) -> Result<Next<'_>, CaptureError> {
         match self {
-            Source::File(r) => r.next(),
+            Source::File { ahead, .. } => ahead.next(),
             Source::Live(l) => l.next(),
         }
     }
 
     fn live_stats(&mut self) -> Option<LiveStats> {
         match self {
-            Source::File(_) => None,
+            Source::File { .. } => None,
             Source::Live(l) => l.live_stats(),
         }
     }
@@ -49,10 +50,19 @@ impl Source {
     /// For pcapng the finest interface decides, as the first packets may not say.
     pub(super) fn time_digits(&self) -> usize {
         let nanos = match self {
-            Source::File(r) => r.interfaces().iter().any(|i| i.ts_units_per_sec > 1_000_000),
+            Source::File { nanos, .. } => *nanos,
             Source::Live(l) => l.ts_units_per_sec() > 1_000_000,
         };
         if nanos { 9 } else { 6 }
+    }
+
+    /// The file's reader, with its statistics, once reading has stopped
+    /// (it is stopped here if it has not ended); `None` for a live capture.
+    pub(super) fn file_reader(&mut self) -> Option<&FileReader> {
+        match self {
+            Source::File { ahead, .. } => ahead.stop(),
+            Source::Live(_) => None,
+        }
     }
 
     pub(super) fn is_live(&self) -> bool {
@@ -62,7 +72,12 @@ impl Source {
 
 pub(super) fn open(input: &Input) -> Result<Source> {
     let live = match &input.source {
-        InputSource::File(path) => return Ok(Source::File(FileReader::open(path)?)),
+        InputSource::File(path) => {
+            let reader = FileReader::open(path)?;
+            let nanos = reader.interfaces().iter().any(|i| i.ts_units_per_sec > 1_000_000);
+            let ahead = ReadAhead::spawn(reader).with_context(|| format!("{path}: cannot start the reader thread"))?;
+            return Ok(Source::File { ahead, nanos });
+        }
         InputSource::Live(live) => live,
     };
     let identity = match &live.run_as {

@@ -38,12 +38,14 @@
 //! - [`Frame::interface`] is global across pcapng sections (see [`FileReader::interfaces`]).
 //! - After an error, or at the end, a reader only returns `Ok(None)`.
 
+pub mod ahead;
 pub mod file;
 pub mod live;
 mod pcapng;
 pub mod save;
 mod stream;
 
+pub use ahead::ReadAhead;
 pub use file::FileReader;
 pub use live::LiveSource;
 
