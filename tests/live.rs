@@ -4,7 +4,7 @@
 //! reference.
 //!
 //! Needs root and `ip netns` (plus python3 and tcpdump; tshark where a check
-//! reads files with it). Without them each test prints a loud SKIPPED line
+//! reads files with it; setcap and setpriv for the privilege checks). Without them each test prints a loud SKIPPED line
 //! and passes, except under CI (`CI=true`), where it fails: CI runs as root
 //! and must run them.
 //!
@@ -15,6 +15,9 @@
 //! segments are wire-sized with correct checksums. Every process a test
 //! starts is ended by its id, and the namespaces are deleted when the test
 //! ends, panics included.
+//!
+//! `live/privileges.rs` holds the tests of what a capture gives up (root,
+//! capabilities of a setcap'd copy) and of monitor mode and time stamp types.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -25,6 +28,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use wirelens::capture::{FileReader, PacketSource};
+
+#[path = "live/privileges.rs"]
+mod privileges;
 
 const BIN: &str = env!("CARGO_BIN_EXE_wirelens");
 const A_ADDR: &str = "10.77.0.1";
@@ -629,6 +635,9 @@ fn root_is_given_up_and_the_file_belongs_to_the_user() {
     assert_eq!(done.code(), Some(0), "{}", done.stderr);
     assert_eq!(ids("Uid:"), Some(vec!["65534"; 4]), "{status}");
     assert_eq!(ids("Gid:"), Some(vec!["65534"; 4]), "{status}");
+    for key in ["CapEff:", "CapPrm:", "CapInh:", "CapAmb:"] {
+        assert_eq!(ids(key), Some(vec!["0000000000000000"]), "{status}");
+    }
     use std::os::unix::fs::MetadataExt;
     let meta = std::fs::metadata(&ours).expect("the -w file");
     assert_eq!((meta.uid(), meta.gid()), (65534, 65534));
