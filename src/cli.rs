@@ -31,6 +31,15 @@ pub struct Cli {
     #[arg(short = 'D', long = "list-interfaces")]
     pub list_interfaces: bool,
 
+    /// List the time stamp types the -i interface offers (for -j), as tcpdump -J.
+    #[arg(short = 'J', long = "list-time-stamp-types", requires = "interface",
+          conflicts_with_all = ["file", "list_interfaces"])]
+    pub list_time_stamp_types: bool,
+
+    /// With -J: the interface.
+    #[arg(short = 'i', long = "interface", value_name = "IFACE", requires = "list_time_stamp_types")]
+    pub interface: Option<String>,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -77,6 +86,29 @@ pub enum TimeArg {
     Epoch,
     /// UTC date and time.
     Utc,
+}
+
+/// Time stamp sources, with libpcap's names (pcap-tstamp(7)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TstampArg {
+    /// The host's (libpcap's default).
+    #[value(name = "host")]
+    Host,
+    /// The host's, low precision, synchronised with the system clock.
+    #[value(name = "host_lowprec")]
+    HostLowprec,
+    /// The host's, high precision, synchronised with the system clock.
+    #[value(name = "host_hiprec")]
+    HostHiprec,
+    /// The host's, high precision, not synchronised with the system clock.
+    #[value(name = "host_hiprec_unsynced")]
+    HostHiprecUnsynced,
+    /// The network adapter's, synchronised with the system clock.
+    #[value(name = "adapter")]
+    Adapter,
+    /// The network adapter's, not synchronised with the system clock.
+    #[value(name = "adapter_unsynced")]
+    AdapterUnsynced,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -158,9 +190,22 @@ pub struct LiveArgs {
     #[arg(short = 'U', long = "packet-buffered", requires = "write", conflicts_with = "file")]
     pub packet_buffered: bool,
 
-    /// Started as root: become USER once the capture is open (default under sudo: the user who ran sudo).
+    /// Started as root: become USER once the capture is open [default: the user who ran sudo, else nobody;
+    /// `root` stays root].
     #[arg(short = 'Z', long = "user", value_name = "USER", conflicts_with = "file")]
     pub user: Option<String>,
+
+    /// Put the interface in monitor mode (Wi-Fi interfaces whose driver has it), as tcpdump -I.
+    #[arg(short = 'I', long = "monitor-mode", conflicts_with = "file")]
+    pub monitor_mode: bool,
+
+    /// Time stamp source, as tcpdump -j (the interface's choices: -J) [default: host].
+    #[arg(short = 'j', long = "time-stamp-type", value_name = "TYPE", value_enum, conflicts_with = "file")]
+    pub time_stamp_type: Option<TstampArg>,
+
+    /// List the time stamp types the interface offers (for -j) and exit, as tcpdump -J.
+    #[arg(short = 'J', long = "list-time-stamp-types", requires = "interface", conflicts_with = "file")]
+    pub list_time_stamp_types: bool,
 
     /// What to show while capturing [default: redraw on a terminal, else events].
     #[arg(long = "live", value_enum, value_name = "VIEW", conflicts_with = "file")]

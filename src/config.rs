@@ -5,10 +5,10 @@
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use crate::capture::live::{LiveOptions, SaveTo};
+use crate::capture::live::{LiveOptions, SaveTo, TstampType};
 use crate::cli::{
     ByArg, Cli, ColorArg, Command, ConvArgs, DnsArgs, FlowsArgs, FormatArg, InfoArgs, InputArgs, LadderArgs, LiveArg,
-    LiveArgs, PacketsArgs, SortArg, TimeArg,
+    LiveArgs, PacketsArgs, SortArg, TimeArg, TstampArg,
 };
 use crate::process::RunAs;
 pub use crate::report::{Format, TimeFormat};
@@ -29,8 +29,8 @@ pub struct LiveInput {
     pub options: LiveOptions,
     /// `-w`; the owner is filled in once it is known whom the run becomes.
     pub save: Option<SaveTo>,
-    /// Started as root: whom to become once the capture is open.
-    pub run_as: Option<RunAs>,
+    /// Whom to become once the capture is open (when started as root).
+    pub run_as: RunAs,
 }
 
 #[derive(Debug, Clone)]
@@ -173,6 +173,16 @@ pub enum Job {
 pub struct InterfacesConfig {
     pub format: Format,
     pub styled: bool,
+    pub list: Listing,
+}
+
+/// What `interfaces` lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listing {
+    /// The capture devices (`-D`).
+    Devices,
+    /// The time stamp types of one interface (`-J`).
+    TstampTypes(String),
 }
 
 #[derive(Debug, Clone)]
@@ -182,19 +192,37 @@ pub struct Config {
     pub color: bool,
 }
 
-/// The user to become after opening a capture as root: `--user`, else the
-/// one who ran sudo (as tcpdump -Z; sudo sets SUDO_UID and SUDO_GID).
-fn run_as(user: Option<String>) -> Option<RunAs> {
+/// The user to become after opening a capture as root: `--user` (as
+/// tcpdump -Z), else the one who ran sudo (sudo sets SUDO_UID and SUDO_GID),
+/// else `nobody` (see `process`).
+fn run_as(user: Option<String>) -> RunAs {
     if let Some(u) = user {
-        return Some(RunAs::User(u));
+        return RunAs::User(u);
     }
     let id = |k: &str| std::env::var(k).ok()?.parse::<u32>().ok();
-    Some(RunAs::Sudo { uid: id("SUDO_UID")?, gid: id("SUDO_GID")? })
+    match (id("SUDO_UID"), id("SUDO_GID")) {
+        (Some(uid), Some(gid)) => RunAs::Sudo { uid, gid },
+        _ => RunAs::Nobody,
+    }
 }
 
 fn input(a: InputArgs, fmt: Format, stdout_tty: bool) -> Input {
     let InputArgs { file, display_filter, bpf, count, live } = a;
-    let LiveArgs { interface, no_promisc, snaplen, buffer_size, duration, write, packet_buffered, user, view } = live;
+    // -J is resolved before this (see `tstamp_listing`).
+    let LiveArgs {
+        interface,
+        no_promisc,
+        snaplen,
+        buffer_size,
+        duration,
+        write,
+        packet_buffered,
+        user,
+        monitor_mode,
+        time_stamp_type,
+        list_time_stamp_types: _,
+        view,
+    } = live;
     let source = match interface {
         // clap makes FILE required without -i, so the default is never used.
         None => Source::File(file.unwrap_or_default()),
@@ -208,6 +236,8 @@ fn input(a: InputArgs, fmt: Format, stdout_tty: bool) -> Input {
                         buffer_size: buffer_size.map(|k| k.saturating_mul(1024)),
                         filter: bpf,
                         duration: duration.map(Duration::from_secs_f64),
+                        monitor: monitor_mode,
+                        tstamp_type: time_stamp_type.map(tstamp_type),
                     },
                     save: write.map(|path| SaveTo { path, flush_each: packet_buffered, owner: None }),
                     run_as: run_as(user),
@@ -220,6 +250,36 @@ fn input(a: InputArgs, fmt: Format, stdout_tty: bool) -> Input {
         }
     };
     Input { source, display_filter, bpf, count, view: LiveView::Off }
+}
+
+fn tstamp_type(t: TstampArg) -> TstampType {
+    match t {
+        TstampArg::Host => TstampType::Host,
+        TstampArg::HostLowprec => TstampType::HostLowPrec,
+        TstampArg::HostHiprec => TstampType::HostHiPrec,
+        TstampArg::HostHiprecUnsynced => TstampType::HostHiPrecUnsynced,
+        TstampArg::Adapter => TstampType::Adapter,
+        TstampArg::AdapterUnsynced => TstampType::AdapterUnsynced,
+    }
+}
+
+/// The interface of `-J`, given at the top (`wirelens -J -i IFACE`) or to
+/// a command (`wirelens packets -i IFACE -J`): as in tcpdump, listing the
+/// types replaces the run.
+fn tstamp_listing(cli: &Cli) -> Option<String> {
+    if cli.list_time_stamp_types {
+        return cli.interface.clone();
+    }
+    let input = match cli.command.as_ref()? {
+        Command::Packets(a) => &a.input,
+        Command::Flows(a) => &a.input,
+        Command::Conv(a) => &a.input,
+        Command::Expert(a) | Command::Info(a) | Command::Summary(a) => &a.input,
+        Command::Ladder(a) => &a.input,
+        Command::Dns(a) => &a.input,
+        Command::Interfaces => return None,
+    };
+    input.live.list_time_stamp_types.then(|| input.live.interface.clone()).flatten()
 }
 
 fn format(f: Option<FormatArg>) -> Format {
@@ -243,6 +303,11 @@ impl Config {
             ColorArg::Auto => stdout_tty && !no_color,
         };
         let fmt = format(cli.output.format);
+        if let Some(interface) = tstamp_listing(&cli) {
+            let list = Listing::TstampTypes(interface);
+            return Some(Config { job: Job::Interfaces(InterfacesConfig { format: fmt, styled: color, list }), color });
+        }
+        let devices = InterfacesConfig { format: fmt, styled: color, list: Listing::Devices };
         let job = match cli.command {
             Some(Command::Packets(PacketsArgs { input: i, verbose, hex, numeric, time })) => {
                 Job::Packets(PacketsConfig {
@@ -310,8 +375,8 @@ impl Config {
             Some(Command::Summary(InfoArgs { input: i })) => {
                 Job::Info(InfoConfig { input: input(i, fmt, stdout_tty), format: fmt, summary: true, styled: color })
             }
-            Some(Command::Interfaces) => Job::Interfaces(InterfacesConfig { format: fmt, styled: color }),
-            None if cli.list_interfaces => Job::Interfaces(InterfacesConfig { format: fmt, styled: color }),
+            Some(Command::Interfaces) => Job::Interfaces(devices),
+            None if cli.list_interfaces => Job::Interfaces(devices),
             None => {
                 let path = cli.file?;
                 Job::Info(InfoConfig {
@@ -329,5 +394,49 @@ impl Config {
             }
         };
         Some(Config { job, color })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    fn job(args: &[&str]) -> Job {
+        Config::resolve(Cli::try_parse_from(args).expect("parses")).expect("a job").job
+    }
+
+    fn listing(args: &[&str]) -> Option<Listing> {
+        match job(args) {
+            Job::Interfaces(c) => Some(c.list),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn list_time_stamp_types_at_the_top_or_in_a_command() {
+        let want = Some(Listing::TstampTypes("eth0".into()));
+        assert_eq!(listing(&["wirelens", "-J", "-i", "eth0"]), want);
+        assert_eq!(listing(&["wirelens", "flows", "-i", "eth0", "-J"]), want);
+        assert_eq!(listing(&["wirelens", "-D"]), Some(Listing::Devices));
+        // -J needs an interface, and -i at the top is only for -J.
+        assert!(Cli::try_parse_from(["wirelens", "-J"]).is_err());
+        assert!(Cli::try_parse_from(["wirelens", "-i", "eth0"]).is_err());
+        assert!(Cli::try_parse_from(["wirelens", "packets", "x.pcap", "-J"]).is_err());
+    }
+
+    #[test]
+    fn monitor_mode_and_time_stamp_type_reach_the_capture() {
+        let Job::Packets(c) = job(&["wirelens", "packets", "-i", "wlan0", "-I", "-j", "adapter_unsynced"]) else {
+            panic!("not packets")
+        };
+        let Source::Live(live) = c.input.source else { panic!("not live") };
+        assert!(live.options.monitor);
+        assert_eq!(live.options.tstamp_type, Some(TstampType::AdapterUnsynced));
+        // libpcap's names only, and not for files.
+        assert!(Cli::try_parse_from(["wirelens", "packets", "-i", "eth0", "-j", "adapter_hiprec"]).is_err());
+        assert!(Cli::try_parse_from(["wirelens", "packets", "x.pcap", "-j", "host"]).is_err());
+        assert!(Cli::try_parse_from(["wirelens", "packets", "x.pcap", "-I"]).is_err());
     }
 }

@@ -1,5 +1,5 @@
 //! The running process, for live captures: stop requests (SIGINT, SIGTERM)
-//! and giving up root once the capture is open.
+//! and giving up privileges (root, capabilities) once the capture is open.
 //!
 //! Signals only set [`STOP`]; the capture loop checks it (at least every
 //! `capture::live::POLL_MS`) and ends normally, so the report, the capture
@@ -8,10 +8,30 @@
 //! action and ends the process at once, for when the normal end is stuck
 //! (e.g. on a blocked output pipe).
 //!
-//! Privileges: as `tcpdump -Z`, a capture started as root gives root up
-//! right after the capture device (and the `-w` file) are open: supplementary
-//! groups, then the group, then the user. Doing it in any other order leaves a
-//! way back (a process that dropped its uid can no longer change its groups).
+//! Privileges, given up right after the capture device and the `-w` file
+//! are open, before the first packet is decoded ([`resolve`] decides what to
+//! do before anything is opened, [`give_up`] does it):
+//! - Started as root, wirelens becomes another user, as tcpdump does: the
+//!   `--user` (`-Z`) named, else the one who ran sudo, else `nobody` (Debian's
+//!   tcpdump is built `--with-user=tcpdump` and so never keeps root unless
+//!   told `-Z root`; wirelens has no user of its own and takes `nobody`,
+//!   uid and gid 65534 when the system has no such entry). `--user root`
+//!   keeps root, as `tcpdump -Z root` does. The order is supplementary groups,
+//!   then the group, then the user: any other order leaves a way back (a
+//!   process that dropped its uid can no longer change its groups).
+//! - Every capability goes too (`caps.rs`): the ones a setcap'd binary
+//!   gets when a normal user runs it, and, after root becomes a user, the
+//!   inheritable and bounding sets that setuid(2) leaves alone.
+//!
+//! A `-w` file is given to the user wirelens becomes when that user was
+//! asked for (`--user`) or ran sudo: it is theirs. When root ran wirelens
+//! directly, the file stays root's: root asked for it, and a file owned by
+//! `nobody` could be changed by any other process running as `nobody`.
+//! Either way it is open before the change and stays writable.
+
+mod caps;
+
+pub use caps::{CapSets, CapsError};
 
 use std::ffi::{CStr, CString, c_int};
 use std::io;
@@ -45,13 +65,16 @@ pub fn install_stop_handlers() -> io::Result<()> {
     Ok(())
 }
 
-/// Whom to become after the capture is open.
+/// Whom to become after the capture is open, as the command line and the
+/// environment say.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RunAs {
     /// `--user NAME` (a name or a numeric uid).
     User(String),
     /// The user who ran sudo (`SUDO_UID`, `SUDO_GID`).
     Sudo { uid: u32, gid: u32 },
+    /// Neither: root becomes `nobody`.
+    Nobody,
 }
 
 /// A resolved user to switch to.
@@ -61,7 +84,35 @@ pub struct Identity {
     pub gid: u32,
     /// The account name, for its supplementary groups (`initgroups`).
     pub name: Option<String>,
+    /// Files written with `-w` are given to this user (see the module notes).
+    pub owns_files: bool,
 }
+
+/// What [`give_up`] will do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Privileges {
+    /// Root becomes this user, with no capabilities.
+    Become(Identity),
+    /// Root was told to stay root (`--user root`): nothing changes.
+    KeepRoot,
+    /// Not root: the user stays, every capability goes (there are some
+    /// when the binary was given them with setcap).
+    DropCapabilities,
+}
+
+impl Privileges {
+    /// The owner to give a `-w` file, if not the one running.
+    pub fn file_owner(&self) -> Option<(u32, u32)> {
+        match self {
+            Privileges::Become(id) if id.owns_files => Some((id.uid, id.gid)),
+            _ => None,
+        }
+    }
+}
+
+/// uid and gid of `nobody` where the password file has no entry: 65534, as
+/// on Debian and most Linux systems (the kernel's overflow uid).
+pub const NOBODY_ID: u32 = 65534;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PrivError {
@@ -71,6 +122,8 @@ pub enum PrivError {
     NotRoot(u32),
     #[error("cannot give up root privileges ({step}): {error}")]
     Failed { step: &'static str, error: io::Error },
+    #[error("cannot give up capabilities: {0}")]
+    Capabilities(#[from] CapsError),
 }
 
 /// The password entry of a name or uid: (uid, gid, name).
@@ -99,29 +152,62 @@ fn lookup(name: Option<&str>, uid: Option<u32>) -> Option<(u32, u32, String)> {
     Some((pw.pw_uid, pw.pw_gid, n))
 }
 
-/// Resolves whom to become; `None` when there is nothing to do (not root).
-pub fn resolve(run_as: &RunAs) -> Result<Option<Identity>, PrivError> {
+type Lookup = fn(Option<&str>, Option<u32>) -> Option<(u32, u32, String)>;
+
+/// Decides what giving up privileges will mean; called before the capture
+/// opens, so that a bad `--user` fails before anything else.
+pub fn resolve(run_as: &RunAs) -> Result<Privileges, PrivError> {
     // SAFETY: geteuid has no preconditions and cannot fail.
-    let euid = unsafe { libc::geteuid() };
+    plan(run_as, unsafe { libc::geteuid() }, lookup)
+}
+
+fn plan(run_as: &RunAs, euid: u32, lookup: Lookup) -> Result<Privileges, PrivError> {
+    let become_ = |uid: u32, gid: u32, name: Option<String>, owns_files: bool| {
+        if uid == 0 { Privileges::KeepRoot } else { Privileges::Become(Identity { uid, gid, name, owns_files }) }
+    };
+    let nobody = || {
+        let (uid, gid, name) = match lookup(Some("nobody"), None) {
+            Some((u, g, n)) => (u, g, Some(n)),
+            None => (NOBODY_ID, NOBODY_ID, None),
+        };
+        become_(uid, gid, name, false)
+    };
     match run_as {
+        RunAs::User(_) if euid != 0 => Err(PrivError::NotRoot(euid)),
+        // A setcap'd binary run by a user (through `sudo -u` or not).
+        _ if euid != 0 => Ok(Privileges::DropCapabilities),
         RunAs::User(u) => {
-            if euid != 0 {
-                return Err(PrivError::NotRoot(euid));
-            }
             let found = lookup(Some(u), None).or_else(|| u.parse::<u32>().ok().and_then(|n| lookup(None, Some(n))));
             let (uid, gid, name) = found.ok_or_else(|| PrivError::NoSuchUser(u.clone()))?;
-            Ok(Some(Identity { uid, gid, name: Some(name) }))
+            Ok(become_(uid, gid, Some(name), true))
         }
-        // sudo run by root, or a setcap binary run through sudo -u: stay.
-        RunAs::Sudo { uid, .. } if euid != 0 || *uid == 0 => Ok(None),
-        RunAs::Sudo { uid, gid } => {
-            Ok(Some(Identity { uid: *uid, gid: *gid, name: lookup(None, Some(*uid)).map(|(_, _, n)| n) }))
+        // sudo run by root is root running it: as without sudo.
+        RunAs::Sudo { uid: 0, .. } | RunAs::Nobody => Ok(nobody()),
+        RunAs::Sudo { uid, gid } => Ok(become_(*uid, *gid, lookup(None, Some(*uid)).map(|(_, _, n)| n), true)),
+    }
+}
+
+/// Gives up what `p` says, for good, and checks that it is gone.
+pub fn give_up(p: &Privileges) -> Result<(), PrivError> {
+    match p {
+        Privileges::KeepRoot => Ok(()),
+        Privileges::DropCapabilities => {
+            caps::drop_bounding_and_ambient()?;
+            caps::clear_and_verify()?;
+            Ok(())
+        }
+        Privileges::Become(id) => {
+            // While still root: the bounding set needs CAP_SETPCAP.
+            caps::drop_bounding_and_ambient()?;
+            become_user(id)?;
+            caps::clear_and_verify()?;
+            Ok(())
         }
     }
 }
 
-/// Becomes `id` for good: groups, gid, uid; then checks root cannot be regained.
-pub fn drop_to(id: &Identity) -> Result<(), PrivError> {
+/// Groups, gid, uid; then checks that root cannot be regained.
+fn become_user(id: &Identity) -> Result<(), PrivError> {
     let fail = |step| PrivError::Failed { step, error: io::Error::last_os_error() };
     let cname = id.name.as_deref().and_then(|n| CString::new(n).ok());
     // SAFETY: plain system calls on valid arguments (`cname` is
@@ -140,7 +226,7 @@ pub fn drop_to(id: &Identity) -> Result<(), PrivError> {
         if libc::setuid(id.uid) != 0 {
             return Err(fail("setuid"));
         }
-        if id.uid != 0 && libc::setuid(0) == 0 {
+        if libc::setuid(0) == 0 {
             return Err(PrivError::Failed { step: "check", error: io::Error::other("root could be regained") });
         }
     }
@@ -158,8 +244,58 @@ mod tests {
         assert_eq!(lookup(Some("wirelens-no-such-user"), None), None);
     }
 
+    /// A password file with root, nobody (gid 65534) and alice.
+    fn users(name: Option<&str>, uid: Option<u32>) -> Option<(u32, u32, String)> {
+        [(0, 0, "root"), (65534, 65534, "nobody"), (1000, 1000, "alice")]
+            .into_iter()
+            .find(|(u, _, n)| name.map_or(uid == Some(*u), |name| name == *n))
+            .map(|(u, g, n)| (u, g, n.to_string()))
+    }
+
+    fn no_users(_: Option<&str>, _: Option<u32>) -> Option<(u32, u32, String)> {
+        None
+    }
+
+    fn id(uid: u32, name: Option<&str>, owns_files: bool) -> Privileges {
+        Privileges::Become(Identity { uid, gid: uid, name: name.map(String::from), owns_files })
+    }
+
     #[test]
-    fn sudo_from_root_changes_nothing() {
-        assert_eq!(resolve(&RunAs::Sudo { uid: 0, gid: 0 }).unwrap(), None);
+    fn root_alone_becomes_nobody_and_keeps_its_files() {
+        let p = plan(&RunAs::Nobody, 0, users).unwrap();
+        assert_eq!(p, id(65534, Some("nobody"), false));
+        assert_eq!(p.file_owner(), None);
+        // Without a password entry: the numbers.
+        assert_eq!(plan(&RunAs::Nobody, 0, no_users).unwrap(), id(NOBODY_ID, None, false));
+    }
+
+    #[test]
+    fn sudo_by_root_is_root_alone() {
+        assert_eq!(plan(&RunAs::Sudo { uid: 0, gid: 0 }, 0, users).unwrap(), id(65534, Some("nobody"), false));
+    }
+
+    #[test]
+    fn the_sudo_user_and_the_named_user_get_the_files() {
+        let p = plan(&RunAs::Sudo { uid: 1000, gid: 1000 }, 0, users).unwrap();
+        assert_eq!(p, id(1000, Some("alice"), true));
+        assert_eq!(p.file_owner(), Some((1000, 1000)));
+        assert_eq!(plan(&RunAs::User("alice".into()), 0, users).unwrap(), id(1000, Some("alice"), true));
+        assert_eq!(plan(&RunAs::User("1000".into()), 0, users).unwrap(), id(1000, Some("alice"), true));
+        assert!(matches!(plan(&RunAs::User("bob".into()), 0, users), Err(PrivError::NoSuchUser(u)) if u == "bob"));
+    }
+
+    #[test]
+    fn user_root_keeps_root() {
+        assert_eq!(plan(&RunAs::User("root".into()), 0, users).unwrap(), Privileges::KeepRoot);
+        assert_eq!(plan(&RunAs::User("0".into()), 0, users).unwrap(), Privileges::KeepRoot);
+        assert_eq!(Privileges::KeepRoot.file_owner(), None);
+    }
+
+    #[test]
+    fn a_user_keeps_the_user_and_loses_the_capabilities() {
+        for r in [RunAs::Nobody, RunAs::Sudo { uid: 1000, gid: 1000 }, RunAs::Sudo { uid: 0, gid: 0 }] {
+            assert_eq!(plan(&r, 1000, users).unwrap(), Privileges::DropCapabilities, "{r:?}");
+        }
+        assert!(matches!(plan(&RunAs::User("alice".into()), 1000, users), Err(PrivError::NotRoot(1000))));
     }
 }

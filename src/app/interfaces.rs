@@ -1,23 +1,33 @@
-//! `wirelens interfaces` / `-D`: the devices a live capture can use.
+//! `wirelens interfaces` / `-D`: the devices a live capture can use; `-J`:
+//! the time stamp types one of them offers.
 
 use std::io::{self, Write};
 
 use anyhow::Result;
 
-use crate::capture::live::list_interfaces;
-use crate::config::InterfacesConfig;
-use crate::record::interfaces::InterfaceRecord;
+use crate::capture::live::{list_interfaces, tstamp_types};
+use crate::config::{InterfacesConfig, Listing};
+use crate::record::interfaces::{InterfaceRecord, TstampTypeRecord};
 use crate::report;
 
 pub(super) fn run(c: &InterfacesConfig) -> Result<u8> {
-    // Each device is opened to learn its link type; without the privileges
-    // to capture that fails and the link type says "unknown".
-    let rows: Vec<InterfaceRecord> = list_interfaces(true)?.iter().map(InterfaceRecord::from_info).collect();
+    let bytes = match &c.list {
+        Listing::Devices => {
+            // Each device is opened to learn its link type; without the
+            // privileges to capture that fails and the link type says "unknown".
+            let rows: Vec<InterfaceRecord> = list_interfaces(true)?.iter().map(InterfaceRecord::from_info).collect();
+            report::rows_bytes(c.format, &rows)
+                .unwrap_or_else(|| report::interfaces::table(&rows, c.styled).into_bytes())
+        }
+        Listing::TstampTypes(interface) => {
+            let rows: Vec<TstampTypeRecord> =
+                tstamp_types(interface)?.iter().map(TstampTypeRecord::from_info).collect();
+            report::rows_bytes(c.format, &rows)
+                .unwrap_or_else(|| report::interfaces::tstamp_types_text(interface, &rows).into_bytes())
+        }
+    };
     let mut out = io::stdout().lock();
-    match report::rows_bytes(c.format, &rows) {
-        Some(bytes) => out.write_all(&bytes)?,
-        None => out.write_all(report::interfaces::table(&rows, c.styled).as_bytes())?,
-    }
+    out.write_all(&bytes)?;
     out.flush()?;
     Ok(0)
 }

@@ -1,10 +1,12 @@
 //! The input of a run, file or live, from opening to the end.
 //!
-//! A live capture is opened in a fixed order: work out whom to become (before
-//! anything, so a bad `--user` fails first), install the stop handlers, open
-//! the interface and the `-w` file (both need root; the file is given to the
-//! user), then give root up. At the end its statistics go to stderr in
-//! tcpdump's words, after the command's report.
+//! A live capture is opened in a fixed order: work out what privileges to
+//! give up (before anything, so a bad `--user` fails first), install the
+//! stop handlers, open the interface and the `-w` file (both need the
+//! privileges; the file may be given to the user, see `process`), then give
+//! root and every capability up, before the first packet is read. libpcap's
+//! warnings and the "listening on" line follow, on stderr. At the end the
+//! statistics go to stderr in tcpdump's words, after the command's report.
 
 use std::io::Write;
 
@@ -80,18 +82,17 @@ pub(super) fn open(input: &Input) -> Result<Source> {
         }
         InputSource::Live(live) => live,
     };
-    let identity = match &live.run_as {
-        Some(r) => process::resolve(r)?,
-        None => None,
-    };
+    let privileges = process::resolve(&live.run_as)?;
     let save = live.save.clone().map(|mut s| {
-        s.owner = identity.as_ref().map(|id| (id.uid, id.gid));
+        s.owner = privileges.file_owner();
         s
     });
     process::install_stop_handlers().context("cannot install the SIGINT/SIGTERM handlers")?;
     let source = LiveSource::open(&live.options, save, &process::STOP)?;
-    if let Some(id) = &identity {
-        process::drop_to(id)?;
+    process::give_up(&privileges)?;
+    for w in source.warnings() {
+        // tcpdump's warning(): "tcpdump: WARNING: ...".
+        to_stderr(&format!("wirelens: WARNING: {w}\n"));
     }
     let (dlt, desc) = crate::capture::live::link_names(source.link());
     // tcpdump's line, on stderr: the capture is open from here on (the

@@ -25,6 +25,14 @@
 //!
 //! The capture reads the clock (for the deadline and the cut-off); nothing
 //! downstream does: flows and reports only see packet timestamps.
+//!
+//! Opening follows tcpdump: `handle.rs` creates and activates the libpcap
+//! handle, with monitor mode (`-I`) and the time stamp source (`-j`), and
+//! lists the time stamp types an interface offers (`-J`).
+
+mod handle;
+
+pub use handle::{TstampType, TstampTypeInfo};
 
 use std::ffi::{CString, c_int, c_void};
 use std::fs::File;
@@ -68,6 +76,10 @@ pub struct LiveOptions {
     pub filter: Option<String>,
     /// Stop this long after the capture opened.
     pub duration: Option<Duration>,
+    /// Monitor mode (rfmon), for Wi-Fi interfaces whose driver has it.
+    pub monitor: bool,
+    /// Time stamp source; libpcap's default (the host's) when `None`.
+    pub tstamp_type: Option<TstampType>,
 }
 
 /// Where `-w` writes.
@@ -94,6 +106,12 @@ pub enum LiveError {
     BadFilter { expr: String, message: String },
     #[error("cannot capture on {name}: {message}")]
     Open { name: String, message: String },
+    #[error(
+        "cannot capture on {name} in monitor mode: {message}.\n  Monitor mode (-I) is for Wi-Fi interfaces whose driver supports it; `wirelens interfaces` marks them \"wireless\""
+    )]
+    MonitorMode { name: String, message: String },
+    #[error("cannot set the time stamp type of {name} to {kind}: {message}")]
+    TstampType { name: String, kind: &'static str, message: String },
     #[error("cannot write {path}: {error}")]
     Save { path: String, error: io::Error },
     #[error("cannot list the interfaces: {0}")]
@@ -126,6 +144,8 @@ pub struct LiveSource {
     /// delivered, and the wall time the drain must end by.
     cutoff: Option<(Timestamp, Instant)>,
     save: Option<(Saver, SaveTo)>,
+    /// libpcap's warnings from opening (the capture goes on), for the caller to show.
+    warnings: Vec<String>,
     /// The current frame's bytes: the frame borrows them until the next call.
     buf: Vec<u8>,
     /// The current frame's timestamp and length on the wire.
@@ -172,46 +192,32 @@ fn if_index(name: &str) -> Option<u32> {
     (i != 0).then_some(i)
 }
 
+/// libpcap creates a handle for any name and only fails on activation,
+/// after the permission check: the name is looked up first so that a typo
+/// says so even without privileges.
+fn check_exists(name: &str) -> Result<(), LiveError> {
+    if name != "any" && if_index(name).is_none() && !interface_names().iter().any(|n| n == name) {
+        return Err(LiveError::NoSuchInterface { name: name.to_string(), available: interface_names() });
+    }
+    Ok(())
+}
+
+/// The time stamp types an interface offers, for `-J`.
+pub fn tstamp_types(name: &str) -> Result<Vec<TstampTypeInfo>, LiveError> {
+    check_exists(name)?;
+    handle::tstamp_types(name)
+}
+
 impl LiveSource {
     /// Opens and activates the interface, installs the filter, creates the
     /// save file. Everything that needs privileges happens here, so the
     /// caller can give them up right after.
     pub fn open(opts: &LiveOptions, save: Option<SaveTo>, stop: &'static AtomicBool) -> Result<LiveSource, LiveError> {
         let name = opts.interface.clone();
-        // libpcap creates a handle for any name and only fails on
-        // activation, after the permission check: look the name up first so
-        // a typo says so even without privileges.
-        if name != "any" && if_index(&name).is_none() && !interface_names().contains(&name) {
-            return Err(LiveError::NoSuchInterface { name, available: interface_names() });
-        }
+        check_exists(&name)?;
         let open_err = |e: pcap::Error| LiveError::Open { name: name.clone(), message: pcap_message(&e) };
         let snaplen = if opts.snaplen == 0 { DEFAULT_SNAPLEN } else { opts.snaplen.min(DEFAULT_SNAPLEN) };
-        let mut inactive = pcap::Capture::from_device(name.as_str())
-            .map_err(open_err)?
-            // "any" cannot be promiscuous; libpcap returns a warning that the
-            // crate treats as a failure, so do not ask (tcpdump just warns).
-            .promisc(opts.promisc && name != "any")
-            .snaplen(snaplen as i32)
-            // Packets are delivered as they arrive, not a ring block at a
-            // time: live lines appear at once and nothing waits in a
-            // half-filled block when the capture stops.
-            .immediate_mode(true)
-            .precision(pcap::Precision::Nano)
-            .timeout(POLL_MS as i32);
-        if let Some(b) = opts.buffer_size {
-            inactive = inactive.buffer_size(b.min(i32::MAX as u32) as i32);
-        }
-        let cap = inactive.open().map_err(|e| {
-            let message = pcap_message(&e);
-            let m = message.to_ascii_lowercase();
-            if m.contains("permission") || m.contains("not permitted") || m.contains("cap_net_raw") {
-                LiveError::Permission { name: name.clone(), message, exe: exe_path() }
-            } else if m.contains("no such device") {
-                LiveError::NoSuchInterface { name: name.clone(), available: interface_names() }
-            } else {
-                LiveError::Open { name: name.clone(), message }
-            }
-        })?;
+        let (cap, warnings) = handle::activate(opts, snaplen)?;
         let mut cap = cap.setnonblock().map_err(open_err)?;
         if let Some(expr) = &opts.filter {
             cap.filter(expr, true)
@@ -255,6 +261,7 @@ impl LiveSource {
             deadline,
             cutoff: None,
             save,
+            warnings,
             buf: Vec::with_capacity(snaplen as usize),
             ts: Timestamp::new(0, 0),
             orig_len: 0,
@@ -274,6 +281,12 @@ impl LiveSource {
 
     pub fn snaplen(&self) -> u32 {
         self.snaplen
+    }
+
+    /// libpcap's warnings from opening, in tcpdump's words (e.g. a time
+    /// stamp type the interface does not offer).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// Timestamp units per second of the frames (10^9 or 10^6).
@@ -577,6 +590,8 @@ mod tests {
             buffer_size: None,
             filter: None,
             duration: None,
+            monitor: false,
+            tstamp_type: None,
         };
         match LiveSource::open(&opts, None, &STOP) {
             Err(LiveError::NoSuchInterface { name, .. }) => assert_eq!(name, "wirelens-no-such0"),

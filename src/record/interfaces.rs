@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::capture::live::{InterfaceInfo, link_names};
+use crate::capture::live::{InterfaceInfo, TstampTypeInfo, link_names};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct InterfaceRecord {
@@ -61,5 +61,25 @@ impl InterfaceRecord {
             .into_iter()
             .filter_map(|(on, w)| on.then_some(w))
             .collect()
+    }
+}
+
+/// One time stamp type an interface offers (`-J`).
+#[derive(Debug, Clone, Serialize)]
+pub struct TstampTypeRecord {
+    /// libpcap's name, what `-j` takes; the number when libpcap has no name.
+    pub name: String,
+    pub description: Option<String>,
+    /// libpcap's `PCAP_TSTAMP_*` value.
+    pub value: i32,
+}
+
+impl TstampTypeRecord {
+    pub fn from_info(t: &TstampTypeInfo) -> TstampTypeRecord {
+        TstampTypeRecord {
+            name: t.name.clone().unwrap_or_else(|| t.value.to_string()),
+            description: t.description.clone(),
+            value: t.value,
+        }
     }
 }

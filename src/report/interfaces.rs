@@ -2,7 +2,7 @@
 
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 
-use crate::record::interfaces::InterfaceRecord;
+use crate::record::interfaces::{InterfaceRecord, TstampTypeRecord};
 
 pub fn table(rows: &[InterfaceRecord], styled: bool) -> String {
     let mut t = Table::new();
@@ -31,6 +31,31 @@ pub fn table(rows: &[InterfaceRecord], styled: bool) -> String {
     s
 }
 
+/// `-J` in tcpdump's words (`show_tstamp_types_and_exit` in tcpdump.c).
+pub fn tstamp_types_text(interface: &str, rows: &[TstampTypeRecord]) -> String {
+    if rows.is_empty() {
+        return format!("Time stamp type cannot be set for {interface}\n");
+    }
+    let mut s = format!("Time stamp types for {interface} (use option -j to set):\n");
+    for r in rows {
+        match &r.description {
+            Some(d) => s.push_str(&format!("  {} ({d})\n", r.name)),
+            None => s.push_str(&format!("  {}\n", r.name)),
+        }
+    }
+    s
+}
+
+impl super::Row for TstampTypeRecord {
+    fn csv_header() -> &'static [&'static str] {
+        &["name", "description", "value"]
+    }
+
+    fn csv_row(&self) -> Vec<String> {
+        vec![self.name.clone(), self.description.clone().unwrap_or_default(), self.value.to_string()]
+    }
+}
+
 pub const CSV_HEADER: [&str; 10] =
     ["index", "name", "description", "addresses", "up", "running", "loopback", "wireless", "link_type", "link"];
 
@@ -52,5 +77,23 @@ impl super::Row for InterfaceRecord {
             self.link_type.map(|l| l.to_string()).unwrap_or_default(),
             self.link.clone(),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tstamp_types_as_tcpdump_lists_them() {
+        let rows = [
+            TstampTypeRecord { name: "host".into(), description: Some("Host".into()), value: 0 },
+            TstampTypeRecord { name: "9".into(), description: None, value: 9 },
+        ];
+        assert_eq!(
+            tstamp_types_text("eth0", &rows),
+            "Time stamp types for eth0 (use option -j to set):\n  host (Host)\n  9\n"
+        );
+        assert_eq!(tstamp_types_text("eth0", &[]), "Time stamp type cannot be set for eth0\n");
     }
 }
