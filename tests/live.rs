@@ -31,6 +31,8 @@ use wirelens::capture::{FileReader, PacketSource};
 
 #[path = "live/privileges.rs"]
 mod privileges;
+#[path = "live/router.rs"]
+mod router;
 #[path = "live/views.rs"]
 mod views;
 
@@ -692,4 +694,3 @@ fn interfaces_lists_the_veth() {
         "{table}"
     );
 }
-
