@@ -527,17 +527,18 @@ fn run_dns(c: &DnsConfig) -> Result<u8> {
 
 fn run_conv(c: &ConvConfig) -> Result<u8> {
     let mut view = live_flows::LiveFlows::new(&c.input, c.format, c.styled, c.top, live_flows::Body::Conv(c.by));
-    let mut flows: Vec<FlowRecord> = Vec::new();
+    // Grouped as flows end: memory follows the conversations, not the flows.
+    let mut groups = crate::record::conv::ConvGroups::new(c.by);
     let Collected { fault, mut source, .. } =
         collect_flows(&c.input, 0, crate::flow::table::Idle::ZeekDefaults, view.as_mut(), &mut |r| {
-            flows.push(r);
+            groups.add(&r);
             Ok(())
         })?;
     if let Some(v) = view.as_mut() {
         v.finish()?;
     }
     drop(view);
-    let mut rows = crate::record::conv::group(&flows, c.by);
+    let mut rows = groups.finish();
     if let Some(n) = c.top {
         rows.truncate(n);
     }

@@ -68,10 +68,33 @@ fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
 }
 
 pub fn group(flows: &[FlowRecord], by: GroupBy) -> Vec<ConvRecord> {
-    type Key = (&'static str, Option<u16>, Option<[String; 2]>);
-    let mut groups: BTreeMap<Key, (ConvRecord, std::collections::BTreeSet<String>)> = BTreeMap::new();
+    let mut g = ConvGroups::new(by);
     for f in flows {
-        let key: Key = match by {
+        g.add(f);
+    }
+    g.finish()
+}
+
+type GroupKey = (&'static str, Option<u16>, Option<[String; 2]>);
+
+/// Conversations built one flow at a time, so that a report can group
+/// flows as they end without keeping them (memory follows the groups).
+/// Flows must come in the same order every time for the same output: a
+/// group's service name is its first flow's.
+pub struct ConvGroups {
+    by: GroupBy,
+    groups: BTreeMap<GroupKey, (ConvRecord, std::collections::BTreeSet<String>)>,
+}
+
+impl ConvGroups {
+    pub fn new(by: GroupBy) -> ConvGroups {
+        ConvGroups { by, groups: BTreeMap::new() }
+    }
+
+    pub fn add(&mut self, f: &FlowRecord) {
+        let by = self.by;
+        let groups = &mut self.groups;
+        let key: GroupKey = match by {
             // ICMP groups by message type (carried in orig_port, as Zeek does).
             GroupBy::Port if f.proto.starts_with("icmp") => (f.proto, Some(f.orig_port), None),
             GroupBy::Port => (f.proto, Some(f.resp_port), None),
@@ -139,26 +162,31 @@ pub fn group(flows: &[FlowRecord], by: GroupBy) -> Vec<ConvRecord> {
             c.rtts.push(r);
         }
     }
-    let mut out: Vec<ConvRecord> = groups
-        .into_values()
-        .map(|(mut c, clients)| {
-            c.clients = clients.len() as u64;
-            if c.tcp_pkts > 0 {
-                c.retransmission_rate_pct = 100.0 * c.retransmissions as f64 / c.tcp_pkts as f64;
-            }
-            let mut names: Vec<(String, u64)> = std::mem::take(&mut c.name_counts).into_iter().collect();
-            names.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-            c.server_names = names.into_iter().take(5).map(|(n, _)| n).collect();
-            c.server_name = c.server_names.first().cloned();
-            c.rtts.sort_by(f64::total_cmp);
-            c.initial_rtt_p50_ms = percentile(&c.rtts, 50.0);
-            c.initial_rtt_p95_ms = percentile(&c.rtts, 95.0);
-            c
-        })
-        .collect();
-    // Busiest first: what a person looks at first.
-    out.sort_by_key(|c| std::cmp::Reverse(c.orig_frame_bytes + c.resp_frame_bytes));
-    out
+
+    /// The conversations, busiest first.
+    pub fn finish(self) -> Vec<ConvRecord> {
+        let mut out: Vec<ConvRecord> = self
+            .groups
+            .into_values()
+            .map(|(mut c, clients)| {
+                c.clients = clients.len() as u64;
+                if c.tcp_pkts > 0 {
+                    c.retransmission_rate_pct = 100.0 * c.retransmissions as f64 / c.tcp_pkts as f64;
+                }
+                let mut names: Vec<(String, u64)> = std::mem::take(&mut c.name_counts).into_iter().collect();
+                names.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                c.server_names = names.into_iter().take(5).map(|(n, _)| n).collect();
+                c.server_name = c.server_names.first().cloned();
+                c.rtts.sort_by(f64::total_cmp);
+                c.initial_rtt_p50_ms = percentile(&c.rtts, 50.0);
+                c.initial_rtt_p95_ms = percentile(&c.rtts, 95.0);
+                c
+            })
+            .collect();
+        // Busiest first: what a person looks at first.
+        out.sort_by_key(|c| std::cmp::Reverse(c.orig_frame_bytes + c.resp_frame_bytes));
+        out
+    }
 }
 
 #[cfg(test)]
