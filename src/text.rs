@@ -22,18 +22,36 @@ const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// Number of decimal digits of `n`.
+pub fn decimal_len(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |l| l as usize + 1)
+}
+
 /// Writes the decimal digits of `n` at the end of `buf`; returns where they start.
 fn digits(mut n: u64, buf: &mut [u8; 20]) -> usize {
     let mut i = buf.len();
-    while n >= 100 {
-        let d = (n % 100) as usize * 2;
+    // Four digits per 64-bit division while the number is wide, then the
+    // rest in machine-word arithmetic.
+    while n >= 10_000 {
+        let rem = (n % 10_000) as usize;
+        n /= 10_000;
+        let (hi, lo) = (rem / 100 * 2, rem % 100 * 2);
+        i -= 4;
+        buf[i] = PAIRS[hi];
+        buf[i + 1] = PAIRS[hi + 1];
+        buf[i + 2] = PAIRS[lo];
+        buf[i + 3] = PAIRS[lo + 1];
+    }
+    let mut n = n as usize;
+    if n >= 100 {
+        let d = n % 100 * 2;
         n /= 100;
         i -= 2;
         buf[i] = PAIRS[d];
         buf[i + 1] = PAIRS[d + 1];
     }
     if n >= 10 {
-        let d = n as usize * 2;
+        let d = n * 2;
         i -= 2;
         buf[i] = PAIRS[d];
         buf[i + 1] = PAIRS[d + 1];
@@ -42,6 +60,15 @@ fn digits(mut n: u64, buf: &mut [u8; 20]) -> usize {
         buf[i] = b'0' + n as u8;
     }
     i
+}
+
+/// Appends `buf[..len]`, by copying all of `buf` and cutting off the rest:
+/// a copy of known size is a few moves, one of variable size a call to
+/// `memcpy`.
+fn put<const N: usize>(out: &mut Vec<u8>, buf: &[u8; N], len: usize) {
+    let end = out.len() + len.min(N);
+    out.extend_from_slice(buf);
+    out.truncate(end);
 }
 
 /// `n` as `{}` prints it.
@@ -61,18 +88,21 @@ pub fn i64(out: &mut Vec<u8>, n: i64) {
 
 /// `n` right-aligned in `width` columns, as `{:>width$}` prints it.
 pub fn u64_right(out: &mut Vec<u8>, n: u64, width: usize) {
-    let mut buf = [0u8; 20];
-    let start = digits(n, &mut buf);
-    pad(out, width.saturating_sub(buf.len() - start));
-    out.extend_from_slice(&buf[start..]);
+    filled(out, n, width, b' ');
 }
 
 /// `n` with leading zeros to `width` digits, as `{:0width$}` prints it.
 pub fn u64_zeros(out: &mut Vec<u8>, n: u64, width: usize) {
-    let mut buf = [0u8; 20];
+    filled(out, n, width, b'0');
+}
+
+/// `n` after `fill`s up to `width` characters. The fill comes from the
+/// digit buffer itself: one copy, no separate padding.
+fn filled(out: &mut Vec<u8>, n: u64, width: usize, fill: u8) {
+    let mut buf = [fill; 20];
     let start = digits(n, &mut buf);
-    out.resize(out.len() + width.saturating_sub(buf.len() - start), b'0');
-    out.extend_from_slice(&buf[start..]);
+    out.resize(out.len() + width.saturating_sub(buf.len()), fill);
+    out.extend_from_slice(&buf[start.min(buf.len().saturating_sub(width))..]);
 }
 
 /// `n` in lowercase hex with leading zeros to `width` digits, as
@@ -137,7 +167,7 @@ pub fn ipv4(out: &mut Vec<u8>, a: &Ipv4Addr) {
             n += 1;
         }
     }
-    out.extend_from_slice(&buf[..n]);
+    put(out, &buf, n);
 }
 
 /// RFC 5952 text, exactly as std's `Display` prints it: lowercase hex
@@ -151,68 +181,59 @@ pub fn ipv6(out: &mut Vec<u8>, a: &Ipv6Addr) {
         return;
     }
     let seg = a.segments();
-    // The longest run of zero groups, the first one on a tie.
-    let (mut best_start, mut best_len) = (0, 0);
-    let (mut cur_start, mut cur_len) = (0, 0);
+    // The longest run of zero groups, the first one on a tie. Bit i of
+    // `zeros` is group i; after k rounds of `m &= m >> 1` bit i is set when
+    // groups i..=i+k are all zero, so the last non-empty mask marks where
+    // the longest runs start.
+    let mut zeros = 0u8;
     for (i, &s) in seg.iter().enumerate() {
-        if s == 0 {
-            if cur_len == 0 {
-                cur_start = i;
-            }
-            cur_len += 1;
-            if cur_len > best_len {
-                (best_start, best_len) = (cur_start, cur_len);
-            }
-        } else {
-            cur_len = 0;
-        }
+        zeros |= u8::from(s == 0) << i;
     }
-    // At most 39 characters.
-    let mut buf = [0u8; 40];
-    let mut n = 0;
-    let group = |buf: &mut [u8; 40], n: &mut usize, s: u16| {
-        let nibbles = if s >= 0x1000 {
-            4
-        } else if s >= 0x100 {
-            3
-        } else if s >= 0x10 {
-            2
-        } else {
-            1
-        };
-        for k in (0..nibbles).rev() {
-            buf[*n] = HEX[usize::from((s >> (4 * k)) & 0xf)];
-            *n += 1;
-        }
-    };
-    if best_len > 1 {
-        for (i, &s) in seg[..best_start].iter().enumerate() {
-            if i > 0 {
-                buf[n] = b':';
-                n += 1;
-            }
-            group(&mut buf, &mut n, s);
-        }
-        buf[n] = b':';
-        buf[n + 1] = b':';
-        n += 2;
-        for (i, &s) in seg[best_start + best_len..].iter().enumerate() {
-            if i > 0 {
-                buf[n] = b':';
-                n += 1;
-            }
-            group(&mut buf, &mut n, s);
-        }
+    let (mut m, mut run, mut starts) = (zeros, 0, 0u8);
+    while m != 0 {
+        starts = m;
+        m &= m >> 1;
+        run += 1;
+    }
+    // The groups in [gap, gap_end) are written as "::" (a single zero group is not).
+    let (gap, gap_end) = if run > 1 {
+        let at = starts.trailing_zeros() as usize;
+        (at, at + run)
     } else {
-        for (i, &s) in seg.iter().enumerate() {
-            if i > 0 {
-                buf[n] = b':';
-                n += 1;
-            }
-            group(&mut buf, &mut n, s);
+        (8, 8)
+    };
+    // At most 39 characters, and 3 more for the last group's full store.
+    let mut buf = [0u8; 42];
+    let mut n = 0;
+    let mut i = 0;
+    while i < 8 {
+        if i == gap {
+            buf[n] = b':';
+            buf[n + 1] = b':';
+            n += 2;
+            i = gap_end;
+            continue;
         }
+        if i > 0 && i != gap_end {
+            buf[n] = b':';
+            n += 1;
+        }
+        // Hex without leading zeros: all four digits, then keep the last 1 to 4.
+        let s = seg[i];
+        let keep = (19 - (s | 1).leading_zeros() as usize) / 4;
+        let all = [
+            HEX[usize::from(s >> 12)],
+            HEX[usize::from(s >> 8 & 0xf)],
+            HEX[usize::from(s >> 4 & 0xf)],
+            HEX[usize::from(s & 0xf)],
+        ];
+        // A fixed 4-byte store (the bytes past `keep` are overwritten next).
+        let word = u32::from_be_bytes(all) << (8 * (4 - keep));
+        buf[n..n + 4].copy_from_slice(&word.to_be_bytes());
+        n += keep;
+        i += 1;
     }
-    out.extend_from_slice(&buf[..n]);
+    put(out, &buf, n);
 }
 
 /// A MAC address, `aa:bb:cc:dd:ee:ff`.

@@ -239,7 +239,23 @@ fn tcp(out: &mut Vec<u8>, t: &crate::dissect::Tcp, raw_options: Option<&[u8]>, r
     out.extend_from_slice(ARROW);
     port(out, t.dport, resolve);
     out.extend_from_slice(b" [");
-    write_tcp_flag_names(out, t.flags, ", ");
+    // The usual combinations without the loop over every flag.
+    let common: &[u8] = match t.flags {
+        0x010 => b"ACK",
+        0x018 => b"PSH, ACK",
+        0x011 => b"FIN, ACK",
+        0x019 => b"FIN, PSH, ACK",
+        0x002 => b"SYN",
+        0x012 => b"SYN, ACK",
+        0x004 => b"RST",
+        0x014 => b"RST, ACK",
+        _ => b"",
+    };
+    if common.is_empty() {
+        write_tcp_flag_names(out, t.flags, ", ");
+    } else {
+        out.extend_from_slice(common);
+    }
     out.extend_from_slice(b"] Seq=");
     text::u64(out, u64::from(rel.map_or(t.seq, |r| r.rel_seq)));
     if t.has(tcp_flags::ACK) {
