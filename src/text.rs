@@ -387,6 +387,18 @@ mod tests {
     }
 
     #[test]
+    fn hex_groups_match_std() {
+        for g in 0..=u16::MAX {
+            for at in [0, 3, 7] {
+                let mut seg = [1u16; 8];
+                seg[at] = g;
+                let a = Ipv6Addr::from(seg);
+                assert_eq!(s(|b| ipv6(b, &a)), a.to_string());
+            }
+        }
+    }
+
+    #[test]
     fn mac_matches_display() {
         let mut r = Rng(3);
         for _ in 0..10_000 {
