@@ -20,3 +20,4 @@ pub mod record;
 pub mod report;
 pub mod services;
 pub mod stats;
+pub mod text;

@@ -137,6 +137,9 @@ fn run_packets(c: &PacketsConfig) -> Result<u8> {
     // Live lines are written as packets arrive, not when a buffer fills.
     let live = reader.is_live();
     let input = c.input.clone();
+    // The current packet's Info text and table line, reused packet after packet.
+    let mut info = Vec::with_capacity(256);
+    let mut line = Vec::with_capacity(512);
     let fault = for_each_frame(&mut reader, &input, &mut bpf, |step| {
         let Step::Frame(f) = step else { return Ok(()) };
         let p = dissector.dissect(f);
@@ -147,7 +150,8 @@ fn run_packets(c: &PacketsConfig) -> Result<u8> {
             Some(pl) => (Some(pl.id), pl.analysis.as_ref()),
             None => (None, None),
         };
-        let first_t = *first.get_or_insert(Time { secs: p.ts.secs, nanos: p.ts.nanos });
+        let t = Time { secs: p.ts.secs, nanos: p.ts.nanos };
+        let first_t = *first.get_or_insert(t);
         let dns = record::parse_dns(&p);
         if let Some(flt) = &filter {
             let extra = AnalysisFields { flow, analysis };
@@ -155,32 +159,39 @@ fn run_packets(c: &PacketsConfig) -> Result<u8> {
                 return Ok(());
             }
         }
-        let rec = record::build(&p, &dns, flow, analysis, &opts);
-        let t = rec.ts;
         match c.format {
             Format::Table => {
-                let time = packets::time_column(t, c.time, first_t, prev, digits);
-                out.write_all(packets::line(&rec, &time).as_bytes())?;
-                out.write_all(b"\n")?;
-                if c.verbose {
-                    out.write_all(packets::tree(&rec).as_bytes())?;
-                }
-                if c.hex {
-                    out.write_all(report::hexdump::hexdump(&rec.bytes).as_bytes())?;
-                }
+                // The line is written from a borrowed view into a reused
+                // buffer: no allocation per packet. Only -V and -x need the
+                // owned record.
+                let view = record::line::line(&p, &dns, analysis, c.resolve_ports, &mut info);
+                line.clear();
+                let time = packets::TimeColumn { format: c.time, first: first_t, prev, digits };
+                packets::write_line(&mut line, &view, &time);
+                out.write_all(&line)?;
                 if c.verbose || c.hex {
+                    let rec = record::build(&p, &dns, flow, analysis, &opts);
+                    if c.verbose {
+                        out.write_all(packets::tree(&rec).as_bytes())?;
+                    }
+                    if c.hex {
+                        out.write_all(report::hexdump::hexdump(&rec.bytes).as_bytes())?;
+                    }
                     out.write_all(b"\n")?;
                 }
             }
             Format::Json => {
+                let rec = record::build(&p, &dns, flow, analysis, &opts);
                 out.write_all(if emitted == 0 { b"\n" } else { b",\n" })?;
                 out.write_all(&packets::json(&rec))?;
             }
             Format::Ndjson => {
+                let rec = record::build(&p, &dns, flow, analysis, &opts);
                 out.write_all(&packets::json(&rec))?;
                 out.write_all(b"\n")?;
             }
             Format::Csv => {
+                let rec = record::build(&p, &dns, flow, analysis, &opts);
                 out.write_all(&report::csv_line(packets::csv_row(&rec)))?;
             }
         }

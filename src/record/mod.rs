@@ -1,6 +1,9 @@
 //! Owned, serialisable snapshots of dissected packets: what the reports
 //! render. Building one allocates (strings for addresses and the Info
-//! column), so only the `packets` command builds them, one per printed frame.
+//! column), so only the `packets` command builds them, one per printed
+//! frame, and only for the formats that show more than the summary line
+//! (JSON, CSV, `-V`, `-x`). The line itself comes from [`line`](mod@line), a borrowed
+//! view that allocates nothing.
 //!
 //! Owns: the JSON shape of a packet and tshark's Info column wording.
 //! Must not know: how records are printed (tables, CSV, JSON writers).
@@ -12,11 +15,12 @@ pub mod flow;
 pub mod info;
 pub mod interfaces;
 pub mod ladder;
+pub mod line;
 pub mod overview;
 
 use serde::{Serialize, Serializer};
 
-use crate::dissect::{self, AppKind, LinkHeader, Packet, dns};
+use crate::dissect::{self, AppKind, Packet, dns};
 use crate::flow::tcp::{Analysis, Kind};
 
 /// Packet time, seconds and nanoseconds since the Unix epoch (UTC).
@@ -267,7 +271,8 @@ pub fn build(
     opts: &RecordOptions,
 ) -> PacketRecord {
     let rel = analysis;
-    let (src, dst) = addresses(p);
+    let (src, dst) = line::addresses(p);
+    let (src, dst) = (src.map(|a| a.to_string()), dst.map(|a| a.to_string()));
     let mut errors = Vec::new();
     if let Some(e) = &p.error {
         errors.push(e.to_string());
@@ -403,26 +408,6 @@ fn dns_record(m: &dns::Message) -> DnsRecord {
             })
             .collect(),
         malformed: m.malformed.as_ref().map(|x| x.reason.clone()),
-    }
-}
-
-/// Source and destination as tshark's columns show them: IP addresses, else
-/// the link-layer addresses.
-fn addresses(p: &Packet<'_>) -> (Option<String>, Option<String>) {
-    if let Some(ip) = &p.ip {
-        return (Some(ip.src.to_string()), Some(ip.dst.to_string()));
-    }
-    match p.link_header {
-        // tshark resolves the all-ones address to "Broadcast" even with -n.
-        LinkHeader::Ethernet { src, dst, .. } => {
-            (Some(src.to_string()), Some(if dst.0 == [0xff; 6] { "Broadcast".to_string() } else { dst.to_string() }))
-        }
-        LinkHeader::Sll { addr, addr_len: 6, .. } => {
-            let mut m = [0u8; 6];
-            m.copy_from_slice(&addr[..6]);
-            (Some(dissect::Mac(m).to_string()), None)
-        }
-        _ => (None, None),
     }
 }
 
