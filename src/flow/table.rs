@@ -17,11 +17,12 @@
 //! finishing the least recently seen flows first; evictions are counted.
 //! Finished flows are handed to the caller as they end.
 
-use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::net::IpAddr;
 
 use crate::capture::Timestamp;
 use crate::dissect::{Packet, Transport, tcp_flags};
+use crate::flow::FastMap;
 use crate::flow::tcp::{Analysis, Dir, Segment, TcpConn};
 use crate::flow::zeek::{PacketFacts, ZeekConn};
 
@@ -30,12 +31,42 @@ pub const TCP_IDLE_NS: i64 = 300 * 1_000_000_000;
 pub const UDP_IDLE_NS: i64 = 60 * 1_000_000_000;
 pub const ICMP_IDLE_NS: i64 = 60 * 1_000_000_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FlowKey {
     pub proto: u8,
     pub vlan: [u16; 2],
     pub lo: (IpAddr, u16),
     pub hi: (IpAddr, u16),
+}
+
+/// An address as one number, with its family apart (so that an IPv4 address
+/// and the IPv6 address with the same low bits stay distinct).
+fn addr_bits(a: &IpAddr) -> (u128, u128) {
+    match a {
+        IpAddr::V4(v4) => (u128::from(v4.to_bits()), 0),
+        IpAddr::V6(v6) => (v6.to_bits(), 1),
+    }
+}
+
+/// Three 128-bit words per key instead of the derived field-by-field walk
+/// (eleven hasher calls through `IpAddr`'s derived `Hash`). Every field goes
+/// in whole, so distinct keys give distinct hash inputs: a collision is left
+/// to the seeded hash, never built into the key (see `FastMap`).
+impl Hash for FlowKey {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        let (lo, lo_v6) = addr_bits(&self.lo.0);
+        let (hi, hi_v6) = addr_bits(&self.hi.0);
+        let small = u128::from(self.proto)
+            | lo_v6 << 8
+            | hi_v6 << 9
+            | u128::from(self.vlan[0]) << 16
+            | u128::from(self.vlan[1]) << 32
+            | u128::from(self.lo.1) << 48
+            | u128::from(self.hi.1) << 64;
+        h.write_u128(small);
+        h.write_u128(lo);
+        h.write_u128(hi);
+    }
 }
 
 /// Which side sent a packet, relative to the flow's originator.
@@ -185,7 +216,7 @@ fn segment<'a>(p: &'a Packet<'_>) -> Option<Segment<'a>> {
 }
 
 pub struct FlowTable {
-    map: HashMap<FlowKey, usize>,
+    map: FastMap<FlowKey, usize>,
     slots: Vec<Option<(FlowKey, Flow)>>,
     free: Vec<usize>,
     next_id: u64,
@@ -231,7 +262,7 @@ impl FlowTable {
     /// `max_flows` of 0 means unlimited.
     pub fn new(max_flows: usize) -> Self {
         FlowTable {
-            map: HashMap::new(),
+            map: FastMap::default(),
             slots: Vec::new(),
             free: Vec::new(),
             next_id: 1,
