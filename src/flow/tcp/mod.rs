@@ -29,7 +29,8 @@
 //! starts a new `tcp.stream` there. Give times relative to any origin
 //! (`Segment::ts_ns`).
 //!
-//! Files: `analyze.rs` (the rules), `evidence.rs` (what a verdict carries and
+//! Files: `analyze.rs` (the rules), `unacked.rs` (the unacknowledged segments
+//! and what an ACK does to them), `evidence.rs` (what a verdict carries and
 //! its text), `summary.rs` (the connection summary), `tests*.rs`. The
 //! corpus test (`tests/tcp_analysis_corpus.rs`) compares every verdict and
 //! its evidence with tshark's on real and crafted captures.
@@ -37,6 +38,7 @@
 mod analyze;
 mod evidence;
 mod summary;
+mod unacked;
 
 #[cfg(test)]
 mod tests;
