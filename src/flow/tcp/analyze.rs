@@ -151,7 +151,9 @@ impl Engine {
         s.is_pure_syn() && self.halves[dir.index()].base_seq.is_some_and(|b| b != s.seq)
     }
 
-    pub(super) fn segment(&mut self, dir: Dir, s: &Segment<'_>) -> Analysis {
+    /// Analyses one segment into `a` (which must be `Analysis::default()`):
+    /// filled in place, as the 216-byte result is not moved per packet.
+    pub(super) fn segment(&mut self, dir: Dir, s: &Segment<'_>, a: &mut Analysis) {
         let mut kinds = Kinds::EMPTY;
         if self.is_new_connection(dir, s) {
             // The caller kept a new connection on this state; start over as
@@ -161,7 +163,6 @@ impl Engine {
         if std::mem::take(&mut self.first_reuses_ports) {
             kinds.insert(Kind::ReusedPorts);
         }
-        let mut a = Analysis::default();
         {
             let (fwd, _) = pair(&mut self.halves, dir);
             if s.is_pure_syn() && fwd.base_seq == Some(s.seq) {
@@ -178,10 +179,9 @@ impl Engine {
                 kinds.insert(Kind::ReusedPorts);
             }
         }
-        self.sequence(dir, s, &mut kinds, &mut a);
+        self.sequence(dir, s, &mut kinds, a);
         a.kinds = kinds;
-        self.after_analysis(dir, s, &mut a);
-        a
+        self.after_analysis(dir, s, a);
     }
 
     /// `tcp_analyze_sequence_number`.

@@ -257,25 +257,28 @@ impl Tracker {
         d.first.get_or_insert(at);
         d.last = Some(at);
         d.timestamps |= seg.has_timestamps;
-        let counters: [(Kind, &mut u64); 14] = [
-            (Kind::Retransmission, &mut d.retransmissions),
-            (Kind::FastRetransmission, &mut d.fast_retransmissions),
-            (Kind::SpuriousRetransmission, &mut d.spurious_retransmissions),
-            (Kind::OutOfOrder, &mut d.out_of_order),
-            (Kind::LostSegment, &mut d.lost_segments),
-            (Kind::AckedUnseen, &mut d.acked_unseen),
-            (Kind::DupAck, &mut d.dup_acks),
-            (Kind::ZeroWindow, &mut d.zero_windows),
-            (Kind::ZeroWindowProbe, &mut d.zero_window_probes),
-            (Kind::ZeroWindowProbeAck, &mut d.zero_window_probe_acks),
-            (Kind::KeepAlive, &mut d.keep_alives),
-            (Kind::KeepAliveAck, &mut d.keep_alive_acks),
-            (Kind::WindowFull, &mut d.window_full),
-            (Kind::WindowUpdate, &mut d.window_updates),
-        ];
-        for (k, n) in counters {
-            if a.has(k) {
-                *n += 1;
+        // Most segments have no verdict: skip the counters then.
+        if !a.kinds.is_empty() {
+            let counters: [(Kind, &mut u64); 14] = [
+                (Kind::Retransmission, &mut d.retransmissions),
+                (Kind::FastRetransmission, &mut d.fast_retransmissions),
+                (Kind::SpuriousRetransmission, &mut d.spurious_retransmissions),
+                (Kind::OutOfOrder, &mut d.out_of_order),
+                (Kind::LostSegment, &mut d.lost_segments),
+                (Kind::AckedUnseen, &mut d.acked_unseen),
+                (Kind::DupAck, &mut d.dup_acks),
+                (Kind::ZeroWindow, &mut d.zero_windows),
+                (Kind::ZeroWindowProbe, &mut d.zero_window_probes),
+                (Kind::ZeroWindowProbeAck, &mut d.zero_window_probe_acks),
+                (Kind::KeepAlive, &mut d.keep_alives),
+                (Kind::KeepAliveAck, &mut d.keep_alive_acks),
+                (Kind::WindowFull, &mut d.window_full),
+                (Kind::WindowUpdate, &mut d.window_updates),
+            ];
+            for (k, n) in counters {
+                if a.has(k) {
+                    *n += 1;
+                }
             }
         }
         if let Some(l) = a.lost {

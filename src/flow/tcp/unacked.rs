@@ -53,10 +53,12 @@ pub(super) struct UnackedList {
     disordered: bool,
     /// An upper bound of the segments' ends while in order.
     hi: u32,
-    /// The last ACK applied, and how many segments (the newest) were pushed
-    /// since: the others would be kept unchanged by the same ACK again.
-    last_ack: Option<u32>,
-    fresh: usize,
+    /// The last ACK applied (when `acked`), and how many segments (the
+    /// newest) were pushed since: the others would be kept unchanged by the
+    /// same ACK again. Small fields: two of these live in every connection.
+    acked: bool,
+    last_ack: u32,
+    fresh: u32,
 }
 
 /// Signed distance from `ack` to `x`, as Wireshark's comparisons see it.
@@ -122,7 +124,7 @@ impl UnackedList {
     /// order: offsets from the new front only shrink.
     pub(super) fn pop_front(&mut self) {
         self.items.pop_front();
-        self.fresh = self.fresh.min(self.items.len());
+        self.fresh = self.fresh.min(self.items.len() as u32);
         if self.items.is_empty() {
             self.disordered = false;
         }
@@ -150,7 +152,7 @@ impl UnackedList {
             Some(_) => {}
         }
         self.items.push_back(u);
-        self.fresh += 1;
+        self.fresh = self.fresh.saturating_add(1);
     }
 
     /// Applies an ACK number (sent at `now` by the other side); returns the
@@ -161,9 +163,8 @@ impl UnackedList {
         let ordered = !self.disordered;
         // Out of order, a repeated ACK walks only the segments pushed since
         // the last one (in order, the walk below stops at once anyway).
-        let from = if !ordered && self.last_ack == Some(ack) { n - self.fresh.min(n) } else { 0 };
-        self.last_ack = Some(ack);
-        self.fresh = 0;
+        let from = if !ordered && self.acked && self.last_ack == ack { n - (self.fresh as usize).min(n) } else { 0 };
+        (self.acked, self.last_ack, self.fresh) = (true, ack, 0);
         let dh = dist(self.hi, ack);
         let mut check = OrderCheck::new();
         let (mut kept, mut end) = (from, from);
