@@ -202,12 +202,12 @@ pub struct Placement {
     pub analysis: Option<Analysis>,
 }
 
-/// The analysis view of a TCP segment.
-fn segment<'a>(p: &'a Packet<'_>) -> Option<Segment<'a>> {
+/// The analysis view of a TCP segment; `ts_ns` is the packet's time.
+fn segment<'a>(p: &'a Packet<'_>, ts_ns: i64) -> Option<Segment<'a>> {
     let t = p.tcp()?;
     Some(Segment {
         frame: p.number,
-        ts_ns: ns(p.ts),
+        ts_ns,
         seq: t.seq,
         ack: t.ack,
         flags: t.flags,
@@ -335,7 +335,7 @@ impl FlowTable {
         }
         let key = FlowKey::new(proto, vlan, src, dst);
         let tcp = p.tcp();
-        let seg = segment(p);
+        let seg = segment(p, now);
         let syn_only = tcp.is_some_and(|t| t.has(tcp_flags::SYN) && !t.has(tcp_flags::ACK));
         let mut new = false;
         let mut reuses_ports = false;

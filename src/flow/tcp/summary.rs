@@ -351,8 +351,11 @@ impl Tracker {
     fn loss(&mut self, dir: Dir, seg: &Segment<'_>, a: &Analysis) {
         let mine = dir.index();
         let len = seg.payload_len;
-        if len > 0 && !self.gaps[mine].is_empty() {
-            let (start, end) = (seg.seq, seg.seq.wrapping_add(len));
+        let (start, end) = (seg.seq, seg.seq.wrapping_add(len));
+        // Only a segment that overlaps a gap changes the list; the others
+        // (most of them: the data after a loss) leave it as it is, so it is
+        // rebuilt (an allocation) only for those.
+        if len > 0 && self.gaps[mine].iter().any(|g| lt(start, g.end) && lt(g.start, end)) {
             let reordered = a.has(Kind::OutOfOrder);
             let loss = &mut self.s.dirs[mine].loss;
             let mut kept = Vec::with_capacity(self.gaps[mine].len() + 1);

@@ -157,7 +157,27 @@ impl UnackedList {
 
     /// Applies an ACK number (sent at `now` by the other side); returns the
     /// segment it acknowledges exactly, with its RTT unless retransmitted.
+    ///
+    /// Inlined for its common cases, which need no walk: an empty list (the
+    /// data flows the other way) and, in order, a front segment that the
+    /// walk would stop at.
+    #[inline]
     pub(super) fn ack(&mut self, ack: u32, now: i64) -> Option<Acks> {
+        let at_rest = match self.items.front() {
+            None => true,
+            Some(u) => {
+                let ds = dist(u.seq, ack);
+                !self.disordered && ds >= 0 && dist(self.hi, ack) >= ds
+            }
+        };
+        if at_rest {
+            (self.acked, self.last_ack, self.fresh) = (true, ack, 0);
+            return None;
+        }
+        self.walk(ack, now)
+    }
+
+    fn walk(&mut self, ack: u32, now: i64) -> Option<Acks> {
         let mut acks = None;
         let n = self.items.len();
         let ordered = !self.disordered;
