@@ -17,13 +17,13 @@
 //! `MAX_PENDING` open transactions (the oldest are finished as unanswered)
 //! and `MAX_NAMES` remembered addresses.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::capture::Timestamp;
 use crate::dissect::dns::{Message, RData};
 use crate::dissect::{AppKind, Packet, Transport};
+use crate::flow::FastMap as HashMap;
 
 pub const DEFAULT_TIMEOUT_NS: i64 = 5_000_000_000;
 /// How long an open or answered transaction is kept for a late answer or a

@@ -17,11 +17,11 @@
 //! finishing the least recently seen flows first; evictions are counted.
 //! Finished flows are handed to the caller as they end.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 use crate::capture::Timestamp;
 use crate::dissect::{Packet, Transport, tcp_flags};
+use crate::flow::FastMap;
 use crate::flow::tcp::{Analysis, Dir, Segment, TcpConn};
 use crate::flow::zeek::{PacketFacts, ZeekConn};
 
@@ -30,12 +30,47 @@ pub const TCP_IDLE_NS: i64 = 300 * 1_000_000_000;
 pub const UDP_IDLE_NS: i64 = 60 * 1_000_000_000;
 pub const ICMP_IDLE_NS: i64 = 60 * 1_000_000_000;
 
+/// The map key of a flow: protocol, outer VLAN ids and the two endpoints,
+/// in a canonical order so that both directions give the same key.
+///
+/// Kept as three 128-bit words rather than `IpAddr`s: the flow map hashes
+/// and compares one per packet, and `IpAddr`'s derived `Hash` and `Ord` go
+/// field by field through its enum (eleven hasher calls, and a compare
+/// function call to order the endpoints). Every field goes in whole, so
+/// distinct flows never share a key or a hash input: a collision is left to
+/// the seeded hash (see `FastMap`), never built into the key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FlowKey {
-    pub proto: u8,
-    pub vlan: [u16; 2],
-    pub lo: (IpAddr, u16),
-    pub hi: (IpAddr, u16),
+    /// The lower endpoint's address, then the higher one's.
+    lo: u128,
+    hi: u128,
+    /// Protocol, the two address families, both VLAN ids and both ports.
+    rest: u128,
+}
+
+impl FlowKey {
+    pub fn new(proto: u8, vlan: [u16; 2], src: Endpoint, dst: Endpoint) -> FlowKey {
+        let (a, b) = (key_part(&src), key_part(&dst));
+        // Any total order works, as long as it is the same both ways.
+        let ((lo, lo_v6, lo_port), (hi, hi_v6, hi_port)) = if a <= b { (a, b) } else { (b, a) };
+        let rest = u128::from(proto)
+            | u128::from(lo_v6) << 8
+            | u128::from(hi_v6) << 9
+            | u128::from(vlan[0]) << 16
+            | u128::from(vlan[1]) << 32
+            | u128::from(lo_port) << 48
+            | u128::from(hi_port) << 64;
+        FlowKey { lo, hi, rest }
+    }
+}
+
+/// An endpoint as numbers: the address, its family apart (so that an IPv4
+/// address and the IPv6 address with the same low bits stay distinct), the port.
+fn key_part(e: &Endpoint) -> (u128, bool, u16) {
+    match e.0 {
+        IpAddr::V4(v4) => (u128::from(v4.to_bits()), false, e.1),
+        IpAddr::V6(v6) => (v6.to_bits(), true, e.1),
+    }
 }
 
 /// Which side sent a packet, relative to the flow's originator.
@@ -167,12 +202,12 @@ pub struct Placement {
     pub analysis: Option<Analysis>,
 }
 
-/// The analysis view of a TCP segment.
-fn segment<'a>(p: &'a Packet<'_>) -> Option<Segment<'a>> {
+/// The analysis view of a TCP segment; `ts_ns` is the packet's time.
+fn segment<'a>(p: &'a Packet<'_>, ts_ns: i64) -> Option<Segment<'a>> {
     let t = p.tcp()?;
     Some(Segment {
         frame: p.number,
-        ts_ns: ns(p.ts),
+        ts_ns,
         seq: t.seq,
         ack: t.ack,
         flags: t.flags,
@@ -185,7 +220,7 @@ fn segment<'a>(p: &'a Packet<'_>) -> Option<Segment<'a>> {
 }
 
 pub struct FlowTable {
-    map: HashMap<FlowKey, usize>,
+    map: FastMap<FlowKey, usize>,
     slots: Vec<Option<(FlowKey, Flow)>>,
     free: Vec<usize>,
     next_id: u64,
@@ -206,6 +241,8 @@ pub type Endpoint = (IpAddr, u16);
 
 /// The endpoints and protocol a packet is keyed on, or `None` when it
 /// belongs to no flow (non-IP, or a fragment still held for reassembly).
+/// Inlined: its result goes through memory otherwise, once per packet.
+#[inline]
 pub fn endpoints(p: &Packet<'_>) -> Option<(u8, Endpoint, Endpoint)> {
     let ip = p.ip.as_ref()?;
     if matches!(ip.fragment, crate::dissect::Fragment::Held | crate::dissect::Fragment::Dropped) {
@@ -231,7 +268,7 @@ impl FlowTable {
     /// `max_flows` of 0 means unlimited.
     pub fn new(max_flows: usize) -> Self {
         FlowTable {
-            map: HashMap::new(),
+            map: FastMap::default(),
             slots: Vec::new(),
             free: Vec::new(),
             next_id: 1,
@@ -296,10 +333,9 @@ impl FlowTable {
         for (v, id) in vlan.iter_mut().zip(p.vlans.ids()) {
             *v = id;
         }
-        let (lo, hi) = if src <= dst { (src, dst) } else { (dst, src) };
-        let key = FlowKey { proto, vlan, lo, hi };
+        let key = FlowKey::new(proto, vlan, src, dst);
         let tcp = p.tcp();
-        let seg = segment(p);
+        let seg = segment(p, now);
         let syn_only = tcp.is_some_and(|t| t.has(tcp_flags::SYN) && !t.has(tcp_flags::ACK));
         let mut new = false;
         let mut reuses_ports = false;
@@ -353,16 +389,19 @@ impl FlowTable {
             f.tcp.rst[i] |= t.has(tcp_flags::RST);
         }
         let forward = side == f.first_side;
-        let analysis = seg.map(|s| {
+        // The analysis is written in place: it is 216 bytes, moved otherwise.
+        let mut placed = Placement { slot, id: f.id, side, new, analysis: None };
+        if let Some(s) = seg {
             let conn = f
                 .tcp_conn
                 .get_or_insert_with(|| Box::new(if reuses_ports { TcpConn::reusing_ports() } else { TcpConn::new() }));
-            conn.segment(if forward { Dir::Fwd } else { Dir::Rev }, &s)
-        });
+            let dir = if forward { Dir::Fwd } else { Dir::Rev };
+            conn.segment_into(dir, &s, placed.analysis.insert(Analysis::default()));
+        }
         if let Some(facts) = PacketFacts::from_packet(p, forward, self.ignore_checksums) {
             f.zeek.get_or_insert_with(|| Box::new(ZeekConn::new(facts.proto))).packet(&facts);
         }
-        Some(Placement { slot, id: f.id, side, new, analysis })
+        Some(placed)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -531,6 +570,18 @@ mod tests {
             let ended = &mut self.ended;
             self.t.packet(&p, |fl, why| ended.push((fl.id, why))).expect("placed")
         }
+    }
+
+    /// What is kept per flow or handled per packet stays as small as it is
+    /// (bench/results/profile.md lists these sizes); grow them on purpose.
+    #[test]
+    fn per_flow_and_per_packet_sizes_do_not_grow() {
+        use std::mem::size_of;
+        assert!(size_of::<Flow>() <= 224, "Flow: {}", size_of::<Flow>());
+        assert!(size_of::<TcpConn>() <= 1472, "TcpConn: {}", size_of::<TcpConn>());
+        assert!(size_of::<ZeekConn>() <= 120, "ZeekConn: {}", size_of::<ZeekConn>());
+        assert!(size_of::<FlowKey>() <= 48, "FlowKey: {}", size_of::<FlowKey>());
+        assert!(size_of::<Packet<'_>>() <= 408, "Packet: {}", size_of::<Packet<'_>>());
     }
 
     #[test]

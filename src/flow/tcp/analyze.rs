@@ -9,9 +9,8 @@
 //! any time origin works, except that Wireshark's zero time for "no SYN
 //! yet" is an `Option` here.
 
-use std::collections::VecDeque;
-
-use super::evidence::{AckedUnseen, Acks, Analysis, DupAck, FastRetransmission, Kind, Kinds, Lost, Retransmission};
+use super::evidence::{AckedUnseen, Analysis, DupAck, FastRetransmission, Kind, Kinds, Lost, Retransmission};
+use super::unacked::{Unacked, UnackedList};
 use super::{Dir, Scaling, Segment};
 use crate::dissect::tcp_flags::{ACK, FIN, RST, SYN};
 
@@ -34,7 +33,7 @@ const FAST_RETX_WINDOW_NS: u64 = 20_000_000;
 const OOO_DEFAULT_NS: u64 = 3_000_000;
 
 /// `GT_SEQ(a, b)`: a is after b.
-fn gt(a: u32, b: u32) -> bool {
+pub(super) fn gt(a: u32, b: u32) -> bool {
     (b.wrapping_sub(a) as i32) < 0
 }
 
@@ -44,7 +43,7 @@ fn lt(a: u32, b: u32) -> bool {
 }
 
 /// `LE_SEQ(a, b)`.
-fn le(a: u32, b: u32) -> bool {
+pub(super) fn le(a: u32, b: u32) -> bool {
     (a.wrapping_sub(b) as i32) <= 0
 }
 
@@ -52,16 +51,6 @@ fn le(a: u32, b: u32) -> bool {
 /// (time going backwards) becomes huge and fails every "within" test.
 fn elapsed(now: i64, then: i64) -> u64 {
     now.wrapping_sub(then) as u64
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Unacked {
-    frame: u64,
-    ts: i64,
-    seq: u32,
-    nextseq: u32,
-    /// This range was sent more than once: an ACK for it gives no RTT.
-    retransmitted: bool,
 }
 
 /// One direction's state (Wireshark's `tcp_flow_t` with its
@@ -94,7 +83,7 @@ pub(super) struct Half {
     /// Verdicts of this direction's previous segment.
     lastsegmentflags: Kinds,
     /// Oldest first.
-    unacked: VecDeque<Unacked>,
+    unacked: UnackedList,
     pub(super) unacked_dropped: u64,
 }
 
@@ -116,7 +105,7 @@ impl Default for Half {
             first_dup: (0, 0),
             last_dup: 0,
             lastsegmentflags: Kinds::EMPTY,
-            unacked: VecDeque::new(),
+            unacked: UnackedList::default(),
             unacked_dropped: 0,
         }
     }
@@ -162,7 +151,9 @@ impl Engine {
         s.is_pure_syn() && self.halves[dir.index()].base_seq.is_some_and(|b| b != s.seq)
     }
 
-    pub(super) fn segment(&mut self, dir: Dir, s: &Segment<'_>) -> Analysis {
+    /// Analyses one segment into `a` (which must be `Analysis::default()`):
+    /// filled in place, as the 216-byte result is not moved per packet.
+    pub(super) fn segment(&mut self, dir: Dir, s: &Segment<'_>, a: &mut Analysis) {
         let mut kinds = Kinds::EMPTY;
         if self.is_new_connection(dir, s) {
             // The caller kept a new connection on this state; start over as
@@ -172,7 +163,6 @@ impl Engine {
         if std::mem::take(&mut self.first_reuses_ports) {
             kinds.insert(Kind::ReusedPorts);
         }
-        let mut a = Analysis::default();
         {
             let (fwd, _) = pair(&mut self.halves, dir);
             if s.is_pure_syn() && fwd.base_seq == Some(s.seq) {
@@ -189,10 +179,9 @@ impl Engine {
                 kinds.insert(Kind::ReusedPorts);
             }
         }
-        self.sequence(dir, s, &mut kinds, &mut a);
+        self.sequence(dir, s, &mut kinds, a);
         a.kinds = kinds;
-        self.after_analysis(dir, s, &mut a);
-        a
+        self.after_analysis(dir, s, a);
     }
 
     /// `tcp_analyze_sequence_number`.
@@ -343,23 +332,8 @@ impl Engine {
 
         // Drop what this acknowledges from the other side's list; an exact
         // match gives the ACK RTT (of the oldest matching segment, as
-        // Wireshark's newest-first walk ends on it).
-        let mut acks: Option<Acks> = None;
-        rev.unacked.retain_mut(|u| {
-            if ack == u.nextseq {
-                if acks.is_none() {
-                    let rtt_ns = (!u.retransmitted).then_some(now.wrapping_sub(u.ts));
-                    acks = Some(Acks { frame: u.frame, rtt_ns });
-                }
-                return false;
-            }
-            if gt(ack, u.seq) && le(ack, u.nextseq) {
-                u.seq = ack; // partly acknowledged
-                return true;
-            }
-            gt(u.nextseq, ack)
-        });
-        a.acks = acks;
+        // Wireshark's newest-first walk ends on it). See `unacked.rs`.
+        a.acks = rev.unacked.ack(ack, now);
     }
 
     /// The checks of `dissect_tcp` after the analysis: relative numbers,

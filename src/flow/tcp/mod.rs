@@ -29,7 +29,8 @@
 //! starts a new `tcp.stream` there. Give times relative to any origin
 //! (`Segment::ts_ns`).
 //!
-//! Files: `analyze.rs` (the rules), `evidence.rs` (what a verdict carries and
+//! Files: `analyze.rs` (the rules), `unacked.rs` (the unacknowledged segments
+//! and what an ACK does to them), `evidence.rs` (what a verdict carries and
 //! its text), `summary.rs` (the connection summary), `tests*.rs`. The
 //! corpus test (`tests/tcp_analysis_corpus.rs`) compares every verdict and
 //! its evidence with tshark's on real and crafted captures.
@@ -37,6 +38,7 @@
 mod analyze;
 mod evidence;
 mod summary;
+mod unacked;
 
 #[cfg(test)]
 mod tests;
@@ -180,9 +182,17 @@ impl TcpConn {
 
     /// Analyses one segment. Segments must come in capture order.
     pub fn segment(&mut self, dir: Dir, s: &Segment<'_>) -> Analysis {
-        let a = self.engine.segment(dir, s);
-        self.summary.record(dir, s, &a, &self.engine);
+        let mut a = Analysis::default();
+        self.segment_into(dir, s, &mut a);
         a
+    }
+
+    /// [`TcpConn::segment`], written into `a`, which must hold
+    /// `Analysis::default()`: the flow table fills its result in place
+    /// instead of moving 216 bytes per packet.
+    pub fn segment_into(&mut self, dir: Dir, s: &Segment<'_>, a: &mut Analysis) {
+        self.engine.segment(dir, s, a);
+        self.summary.record(dir, s, a, &self.engine);
     }
 
     /// Window scaling currently known for the segments travelling in `dir`.

@@ -257,25 +257,28 @@ impl Tracker {
         d.first.get_or_insert(at);
         d.last = Some(at);
         d.timestamps |= seg.has_timestamps;
-        let counters: [(Kind, &mut u64); 14] = [
-            (Kind::Retransmission, &mut d.retransmissions),
-            (Kind::FastRetransmission, &mut d.fast_retransmissions),
-            (Kind::SpuriousRetransmission, &mut d.spurious_retransmissions),
-            (Kind::OutOfOrder, &mut d.out_of_order),
-            (Kind::LostSegment, &mut d.lost_segments),
-            (Kind::AckedUnseen, &mut d.acked_unseen),
-            (Kind::DupAck, &mut d.dup_acks),
-            (Kind::ZeroWindow, &mut d.zero_windows),
-            (Kind::ZeroWindowProbe, &mut d.zero_window_probes),
-            (Kind::ZeroWindowProbeAck, &mut d.zero_window_probe_acks),
-            (Kind::KeepAlive, &mut d.keep_alives),
-            (Kind::KeepAliveAck, &mut d.keep_alive_acks),
-            (Kind::WindowFull, &mut d.window_full),
-            (Kind::WindowUpdate, &mut d.window_updates),
-        ];
-        for (k, n) in counters {
-            if a.has(k) {
-                *n += 1;
+        // Most segments have no verdict: skip the counters then.
+        if !a.kinds.is_empty() {
+            let counters: [(Kind, &mut u64); 14] = [
+                (Kind::Retransmission, &mut d.retransmissions),
+                (Kind::FastRetransmission, &mut d.fast_retransmissions),
+                (Kind::SpuriousRetransmission, &mut d.spurious_retransmissions),
+                (Kind::OutOfOrder, &mut d.out_of_order),
+                (Kind::LostSegment, &mut d.lost_segments),
+                (Kind::AckedUnseen, &mut d.acked_unseen),
+                (Kind::DupAck, &mut d.dup_acks),
+                (Kind::ZeroWindow, &mut d.zero_windows),
+                (Kind::ZeroWindowProbe, &mut d.zero_window_probes),
+                (Kind::ZeroWindowProbeAck, &mut d.zero_window_probe_acks),
+                (Kind::KeepAlive, &mut d.keep_alives),
+                (Kind::KeepAliveAck, &mut d.keep_alive_acks),
+                (Kind::WindowFull, &mut d.window_full),
+                (Kind::WindowUpdate, &mut d.window_updates),
+            ];
+            for (k, n) in counters {
+                if a.has(k) {
+                    *n += 1;
+                }
             }
         }
         if let Some(l) = a.lost {
@@ -348,8 +351,11 @@ impl Tracker {
     fn loss(&mut self, dir: Dir, seg: &Segment<'_>, a: &Analysis) {
         let mine = dir.index();
         let len = seg.payload_len;
-        if len > 0 && !self.gaps[mine].is_empty() {
-            let (start, end) = (seg.seq, seg.seq.wrapping_add(len));
+        let (start, end) = (seg.seq, seg.seq.wrapping_add(len));
+        // Only a segment that overlaps a gap changes the list; the others
+        // (most of them: the data after a loss) leave it as it is, so it is
+        // rebuilt (an allocation) only for those.
+        if len > 0 && self.gaps[mine].iter().any(|g| lt(start, g.end) && lt(g.start, end)) {
             let reordered = a.has(Kind::OutOfOrder);
             let loss = &mut self.s.dirs[mine].loss;
             let mut kept = Vec::with_capacity(self.gaps[mine].len() + 1);

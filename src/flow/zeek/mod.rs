@@ -80,6 +80,10 @@ impl PacketFacts {
     /// transport header shorter than Zeek's minimum (TCP 20, UDP 8, ICMP 8),
     /// an IP length beyond the frame's wire length, or a bad IPv4 header
     /// checksum (unless `ignore_checksums`, `-C`).
+    ///
+    /// Inlined into the flow table's per-packet path: the facts are built
+    /// where they are used instead of being returned through memory.
+    #[inline]
     pub fn from_packet(p: &Packet<'_>, is_orig: bool, ignore_checksums: bool) -> Option<PacketFacts> {
         let ip = p.ip.as_ref()?;
         if !ignore_checksums && ip.checksum_ok == Some(false) {

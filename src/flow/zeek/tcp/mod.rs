@@ -418,6 +418,9 @@ impl TcpSession {
     }
 
     /// `update_last_seq`; also where Zeek detects retransmissions ('T').
+    /// Marked `#[inline]`, as `update_state_machine`: `process` is their one
+    /// caller, once per packet, and the call cost more than this body.
+    #[inline]
     fn update_last_seq(&mut self, h: &mut Hist, s: usize, last: u32, flags: Flags, len: u32) -> i32 {
         let is_orig = s == h.orig_side();
         let e = &mut self.ep[s];
@@ -436,6 +439,7 @@ impl TcpSession {
         delta
     }
 
+    #[inline]
     fn update_state_machine(
         &mut self,
         h: &mut Hist,
