@@ -778,13 +778,13 @@ fn capture_summary(
     };
     let per_sec = |v: f64| if duration > 0.0 { v / duration } else { 0.0 };
     let live = match reader {
-        Source::Live(l) => Some((l.link(), l.snaplen(), l.ts_units_per_sec(), l.interface().to_string())),
+        Source::Live(l) => Some(l.interfaces()),
         Source::File { .. } => None,
     };
     let (format, file_size, interfaces, skipped_blocks, warnings) = match (reader.file_reader(), live) {
         (Some(r), _) => (
             r.format().describe(),
-            if name == "-" { None } else { std::fs::metadata(name).ok().map(|m| m.len()) },
+            if name == "-" { None } else { std::fs::metadata(&*name).ok().map(|m| m.len()) },
             r.interfaces()
                 .iter()
                 .enumerate()
@@ -800,24 +800,26 @@ fn capture_summary(
             r.stats().skipped_blocks,
             r.stats().warnings.clone(),
         ),
-        (None, live) => {
-            let (link, snaplen, units, iface) =
-                live.unwrap_or((crate::capture::LinkType(0), 0, 1_000_000, String::new()));
-            (
-                "live capture (libpcap)".to_string(),
-                None,
-                vec![InterfaceSummary {
-                    id: 0,
-                    link: link.name().to_string(),
-                    link_type: link.0,
-                    snaplen,
-                    ts_resolution: ts_resolution(units),
-                    name: Some(iface),
-                }],
-                0,
-                Vec::new(),
-            )
-        }
+        // Every interface of a live capture, in the -i order (a frame's
+        // interface id), as capinfos lists a pcapng's.
+        (None, live) => (
+            "live capture (libpcap)".to_string(),
+            None,
+            live.unwrap_or_default()
+                .into_iter()
+                .enumerate()
+                .map(|(i, itf)| InterfaceSummary {
+                    id: i as u32,
+                    link: itf.link.name().to_string(),
+                    link_type: itf.link.0,
+                    snaplen: itf.snaplen,
+                    ts_resolution: ts_resolution(itf.ts_units_per_sec),
+                    name: Some(itf.name),
+                })
+                .collect(),
+            0,
+            Vec::new(),
+        ),
     };
     CaptureSummary {
         file: name.to_string(),
