@@ -276,10 +276,13 @@ impl LiveSource {
                 return Ok(Got::End);
             }
             match merge::decide(&self.slots) {
-                Action::Read(i) => match self.ifaces[i].read() {
-                    Ok(Some(ts)) => self.slots[i] = SlotState { pending: Some(ts), covered: None },
-                    Ok(None) => self.slots[i].covered = Some(merge::covered_when_empty(&self.slots, now_ts())),
-                    Err(m) => {
+                Action::Read(i) => match (now_ts(), self.ifaces[i].read()) {
+                    // The clock is read before the queue: a frame stamped
+                    // earlier that was not queued yet is what `merge.rs`
+                    // cannot see, and that window stays as short as can be.
+                    (_, Ok(Some(ts))) => self.slots[i] = SlotState { pending: Some(ts), covered: None },
+                    (before, Ok(None)) => self.slots[i].covered = Some(merge::covered_when_empty(&self.slots, before)),
+                    (_, Err(m)) => {
                         self.done = true;
                         return Err(self.error(i, m));
                     }
