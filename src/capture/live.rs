@@ -1,6 +1,6 @@
 //! Live capture from network interfaces, through libpcap (the `pcap` crate).
 //!
-//! [`LiveSource`] is a [`PacketSource`] like a file reader: frames numbered
+//! [`LiveSource`] is a [`PacketSource`](super::PacketSource) like a file reader: frames numbered
 //! from 1 with the kernel's timestamp (nanosecond precision where libpcap
 //! offers it, which on Linux it does). What differs from a file is how it ends:
 //! a live interface has no end, so the source ends when asked to — a stop

@@ -521,3 +521,54 @@ fn any_with_another_interface_and_pcap_for_two_are_refused() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("interface v0 is given twice"), "{err}");
 }
+
+#[test]
+fn every_command_runs_on_two_interfaces() {
+    let Some(lab) = MultiLab::new("commands") else { return };
+    // Every command at once, each with its own handles on both interfaces.
+    let two = ["-i", "v0", "-i", "w0", "--duration", "3"];
+    let runs: Vec<(&str, Vec<&str>)> = vec![
+        ("packets", vec!["packets", "-n", "--format", "ndjson"]),
+        ("conv", vec!["conv", "--format", "json"]),
+        ("expert", vec!["expert", "--live", "redraw"]),
+        ("dns", vec!["dns", "--format", "ndjson"]),
+        ("info", vec!["info", "--format", "json"]),
+        ("summary", vec!["summary", "--live", "events"]),
+        ("ladder", vec!["ladder", "--flow", "1"]),
+    ];
+    let mut procs: Vec<(&str, Proc)> = runs
+        .iter()
+        .map(|(name, args)| {
+            let all: Vec<&str> = args.iter().chain(two.iter()).copied().collect();
+            (*name, Proc::spawn(&mut lab.wirelens(&all)))
+        })
+        .collect();
+    for (name, p) in &mut procs {
+        assert!(p.wait_for("listening on w0", Duration::from_secs(10)).is_some(), "{name} did not start");
+    }
+    // TCP first on both sides, so that flow 1 is a connection for the ladder.
+    let server = lab.server(2, 20);
+    let from_b = lab.client_bg(&lab.b, A_ADDR, 1, 10);
+    let from_c = lab.client_bg(&lab.c, W_A, 1, 10);
+    from_b.finish(Duration::from_secs(15));
+    from_c.finish(Duration::from_secs(15));
+    server.finish(Duration::from_secs(10));
+    let mut out = HashMap::new();
+    for (name, p) in procs {
+        let done = p.finish(Duration::from_secs(10));
+        assert_eq!(done.code(), Some(0), "{name}: {}", done.stderr);
+        assert!(stats(&done.stderr).0 > 0, "{name} captured nothing: {}", done.stderr);
+        assert_eq!(per_interface(&done.stderr).len(), 2, "{name}: {}", done.stderr);
+        out.insert(name, done.stdout);
+    }
+    let on = |i: u64| out["packets"].lines().filter(|l| l.contains(&format!("\"interface\":{i},"))).count();
+    assert!(on(0) > 0 && on(1) > 0, "packets of both interfaces: {}", out["packets"]);
+    let conv = json_rows(&out["conv"]);
+    assert_eq!(conv.iter().filter(|r| r["proto"] == "tcp").map(|r| r["flows"].as_u64().unwrap_or(0)).sum::<u64>(), 2);
+    assert!(out["expert"].contains("wirelens expert on v0, w0"), "the status names both: {}", out["expert"]);
+    let info: serde_json::Value = serde_json::from_str(&out["info"]).expect("info json");
+    let names: Vec<&str> = info["interfaces"].as_array().unwrap().iter().filter_map(|i| i["name"].as_str()).collect();
+    assert_eq!(names, ["v0", "w0"]);
+    assert!(out["summary"].contains("Number of interfaces:   2"), "{}", out["summary"]);
+    assert!(out["ladder"].contains(":7000"), "{}", out["ladder"]);
+}
