@@ -159,10 +159,11 @@ pub struct InputArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Live capture")]
 pub struct LiveArgs {
-    /// Capture live on IFACE instead of reading a file (`any` for all; see `wirelens interfaces`).
-    /// Needs root or CAP_NET_RAW; stop with Ctrl-C for the final report.
+    /// Capture live on IFACE instead of reading a file; repeat for several (`-i eth0 -i eth1`), or
+    /// `any` alone for all (see `wirelens interfaces`). Needs root or CAP_NET_RAW; stop with Ctrl-C
+    /// for the final report.
     #[arg(short = 'i', long = "interface", value_name = "IFACE")]
-    pub interface: Option<String>,
+    pub interface: Vec<String>,
 
     /// Do not put the interface in promiscuous mode.
     #[arg(long, conflicts_with = "file")]
@@ -182,7 +183,7 @@ pub struct LiveArgs {
     #[arg(long, value_name = "SECS", conflicts_with = "file", value_parser = seconds)]
     pub duration: Option<f64>,
 
-    /// Also save the raw packets to FILE: pcapng if it ends in .pcapng, else pcap.
+    /// Also save the raw packets to FILE: pcapng if it ends in .pcapng, else pcap (one interface only).
     #[arg(short = 'w', long = "write", value_name = "FILE", conflicts_with = "file")]
     pub write: Option<String>,
 

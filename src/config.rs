@@ -45,11 +45,11 @@ pub struct Input {
 }
 
 impl Input {
-    /// The file name, or the interface name of a live capture.
-    pub fn name(&self) -> &str {
+    /// The file name, or the interface names of a live capture ("eth0, eth1").
+    pub fn name(&self) -> std::borrow::Cow<'_, str> {
         match &self.source {
-            Source::File(p) => p,
-            Source::Live(l) => &l.options.interface,
+            Source::File(p) => p.into(),
+            Source::Live(l) => l.options.interfaces.join(", ").into(),
         }
     }
 
@@ -181,8 +181,8 @@ pub struct InterfacesConfig {
 pub enum Listing {
     /// The capture devices (`-D`).
     Devices,
-    /// The time stamp types of one interface (`-J`).
-    TstampTypes(String),
+    /// The time stamp types of each interface (`-J`), in the order given.
+    TstampTypes(Vec<String>),
 }
 
 #[derive(Debug, Clone)]
@@ -223,14 +223,14 @@ fn input(a: InputArgs, fmt: Format, stdout_tty: bool) -> Input {
         list_time_stamp_types: _,
         view,
     } = live;
-    let source = match interface {
+    let source = match interface.is_empty() {
         // clap makes FILE required without -i, so the default is never used.
-        None => Source::File(file.unwrap_or_default()),
-        Some(interface) => {
+        true => Source::File(file.unwrap_or_default()),
+        false => {
             return Input {
                 source: Source::Live(LiveInput {
                     options: LiveOptions {
-                        interface,
+                        interfaces: interface,
                         promisc: !no_promisc,
                         snaplen: snaplen.unwrap_or(0),
                         buffer_size: buffer_size.map(|k| k.saturating_mul(1024)),
@@ -263,12 +263,12 @@ fn tstamp_type(t: TstampArg) -> TstampType {
     }
 }
 
-/// The interface of `-J`, given at the top (`wirelens -J -i IFACE`) or to
-/// a command (`wirelens packets -i IFACE -J`): as in tcpdump, listing the
-/// types replaces the run.
-fn tstamp_listing(cli: &Cli) -> Option<String> {
+/// The interfaces of `-J`, given at the top (`wirelens -J -i IFACE`) or to
+/// a command (`wirelens packets -i IFACE -J`, or several `-i`, as dumpcap
+/// lists each): as in tcpdump, listing the types replaces the run.
+fn tstamp_listing(cli: &Cli) -> Option<Vec<String>> {
     if cli.list_time_stamp_types {
-        return cli.interface.clone();
+        return cli.interface.clone().map(|i| vec![i]);
     }
     let input = match cli.command.as_ref()? {
         Command::Packets(a) => &a.input,
@@ -279,7 +279,8 @@ fn tstamp_listing(cli: &Cli) -> Option<String> {
         Command::Dns(a) => &a.input,
         Command::Interfaces => return None,
     };
-    input.live.list_time_stamp_types.then(|| input.live.interface.clone()).flatten()
+    let names = &input.live.interface;
+    (input.live.list_time_stamp_types && !names.is_empty()).then(|| names.clone())
 }
 
 fn format(f: Option<FormatArg>) -> Format {
@@ -303,8 +304,8 @@ impl Config {
             ColorArg::Auto => stdout_tty && !no_color,
         };
         let fmt = format(cli.output.format);
-        if let Some(interface) = tstamp_listing(&cli) {
-            let list = Listing::TstampTypes(interface);
+        if let Some(interfaces) = tstamp_listing(&cli) {
+            let list = Listing::TstampTypes(interfaces);
             return Some(Config { job: Job::Interfaces(InterfacesConfig { format: fmt, styled: color, list }), color });
         }
         let devices = InterfacesConfig { format: fmt, styled: color, list: Listing::Devices };
@@ -416,7 +417,7 @@ mod tests {
 
     #[test]
     fn list_time_stamp_types_at_the_top_or_in_a_command() {
-        let want = Some(Listing::TstampTypes("eth0".into()));
+        let want = Some(Listing::TstampTypes(vec!["eth0".into()]));
         assert_eq!(listing(&["wirelens", "-J", "-i", "eth0"]), want);
         assert_eq!(listing(&["wirelens", "flows", "-i", "eth0", "-J"]), want);
         assert_eq!(listing(&["wirelens", "-D"]), Some(Listing::Devices));
@@ -424,6 +425,20 @@ mod tests {
         assert!(Cli::try_parse_from(["wirelens", "-J"]).is_err());
         assert!(Cli::try_parse_from(["wirelens", "-i", "eth0"]).is_err());
         assert!(Cli::try_parse_from(["wirelens", "packets", "x.pcap", "-J"]).is_err());
+        let both = Some(Listing::TstampTypes(vec!["eth0".into(), "eth1".into()]));
+        assert_eq!(listing(&["wirelens", "flows", "-i", "eth0", "-i", "eth1", "-J"]), both);
+    }
+
+    #[test]
+    fn interfaces_repeat_in_the_order_given() {
+        let Job::Flows(c) = job(&["wirelens", "flows", "-i", "eth1", "-i", "eth0", "-w", "x.pcapng"]) else {
+            panic!("not flows")
+        };
+        assert_eq!(c.input.name(), "eth1, eth0");
+        let Source::Live(live) = c.input.source else { panic!("not live") };
+        assert_eq!(live.options.interfaces, ["eth1", "eth0"]);
+        // Not with a file.
+        assert!(Cli::try_parse_from(["wirelens", "flows", "x.pcap", "-i", "eth0"]).is_err());
     }
 
     #[test]

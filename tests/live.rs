@@ -17,7 +17,9 @@
 //! ends, panics included.
 //!
 //! `live/privileges.rs` holds the tests of what a capture gives up (root,
-//! capabilities of a setcap'd copy) and of monitor mode and time stamp types.
+//! capabilities of a setcap'd copy) and of monitor mode and time stamp types;
+//! `live/multi.rs` those of capturing on several interfaces at once (a lab
+//! of its own, three namespaces).
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -29,6 +31,8 @@ use std::time::{Duration, Instant};
 
 use wirelens::capture::{FileReader, PacketSource};
 
+#[path = "live/multi.rs"]
+mod multi;
 #[path = "live/privileges.rs"]
 mod privileges;
 #[path = "live/router.rs"]

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use anyhow::Result;
 
 use crate::capture::live::{list_interfaces, tstamp_types};
-use crate::config::{InterfacesConfig, Listing};
+use crate::config::{Format, InterfacesConfig, Listing};
 use crate::record::interfaces::{InterfaceRecord, TstampTypeRecord};
 use crate::report;
 
@@ -19,11 +19,23 @@ pub(super) fn run(c: &InterfacesConfig) -> Result<u8> {
             report::rows_bytes(c.format, &rows)
                 .unwrap_or_else(|| report::interfaces::table(&rows, c.styled).into_bytes())
         }
-        Listing::TstampTypes(interface) => {
-            let rows: Vec<TstampTypeRecord> =
-                tstamp_types(interface)?.iter().map(TstampTypeRecord::from_info).collect();
-            report::rows_bytes(c.format, &rows)
-                .unwrap_or_else(|| report::interfaces::tstamp_types_text(interface, &rows).into_bytes())
+        Listing::TstampTypes(interfaces) => {
+            // The rows do not say whose they are: one interface at a time
+            // in the machine formats. The text names each, as dumpcap's
+            // listing for several -i does.
+            if interfaces.len() > 1 && c.format != Format::Table {
+                anyhow::bail!("-J lists one interface at a time in --format json, ndjson or csv; give one -i");
+            }
+            let mut bytes = Vec::new();
+            for interface in interfaces {
+                let rows: Vec<TstampTypeRecord> =
+                    tstamp_types(interface)?.iter().map(TstampTypeRecord::from_info).collect();
+                bytes.extend(
+                    report::rows_bytes(c.format, &rows)
+                        .unwrap_or_else(|| report::interfaces::tstamp_types_text(interface, &rows).into_bytes()),
+                );
+            }
+            bytes
         }
     };
     let mut out = io::stdout().lock();

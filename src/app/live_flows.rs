@@ -90,7 +90,7 @@ impl LiveFlows {
             styled,
             top,
             body,
-            screen: Screen::new(command, input.name()),
+            screen: Screen::new(command, &input.name()),
             written: HashSet::new(),
             ended: 0,
             ended_rows: Vec::new(),

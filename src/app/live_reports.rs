@@ -35,7 +35,7 @@ impl LiveExpert {
     pub(super) fn new(input: &Input, styled: bool) -> Option<LiveExpert> {
         (input.view == LiveView::Redraw).then(|| LiveExpert {
             styled,
-            screen: Screen::new("expert", input.name()),
+            screen: Screen::new("expert", &input.name()),
             recent: Recent::default(),
         })
     }
@@ -86,7 +86,7 @@ impl LiveDns {
             format,
             styled,
             stats,
-            screen: Screen::new("dns", input.name()),
+            screen: Screen::new("dns", &input.name()),
             recent: Recent::default(),
             shown: Vec::new(),
             written: 0,
@@ -186,7 +186,7 @@ impl LiveSummary {
             format,
             styled,
             overview,
-            screen: Screen::new(if overview { "summary" } else { "info" }, input.name()),
+            screen: Screen::new(if overview { "summary" } else { "info" }, &input.name()),
             recent: Recent::default(),
             written: 0,
             closed: HashSet::new(),

@@ -10,7 +10,8 @@
 //! Every command reads a file or a live interface the same way (`source.rs`
 //! opens either); a live capture ends on Ctrl-C, SIGTERM, `--duration` or
 //! `-c`, and then reports exactly as a file does, followed by the capture
-//! statistics. `live_flows.rs` is the flows view while capturing.
+//! statistics. `live_flows.rs` is the flows view while capturing; `summary.rs` the
+//! capture facts of `info` and `summary`.
 
 mod flow_out;
 mod interfaces;
@@ -18,6 +19,7 @@ mod live;
 mod live_flows;
 mod live_reports;
 mod source;
+mod summary;
 
 use std::io::{self, BufWriter, Write};
 use std::time::Instant;
@@ -37,7 +39,7 @@ use crate::flow::table::FlowTable;
 use crate::record::flow::FlowRecord;
 use crate::record::{self, RecordOptions, Time};
 use crate::report::{self, packets};
-use crate::stats::{CaptureSummary, InterfaceSummary, StatsBuilder};
+use crate::stats::StatsBuilder;
 use source::{Source, finish};
 
 /// Exit code for bad input.
@@ -679,7 +681,7 @@ fn run_info(c: &InfoConfig) -> Result<u8> {
         v.finish()?;
     }
     drop(view);
-    let summary = capture_summary(&c.input, &mut reader, &mut sb, &dissector.finish(), fault.as_ref());
+    let summary = summary::capture_summary(&c.input, &mut reader, &mut sb, &dissector.finish(), fault.as_ref());
     let conversations = crate::record::conv::group(&flows, crate::record::conv::GroupBy::Port);
     let problem_flows = crate::record::overview::problem_flows(&flows, 10);
     let anomalies = crate::record::overview::anomalies(&flows);
@@ -760,103 +762,4 @@ fn summary_dns(
         v.dns(&crate::record::dnstx::DnsTxRecord::from_tx(&tx))?;
     }
     Ok(())
-}
-
-/// capinfos' facts from the reader, the per-packet statistics and the
-/// dissector's counters.
-fn capture_summary(
-    input: &Input,
-    reader: &mut Source,
-    sb: &mut StatsBuilder,
-    ds: &crate::dissect::DissectStats,
-    fault: Option<&CaptureError>,
-) -> CaptureSummary {
-    let name = input.name();
-    let duration = match (sb.first, sb.last) {
-        (Some(f), Some(l)) => l.since(f).max(0.0),
-        _ => 0.0,
-    };
-    let per_sec = |v: f64| if duration > 0.0 { v / duration } else { 0.0 };
-    let live = match reader {
-        Source::Live(l) => Some((l.link(), l.snaplen(), l.ts_units_per_sec(), l.interface().to_string())),
-        Source::File { .. } => None,
-    };
-    let (format, file_size, interfaces, skipped_blocks, warnings) = match (reader.file_reader(), live) {
-        (Some(r), _) => (
-            r.format().describe(),
-            if name == "-" { None } else { std::fs::metadata(name).ok().map(|m| m.len()) },
-            r.interfaces()
-                .iter()
-                .enumerate()
-                .map(|(i, itf)| InterfaceSummary {
-                    id: i as u32,
-                    link: itf.link.name().to_string(),
-                    link_type: itf.link.0,
-                    snaplen: itf.snaplen,
-                    ts_resolution: ts_resolution(itf.ts_units_per_sec),
-                    name: itf.name.clone(),
-                })
-                .collect(),
-            r.stats().skipped_blocks,
-            r.stats().warnings.clone(),
-        ),
-        (None, live) => {
-            let (link, snaplen, units, iface) =
-                live.unwrap_or((crate::capture::LinkType(0), 0, 1_000_000, String::new()));
-            (
-                "live capture (libpcap)".to_string(),
-                None,
-                vec![InterfaceSummary {
-                    id: 0,
-                    link: link.name().to_string(),
-                    link_type: link.0,
-                    snaplen,
-                    ts_resolution: ts_resolution(units),
-                    name: Some(iface),
-                }],
-                0,
-                Vec::new(),
-            )
-        }
-    };
-    CaptureSummary {
-        file: name.to_string(),
-        format,
-        file_size,
-        interfaces,
-        encapsulations: sb.encapsulations.clone(),
-        packets: sb.packets,
-        data_bytes: sb.data_bytes,
-        captured_bytes: sb.captured_bytes,
-        truncated_packets: sb.truncated_packets,
-        first: sb.first,
-        last: sb.last,
-        duration_secs: duration,
-        bytes_per_sec: per_sec(sb.data_bytes as f64),
-        bits_per_sec: per_sec(sb.data_bytes as f64 * 8.0),
-        avg_packet_size: if sb.packets > 0 { sb.data_bytes as f64 / sb.packets as f64 } else { 0.0 },
-        packets_per_sec: per_sec(sb.packets as f64),
-        undecoded: CaptureSummary::undecoded_from(ds),
-        fragments: ds.defrag.fragments,
-        datagrams_reassembled: ds.defrag.completed,
-        fragments_unreassembled: ds.defrag.expired
-            + ds.defrag.evicted
-            + ds.defrag.oversized
-            + ds.defrag.truncated
-            + ds.defrag.unfinished,
-        skipped_blocks,
-        warnings,
-        hierarchy: std::mem::take(&mut sb.root),
-        error: fault.map(|e| e.to_string()),
-    }
-}
-
-fn ts_resolution(units: u64) -> String {
-    match units {
-        1 => "seconds".into(),
-        1_000 => "milliseconds".into(),
-        1_000_000 => "microseconds".into(),
-        1_000_000_000 => "nanoseconds".into(),
-        u => format!("1/{u} s"),
-    }
 }

@@ -5,8 +5,10 @@
 //! stop handlers, open the interface and the `-w` file (both need the
 //! privileges; the file may be given to the user, see `process`), then give
 //! root and every capability up, before the first packet is read. libpcap's
-//! warnings and the "listening on" line follow, on stderr. At the end the
-//! statistics go to stderr in tcpdump's words, after the command's report.
+//! warnings and the "listening on" lines (one per interface) follow, on
+//! stderr. At the end the statistics go to stderr in tcpdump's words, after
+//! the command's report; with several interfaces, dumpcap's line per
+//! interface follows them.
 
 use std::io::Write;
 
@@ -94,14 +96,15 @@ pub(super) fn open(input: &Input) -> Result<Source> {
         // tcpdump's warning(): "tcpdump: WARNING: ...".
         to_stderr(&format!("wirelens: WARNING: {w}\n"));
     }
-    let (dlt, desc) = crate::capture::live::link_names(source.link());
-    // tcpdump's line, on stderr: the capture is open from here on (the
-    // tests wait for it before sending traffic).
-    to_stderr(&format!(
-        "wirelens: listening on {}, link-type {dlt} ({desc}), snapshot length {} bytes\n",
-        source.interface(),
-        source.snaplen()
-    ));
+    // tcpdump's line, on stderr, for each interface: the capture is open
+    // from here on (the tests wait for it before sending traffic).
+    for itf in source.interfaces() {
+        let (dlt, desc) = crate::capture::live::link_names(itf.dlt);
+        to_stderr(&format!(
+            "wirelens: listening on {}, link-type {dlt} ({desc}), snapshot length {} bytes\n",
+            itf.name, itf.snaplen
+        ));
+    }
     Ok(Source::Live(source))
 }
 
@@ -112,16 +115,32 @@ fn to_stderr(s: &str) {
     let _ = std::io::stderr().write_all(s.as_bytes());
 }
 
-/// tcpdump's end-of-capture lines ("1 packet captured", "2 packets ...").
-pub(super) fn stats_lines(s: &LiveStats) -> String {
+/// tcpdump's end-of-capture lines ("1 packet captured", "2 packets ..."),
+/// of every interface together. With several interfaces each then gets
+/// dumpcap's line (`report_packet_drops` in dumpcap.c: packets captured on
+/// it and dropped, then the kernel's drops and the interface's, and the
+/// share captured); tcpdump's four lines stay first and unchanged, so what
+/// reads them still finds them.
+pub(super) fn stats_lines(total: &LiveStats, per: &[(String, LiveStats)]) -> String {
     let line = |n: u64, what: &str| format!("{n} packet{} {what}\n", if n == 1 { "" } else { "s" });
-    [
-        line(s.captured, "captured"),
-        line(s.received, "received by filter"),
-        line(s.dropped_kernel, "dropped by kernel"),
-        line(s.dropped_interface, "dropped by interface"),
+    let mut out = [
+        line(total.captured, "captured"),
+        line(total.received, "received by filter"),
+        line(total.dropped_kernel, "dropped by kernel"),
+        line(total.dropped_interface, "dropped by interface"),
     ]
-    .concat()
+    .concat();
+    if per.len() > 1 {
+        for (name, s) in per {
+            let dropped = s.dropped_kernel + s.dropped_interface;
+            let share = if s.captured > 0 { 100.0 * s.captured as f64 / (s.captured + dropped) as f64 } else { 0.0 };
+            out.push_str(&format!(
+                "Packets received/dropped on interface '{name}': {}/{dropped} (pcap:{}/ps_ifdrop:{}) ({share:.1}%)\n",
+                s.captured, s.dropped_kernel, s.dropped_interface
+            ));
+        }
+    }
+    out
 }
 
 /// Ends the run after its report: a live capture's statistics on stderr
@@ -133,7 +152,9 @@ pub(super) fn finish(source: &mut Source, fault: Option<CaptureError>) -> Result
             Ok(s) => (s, Ok(())),
             Err(e) => (l.stats(), Err(e)),
         };
-        to_stderr(&stats_lines(&stats));
+        let names = l.interfaces().into_iter().map(|i| i.name);
+        let per: Vec<(String, LiveStats)> = names.zip(l.interface_stats()).collect();
+        to_stderr(&stats_lines(&stats, &per));
         saved?;
     }
     Ok(match fault {
@@ -152,9 +173,35 @@ mod tests {
     #[test]
     fn tcpdump_wording_and_plurals() {
         let s = LiveStats { captured: 1, received: 2, dropped_kernel: 0, dropped_interface: 0 };
+        let four = "1 packet captured\n2 packets received by filter\n0 packets dropped by kernel\n0 packets dropped by interface\n";
+        assert_eq!(stats_lines(&s, &[]), four);
+        // One interface: tcpdump's lines alone.
+        assert_eq!(stats_lines(&s, &[("eth0".into(), s)]), four);
+    }
+
+    #[test]
+    fn several_interfaces_add_dumpcaps_line_each_after_the_totals() {
+        let a = LiveStats { captured: 30, received: 31, dropped_kernel: 1, dropped_interface: 0 };
+        let b = LiveStats { captured: 0, received: 0, dropped_kernel: 0, dropped_interface: 0 };
+        let total = LiveStats { captured: 30, received: 31, dropped_kernel: 1, dropped_interface: 0 };
+        let text = stats_lines(&total, &[("v0".into(), a), ("w0".into(), b)]);
+        let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
-            stats_lines(&s),
-            "1 packet captured\n2 packets received by filter\n0 packets dropped by kernel\n0 packets dropped by interface\n"
+            lines[..4],
+            [
+                "30 packets captured",
+                "31 packets received by filter",
+                "1 packet dropped by kernel",
+                "0 packets dropped by interface"
+            ]
         );
+        assert_eq!(lines[4], "Packets received/dropped on interface 'v0': 30/1 (pcap:1/ps_ifdrop:0) (96.8%)");
+        assert_eq!(lines[5], "Packets received/dropped on interface 'w0': 0/0 (pcap:0/ps_ifdrop:0) (0.0%)");
+        // Nothing after the four ends the way tcpdump's lines do.
+        for l in &lines[4..] {
+            for end in ["captured", "received by filter", "dropped by kernel", "dropped by interface"] {
+                assert!(!l.ends_with(end), "{l}");
+            }
+        }
     }
 }

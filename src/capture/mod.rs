@@ -17,8 +17,8 @@
 //!
 //! Files: `file.rs` ([`FileReader`]: opening, format detection, pcap records), `pcapng.rs`
 //! (pcapng blocks), `stream.rs` (the read buffer, on pcap-parser's streaming readers),
-//! `live.rs` (interfaces: listing them, capturing from one), `save.rs` (writing live packets
-//! to pcap or pcapng with `-w`).
+//! `live.rs` and `live/` (interfaces: listing them, capturing from one or several at once),
+//! `save.rs` (writing live packets to pcap or pcapng with `-w`).
 //!
 //! Edge cases, decided here once for every consumer:
 //! - pcap versions 2.0 to 2.4 and 543.0 are read (with libpcap's length swap for < 2.3);
@@ -153,6 +153,7 @@ pub struct Frame<'a> {
     pub link: LinkType,
     /// Index into [`FileReader::interfaces`]: global across the file (section k's interfaces
     /// come after section k-1's), although pcapng numbers interfaces per section. 0 for pcap.
+    /// Live: the interface's place in the `-i` list ([`LiveSource::interfaces`]).
     pub interface: u32,
     /// Length of the packet on the wire.
     pub orig_len: u32,

@@ -5,10 +5,20 @@
 //! uses), so the file is byte for byte what tcpdump would write for the same
 //! handle (nanosecond pcap, since the handle is opened at nanosecond
 //! precision). libpcap 1.10 cannot write pcapng, so that format is written
-//! here: one Section Header Block, one Interface Description Block (link
-//! type, snaplen, `if_name`, `if_tsresol` = 9), an Enhanced Packet Block per
-//! packet, and at the end an Interface Statistics Block with libpcap's
-//! counters (what dumpcap writes, and what capinfos shows as drops).
+//! here: one Section Header Block, an Interface Description Block per
+//! interface (link type, snaplen, `if_name`, `if_tsresol` = 9), an Enhanced
+//! Packet Block per packet naming its interface, and at the end an
+//! Interface Statistics Block per interface with libpcap's counters (what
+//! dumpcap writes, and what capinfos shows as drops).
+//!
+//! Several interfaces are saved as pcapng only. dumpcap writes pcapng
+//! whenever it captures on several interfaces, even when told `-P` (pcap):
+//! a pcap file has one link type and no interface per packet. Here the file
+//! name chooses the format, so instead of writing pcapng under a `.pcap`
+//! name, a capture on several interfaces refuses a name that does not end in
+//! `.pcapng` (`LiveError::SeveralNeedPcapng`), whether or not the link types
+//! differ: with equal link types a pcap file could hold the packets, but it
+//! would read back as one interface, not as what was analysed.
 //!
 //! The file is created by the caller before privileges are given up and
 //! handed over open, so that the process can still write it afterwards.
@@ -17,6 +27,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::os::fd::IntoRawFd;
 
+use super::live::LiveStats;
 use super::{LinkType, Timestamp};
 
 const BT_SHB: u32 = 0x0A0D_0D0A;
@@ -35,12 +46,21 @@ const ISB_IFRECV: u16 = 4;
 const ISB_IFDROP: u16 = 5;
 const ISB_OSDROP: u16 = 7;
 
-/// A minimal pcapng writer: one section, one interface, nanosecond
+/// One interface as the save file describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedInterface {
+    /// The `LINKTYPE_` value.
+    pub link: LinkType,
+    pub snaplen: u32,
+    pub name: String,
+}
+
+/// A minimal pcapng writer: one section, its interfaces, nanosecond
 /// timestamps, host byte order (readers detect it from the SHB).
 pub struct PcapNgWriter<W: Write> {
     out: W,
-    first: Option<Timestamp>,
-    last: Option<Timestamp>,
+    /// First and last packet time of each interface.
+    times: Vec<Option<(Timestamp, Timestamp)>>,
 }
 
 /// Block body padded to 32 bits, framed by type and total length.
@@ -79,8 +99,9 @@ fn ts_halves(ts: Timestamp) -> (u32, u32) {
 }
 
 impl<W: Write> PcapNgWriter<W> {
-    /// Writes the section header and the interface description.
-    pub fn new(mut out: W, link: LinkType, snaplen: u32, if_name: &str) -> io::Result<Self> {
+    /// Writes the section header and the interface descriptions, in order:
+    /// a packet's interface is its index in `interfaces`.
+    pub fn new(mut out: W, interfaces: &[SavedInterface]) -> io::Result<Self> {
         let mut shb = Vec::new();
         shb.extend_from_slice(&BYTE_ORDER_MAGIC.to_ne_bytes());
         shb.extend_from_slice(&1u16.to_ne_bytes());
@@ -91,29 +112,35 @@ impl<W: Write> PcapNgWriter<W> {
         end_of_options(&mut shb);
         out.write_all(&block(BT_SHB, &shb))?;
 
-        let mut idb = Vec::new();
-        // The IDB's link type field is 16 bits; every LINKTYPE_ value fits.
-        idb.extend_from_slice(&(link.0 as u16).to_ne_bytes());
-        idb.extend_from_slice(&0u16.to_ne_bytes());
-        idb.extend_from_slice(&snaplen.to_ne_bytes());
-        option(&mut idb, IF_NAME, if_name.as_bytes());
-        option(&mut idb, IF_TSRESOL, &[9]);
-        end_of_options(&mut idb);
-        out.write_all(&block(BT_IDB, &idb))?;
-        Ok(PcapNgWriter { out, first: None, last: None })
+        for itf in interfaces {
+            let mut idb = Vec::new();
+            // The IDB's link type field is 16 bits; every LINKTYPE_ value fits.
+            idb.extend_from_slice(&(itf.link.0 as u16).to_ne_bytes());
+            idb.extend_from_slice(&0u16.to_ne_bytes());
+            idb.extend_from_slice(&itf.snaplen.to_ne_bytes());
+            option(&mut idb, IF_NAME, itf.name.as_bytes());
+            option(&mut idb, IF_TSRESOL, &[9]);
+            end_of_options(&mut idb);
+            out.write_all(&block(BT_IDB, &idb))?;
+        }
+        Ok(PcapNgWriter { out, times: vec![None; interfaces.len()] })
     }
 
-    /// One Enhanced Packet Block on interface 0.
-    pub fn packet(&mut self, ts: Timestamp, orig_len: u32, data: &[u8]) -> io::Result<()> {
-        self.first.get_or_insert(ts);
-        self.last = Some(ts);
+    /// One Enhanced Packet Block on `interface` (an index into the
+    /// interfaces given to [`new`](Self::new); out of range is an error, as
+    /// readers would refuse the block).
+    pub fn packet(&mut self, interface: u32, ts: Timestamp, orig_len: u32, data: &[u8]) -> io::Result<()> {
+        let Some(times) = self.times.get_mut(interface as usize) else {
+            return Err(io::Error::other(format!("no interface {interface} in the file")));
+        };
+        *times = Some(times.map_or((ts, ts), |(first, last)| (first.min(ts), last.max(ts))));
         let (hi, lo) = ts_halves(ts);
         let pad = (4 - data.len() % 4) % 4;
         let total = (32 + data.len() + pad) as u32;
         let mut head = [0u8; 28];
         head[0..4].copy_from_slice(&BT_EPB.to_ne_bytes());
         head[4..8].copy_from_slice(&total.to_ne_bytes());
-        head[8..12].copy_from_slice(&0u32.to_ne_bytes());
+        head[8..12].copy_from_slice(&interface.to_ne_bytes());
         head[12..16].copy_from_slice(&hi.to_ne_bytes());
         head[16..20].copy_from_slice(&lo.to_ne_bytes());
         head[20..24].copy_from_slice(&(data.len() as u32).to_ne_bytes());
@@ -128,26 +155,30 @@ impl<W: Write> PcapNgWriter<W> {
         self.out.flush()
     }
 
-    /// Interface statistics (libpcap's counters) at `now`, then flush.
-    pub fn finish(&mut self, now: Timestamp, received: u64, dropped_kernel: u64, dropped_if: u64) -> io::Result<()> {
-        let (hi, lo) = ts_halves(self.last.map_or(now, |l| l.max(now)));
-        let mut isb = Vec::new();
-        isb.extend_from_slice(&0u32.to_ne_bytes());
-        isb.extend_from_slice(&hi.to_ne_bytes());
-        isb.extend_from_slice(&lo.to_ne_bytes());
+    /// An Interface Statistics Block per interface (libpcap's counters,
+    /// `stats[i]` for interface i; missing ones are left out) at `now`,
+    /// then flush.
+    pub fn finish(&mut self, now: Timestamp, stats: &[LiveStats]) -> io::Result<()> {
         let ts_opt = |t: Timestamp| {
             let (h, l) = ts_halves(t);
             [h.to_ne_bytes(), l.to_ne_bytes()].concat()
         };
-        if let (Some(f), Some(l)) = (self.first, self.last) {
-            option(&mut isb, ISB_STARTTIME, &ts_opt(f));
-            option(&mut isb, ISB_ENDTIME, &ts_opt(l));
+        for (i, (times, s)) in self.times.iter().zip(stats).enumerate() {
+            let (hi, lo) = ts_halves(times.map_or(now, |(_, last)| last.max(now)));
+            let mut isb = Vec::new();
+            isb.extend_from_slice(&(i as u32).to_ne_bytes());
+            isb.extend_from_slice(&hi.to_ne_bytes());
+            isb.extend_from_slice(&lo.to_ne_bytes());
+            if let Some((first, last)) = times {
+                option(&mut isb, ISB_STARTTIME, &ts_opt(*first));
+                option(&mut isb, ISB_ENDTIME, &ts_opt(*last));
+            }
+            option(&mut isb, ISB_IFRECV, &s.received.to_ne_bytes());
+            option(&mut isb, ISB_IFDROP, &s.dropped_interface.to_ne_bytes());
+            option(&mut isb, ISB_OSDROP, &s.dropped_kernel.to_ne_bytes());
+            end_of_options(&mut isb);
+            self.out.write_all(&block(BT_ISB, &isb))?;
         }
-        option(&mut isb, ISB_IFRECV, &received.to_ne_bytes());
-        option(&mut isb, ISB_IFDROP, &dropped_if.to_ne_bytes());
-        option(&mut isb, ISB_OSDROP, &dropped_kernel.to_ne_bytes());
-        end_of_options(&mut isb);
-        self.out.write_all(&block(BT_ISB, &isb))?;
         self.out.flush()
     }
 }
@@ -168,19 +199,21 @@ pub fn wants_pcapng(path: &str) -> bool {
 
 impl Saver {
     /// Takes over an open file. For pcap, libpcap writes its file header at
-    /// once, from the handle's link type, snaplen and precision.
+    /// once, from the handle's link type, snaplen and precision: pcap is for
+    /// one interface, `cap` (the caller refuses it for several).
     pub(super) fn new(
         file: File,
         pcapng: bool,
         cap: &pcap::Capture<pcap::Active>,
-        link: LinkType,
-        snaplen: u32,
-        if_name: &str,
+        interfaces: &[SavedInterface],
     ) -> Result<Saver, String> {
         if pcapng {
-            let w = PcapNgWriter::new(BufWriter::with_capacity(1 << 16, file), link, snaplen, if_name)
-                .map_err(|e| e.to_string())?;
+            let w =
+                PcapNgWriter::new(BufWriter::with_capacity(1 << 16, file), interfaces).map_err(|e| e.to_string())?;
             return Ok(Saver::PcapNg(w));
+        }
+        if interfaces.len() != 1 {
+            return Err("a pcap file holds the packets of one interface".into());
         }
         let fd = file.into_raw_fd();
         // SAFETY: `fd` is an open, writable descriptor that nothing else owns
@@ -189,13 +222,20 @@ impl Saver {
         unsafe { cap.savefile_raw_fd(fd) }.map(Saver::Pcap).map_err(|e| e.to_string())
     }
 
-    pub(super) fn write(&mut self, packet: &pcap::Packet<'_>, ts: Timestamp) -> io::Result<()> {
+    /// One packet of interface `interface`, with libpcap's header for it.
+    pub(super) fn write(
+        &mut self,
+        interface: u32,
+        header: &pcap::PacketHeader,
+        ts: Timestamp,
+        data: &[u8],
+    ) -> io::Result<()> {
         match self {
             Saver::Pcap(s) => {
-                s.write(packet);
+                s.write(&pcap::Packet::new(header, data));
                 Ok(())
             }
-            Saver::PcapNg(w) => w.packet(ts, packet.header.len, packet.data),
+            Saver::PcapNg(w) => w.packet(interface, ts, header.len, data),
         }
     }
 
@@ -206,17 +246,11 @@ impl Saver {
         }
     }
 
-    /// Flushes everything; pcapng also gets the interface statistics.
-    pub(super) fn finish(
-        &mut self,
-        now: Timestamp,
-        received: u64,
-        dropped_kernel: u64,
-        dropped_if: u64,
-    ) -> io::Result<()> {
+    /// Flushes everything; pcapng also gets each interface's statistics.
+    pub(super) fn finish(&mut self, now: Timestamp, stats: &[LiveStats]) -> io::Result<()> {
         match self {
             Saver::Pcap(_) => self.flush(),
-            Saver::PcapNg(w) => w.finish(now, received, dropped_kernel, dropped_if),
+            Saver::PcapNg(w) => w.finish(now, stats),
         }
     }
 }
@@ -226,14 +260,22 @@ mod tests {
     use super::*;
     use crate::capture::{FileReader, PacketSource};
 
+    fn itf(link: LinkType, name: &str) -> SavedInterface {
+        SavedInterface { link, snaplen: 262_144, name: name.into() }
+    }
+
+    fn stats(received: u64, dropped_kernel: u64) -> LiveStats {
+        LiveStats { captured: 0, received, dropped_kernel, dropped_interface: 0 }
+    }
+
     #[test]
     fn pcapng_round_trip_through_our_reader() {
         let mut buf = Vec::new();
         {
-            let mut w = PcapNgWriter::new(&mut buf, LinkType::ETHERNET, 262_144, "veth0").unwrap();
-            w.packet(Timestamp::new(1_700_000_000, 123_456_789), 60, &[0xAA; 42]).unwrap();
-            w.packet(Timestamp::new(1_700_000_001, 5), 3, &[1, 2, 3]).unwrap();
-            w.finish(Timestamp::new(1_700_000_002, 0), 2, 0, 0).unwrap();
+            let mut w = PcapNgWriter::new(&mut buf, &[itf(LinkType::ETHERNET, "veth0")]).unwrap();
+            w.packet(0, Timestamp::new(1_700_000_000, 123_456_789), 60, &[0xAA; 42]).unwrap();
+            w.packet(0, Timestamp::new(1_700_000_001, 5), 3, &[1, 2, 3]).unwrap();
+            w.finish(Timestamp::new(1_700_000_002, 0), &[stats(2, 0)]).unwrap();
         }
         assert_eq!(buf.len() % 4, 0);
         let mut r = FileReader::from_reader("mem", Box::new(std::io::Cursor::new(buf))).unwrap();
@@ -248,6 +290,61 @@ mod tests {
         assert_eq!(r.interfaces()[0].ts_units_per_sec, 1_000_000_000);
         // The statistics block is skipped by length, as every other block we do not decode.
         assert_eq!(r.stats().skipped_blocks, 1);
+    }
+
+    /// The blocks of a pcapng written in this host's byte order: (type, body).
+    fn blocks(buf: &[u8]) -> Vec<(u32, &[u8])> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at + 12 <= buf.len() {
+            let word = |o: usize| u32::from_ne_bytes(buf[o..o + 4].try_into().unwrap());
+            let (kind, len) = (word(at), word(at + 4) as usize);
+            assert_eq!(word(at + len - 4) as usize, len, "trailing length of block at {at}");
+            out.push((kind, &buf[at + 8..at + len - 4]));
+            at += len;
+        }
+        assert_eq!(at, buf.len());
+        out
+    }
+
+    #[test]
+    fn several_interfaces_get_a_description_and_statistics_each() {
+        let mut buf = Vec::new();
+        {
+            let ifs = [itf(LinkType::ETHERNET, "v0"), itf(LinkType::RAW, "tun0")];
+            let mut w = PcapNgWriter::new(&mut buf, &ifs).unwrap();
+            w.packet(0, Timestamp::new(100, 1), 60, &[0xAA; 60]).unwrap();
+            w.packet(1, Timestamp::new(100, 2), 20, &[0x45; 20]).unwrap();
+            w.packet(0, Timestamp::new(100, 3), 61, &[0xBB; 61]).unwrap();
+            assert!(w.packet(2, Timestamp::new(100, 4), 1, &[0]).is_err(), "no interface 2");
+            w.finish(Timestamp::new(101, 0), &[stats(2, 1), stats(1, 0)]).unwrap();
+        }
+        let kinds: Vec<u32> = blocks(&buf).iter().map(|b| b.0).collect();
+        assert_eq!(kinds, [BT_SHB, BT_IDB, BT_IDB, BT_EPB, BT_EPB, BT_EPB, BT_ISB, BT_ISB]);
+        // Each statistics block names its interface and carries its counters.
+        for (i, (_, body)) in blocks(&buf).iter().filter(|b| b.0 == BT_ISB).enumerate() {
+            assert_eq!(u32::from_ne_bytes(body[0..4].try_into().unwrap()), i as u32);
+            // Options after the interface id and the time stamp.
+            let (mut at, mut recv) = (12, None);
+            while at + 4 <= body.len() {
+                let code = u16::from_ne_bytes([body[at], body[at + 1]]);
+                let len = usize::from(u16::from_ne_bytes([body[at + 2], body[at + 3]]));
+                if code == ISB_IFRECV {
+                    recv = Some(u64::from_ne_bytes(body[at + 4..at + 12].try_into().unwrap()));
+                }
+                at += 4 + len.div_ceil(4) * 4;
+            }
+            assert_eq!(recv, Some([2, 1][i]));
+        }
+        let mut r = FileReader::from_reader("mem", Box::new(std::io::Cursor::new(buf))).unwrap();
+        let mut seen = Vec::new();
+        while let Some(f) = r.next_frame().unwrap() {
+            seen.push((f.interface, f.link, f.data.len(), f.ts.nanos));
+        }
+        assert_eq!(seen, [(0, LinkType::ETHERNET, 60, 1), (1, LinkType::RAW, 20, 2), (0, LinkType::ETHERNET, 61, 3)]);
+        let names: Vec<_> = r.interfaces().iter().map(|i| (i.name.clone().unwrap(), i.link)).collect();
+        assert_eq!(names, [("v0".to_string(), LinkType::ETHERNET), ("tun0".to_string(), LinkType::RAW)]);
+        assert_eq!(r.stats().skipped_blocks, 2);
     }
 
     #[test]

@@ -135,13 +135,14 @@ impl Handle {
     }
 }
 
-/// Creates, sets up and activates the handle for the interface. Warnings
-/// (the capture goes on) come back with it, in tcpdump's words.
+/// Creates, sets up and activates the handle for the interface `name`
+/// (one of `opts.interfaces`). Warnings (the capture goes on) come back
+/// with it, in tcpdump's words.
 pub(super) fn activate(
+    name: &str,
     opts: &LiveOptions,
     snaplen: u32,
 ) -> Result<(pcap::Capture<pcap::Active>, Vec<String>), LiveError> {
-    let name = opts.interface.as_str();
     let h = Handle::create(name)?;
     let mut warnings = Vec::new();
     let p = h.ptr();
