@@ -510,7 +510,10 @@ lab_capture_start() {
     # -Z root: do not drop privileges before opening FILE (Debian's tcpdump
     # would switch to user tcpdump, who may not be able to write there).
     # -n: no DNS lookups (they would be traffic of their own).
-    lab_bg "cap-$name" "$role" tcpdump -n -U --immediate-mode -Z root -i "$ifc" -s "$snap" -w "$file" "$@"
+    # LAB_CAPTURE_BUFFER_KIB: a bigger kernel buffer (tcpdump -B) for a
+    # machine whose load could make tcpdump fall behind a burst.
+    lab_bg "cap-$name" "$role" tcpdump -n -U --immediate-mode -Z root ${LAB_CAPTURE_BUFFER_KIB:+-B "$LAB_CAPTURE_BUFFER_KIB"} \
+        -i "$ifc" -s "$snap" -w "$file" "$@"
     for ((i = 0; i < 200; i++)); do
         grep -q "listening on" "$LAB_STATE/logs/cap-$name.log" 2>/dev/null && return 0
         kill -0 "$LAB_PID" 2>/dev/null || break

@@ -53,6 +53,9 @@ impl RouterLab {
             .env("LAB_PREFIX", &self.prefix)
             .env("LAB_STATE", self.dir.join("state"))
             .env("LAB_VERBOSE", "0")
+            // The other live tests run at the same time on two cores: a
+            // kernel buffer big enough that the reference never drops.
+            .env("LAB_CAPTURE_BUFFER_KIB", "32768")
             .output()
             .map_err(|e| e.to_string())?;
         if o.status.success() {
@@ -87,16 +90,27 @@ fn a_lossy_router_and_dnsmasq_as_tcpdump_sees_them() {
     let Some(lab) = RouterLab::new() else { return };
     let (ours, theirs) = (lab.dir.join("ours.pcapng"), lab.dir.join("tcpdump.pcap"));
     lab.sh(&format!("lab_capture_start ref cl cl-rt {}", theirs.display())).expect("tcpdump");
-    let mut flows =
-        lab.wirelens(&["flows", "-i", "cl-rt", "--duration", "8", "-w", ours.to_str().unwrap(), "--format", "ndjson"]);
-    let mut dns = lab.wirelens(&["dns", "-i", "cl-rt", "--duration", "8", "--format", "ndjson"]);
+    let mut flows = lab.wirelens(&[
+        "flows",
+        "-i",
+        "cl-rt",
+        "-B",
+        "32768",
+        "--duration",
+        "8",
+        "-w",
+        ours.to_str().unwrap(),
+        "--format",
+        "ndjson",
+    ]);
+    let mut dns = lab.wirelens(&["dns", "-i", "cl-rt", "-B", "32768", "--duration", "8", "--format", "ndjson"]);
     flows.wait_for("listening on cl-rt", Duration::from_secs(10)).expect("wirelens flows did not start");
     dns.wait_for("listening on cl-rt", Duration::from_secs(10)).expect("wirelens dns did not start");
     // Drops only on the way to the server (data segments), from here on.
     lab.sh("lab_drop 20 rt-cl").expect("drop rule");
     lab.sh(
         "for n in www alias mail nosuch; do lab_exec cl dig +tries=5 +time=1 @$LAB_SV4 $n.example.test A >/dev/null || true; done
-         lab_tool cl upload --host $LAB_SV4 --port 7000 --bytes 3000000 >/dev/null",
+         lab_tool cl upload --host $LAB_SV4 --port 7000 --bytes 1500000 >/dev/null",
     )
     .expect("traffic");
     let dropped: u64 = lab.sh("lab_drop_count").expect("count").trim().parse().unwrap_or(0);
@@ -118,7 +132,7 @@ fn a_lossy_router_and_dnsmasq_as_tcpdump_sees_them() {
     assert!(upload["retransmissions"].as_u64() > Some(0), "a lossy path retransmits: {upload}");
     assert_eq!(upload["retransmissions"], ref_upload["retransmissions"]);
     assert_eq!(upload["state"], "SF", "{upload}");
-    assert!(upload["orig_payload_bytes"].as_u64() >= Some(3_000_000), "{upload}");
+    assert!(upload["orig_payload_bytes"].as_u64() >= Some(1_500_000), "{upload}");
 
     // Every DNS transaction, answered or not, as in tcpdump's file.
     let txs = json_lines(&dns_done.stdout);
