@@ -19,7 +19,6 @@ use std::collections::HashSet;
 use std::io;
 
 use super::live::{Screen, Tick, table_rows, write_out};
-use crate::capture::Timestamp;
 use crate::config::{Format, Input, LiveView};
 use crate::flow::table::{EndReason, FlowTable};
 use crate::record::conv::GroupBy;
@@ -53,17 +52,12 @@ pub(super) struct LiveFlows {
     ended_rows: Vec<FlowRecord>,
 }
 
-fn ns(t: Timestamp) -> i64 {
-    t.secs.saturating_mul(1_000_000_000).saturating_add(i64::from(t.nanos))
-}
-
 /// TCP connections that closed (FIN both ways, or RST) and stayed quiet
 /// for [`CLOSE_QUIET_NS`], not written before; they are added to `written`.
 pub(super) fn newly_closed(table: &FlowTable, tick: &Tick, written: &mut HashSet<u64>) -> Vec<FlowRecord> {
-    let now = ns(tick.now);
     let closed: Vec<FlowRecord> = table
         .flows()
-        .filter(|f| f.proto == 6 && f.is_closed() && now.saturating_sub(ns(f.last)) >= CLOSE_QUIET_NS)
+        .filter(|f| f.proto == 6 && f.is_closed() && tick.now.nanos_since(f.last) >= CLOSE_QUIET_NS)
         .filter(|f| !written.contains(&f.id))
         .map(|f| FlowRecord::from_flow(f, EndReason::Closed))
         .collect();

@@ -109,12 +109,6 @@ impl LiveDns {
         self.screen.packet(wire_len);
     }
 
-    /// A transaction the tracker handed out (the final report has them
-    /// all); written now unless it was already announced as a live event.
-    pub(super) fn handed_out(&mut self, r: &DnsTxRecord, announced: bool) -> io::Result<()> {
-        if announced { Ok(()) } else { self.event(r) }
-    }
-
     /// A live event: a transaction answered, or unanswered at its timeout.
     pub(super) fn event(&mut self, r: &DnsTxRecord) -> io::Result<()> {
         if self.view == LiveView::Redraw {

@@ -252,13 +252,13 @@ fn collect_flows(
             v.packet(f.orig_len);
         }
         let p = dissector.dissect(f);
+        // Parsed once: the filter and the names both use it.
+        let dns = record::parse_dns(&p);
         if let Some(flt) = &filter {
-            let dns = if flt.needs_dns() { record::parse_dns(&p) } else { Vec::new() };
             if !flt.matches(&EvalContext::new(&p).with_dns(&dns)) {
                 return Ok(());
             }
         }
-        let dns = record::parse_dns(&p);
         names.packet(&p, &dns, |_| {});
         let placed = table.packet(&p, |fl, why| ended.push(FlowRecord::from_flow(&fl, why)));
         name_new_flow(&mut table, placed.as_ref(), &names);
@@ -479,31 +479,20 @@ fn run_dns(c: &DnsConfig) -> Result<u8> {
             }
             Step::Tick(t) => tracker.tick(t.now, |t| handed.push(t)),
         }
-        for t in handed.drain(..) {
-            let r = DnsTxRecord::from_tx(&t);
-            if let Some(v) = view.as_mut() {
-                v.handed_out(&r, t.announced)?;
-            }
-            rows.push(r);
-        }
-        if let Some(v) = view.as_mut() {
-            for t in tracker.take_live_events() {
-                v.event(&DnsTxRecord::from_tx(&t))?;
-            }
-            if let Step::Tick(t) = step {
-                v.tick(&t)?;
-            }
+        dns_transactions(&mut handed, &mut rows, &mut tracker, &mut |r| match view.as_mut() {
+            Some(v) => v.event(r),
+            None => Ok(()),
+        })?;
+        if let (Some(v), Step::Tick(t)) = (view.as_mut(), step) {
+            v.tick(&t)?;
         }
         Ok(())
     })?;
     tracker.finish_all(|t| handed.push(t));
-    for t in handed.drain(..) {
-        let r = DnsTxRecord::from_tx(&t);
-        if let Some(v) = view.as_mut() {
-            v.handed_out(&r, t.announced)?;
-        }
-        rows.push(r);
-    }
+    dns_transactions(&mut handed, &mut rows, &mut tracker, &mut |r| match view.as_mut() {
+        Some(v) => v.event(r),
+        None => Ok(()),
+    })?;
     if let Some(v) = view.as_mut() {
         if v.finish()? {
             drop(view);
@@ -633,7 +622,7 @@ fn run_info(c: &InfoConfig) -> Result<u8> {
                 if let Some(v) = view.as_mut() {
                     if table.is_some() {
                         names.tick(t.now, |tx| handed.push(tx));
-                        summary_dns(v, &mut handed, &mut dns_rows, &mut names)?;
+                        dns_transactions(&mut handed, &mut dns_rows, &mut names, &mut |r| v.dns(r))?;
                     }
                     v.tick(&t, table.as_ref(), &flows)?;
                 }
@@ -655,10 +644,10 @@ fn run_info(c: &InfoConfig) -> Result<u8> {
             let before_flows = flows.len();
             names.packet(&p, &dns, |tx| handed.push(tx));
             let placed = t.packet(&p, |fl, why| flows.push(FlowRecord::from_flow(&fl, why)));
-            match view.as_mut() {
-                Some(v) => summary_dns(v, &mut handed, &mut dns_rows, &mut names)?,
-                None => dns_rows.extend(handed.drain(..).map(|tx| DnsTxRecord::from_tx(&tx))),
-            }
+            dns_transactions(&mut handed, &mut dns_rows, &mut names, &mut |r| match view.as_mut() {
+                Some(v) => v.dns(r),
+                None => Ok(()),
+            })?;
             if let Some(v) = view.as_mut() {
                 for r in &flows[before_flows..] {
                     v.flow(r)?;
@@ -742,24 +731,24 @@ fn run_info(c: &InfoConfig) -> Result<u8> {
     finish(&mut reader, fault)
 }
 
-/// The summary's DNS transactions: those handed out join the report, and
-/// the view shows each as it is answered or times out (or, never announced,
-/// when handed out).
-fn summary_dns(
-    v: &mut live_reports::LiveSummary,
+/// DNS transactions the tracker handed out join `rows`; `show` gets each
+/// one as it happens: a live event (answered, or past its timeout), or a
+/// handed-out transaction that was never announced as one.
+fn dns_transactions(
     handed: &mut Vec<crate::flow::dns::DnsTransaction>,
     rows: &mut Vec<crate::record::dnstx::DnsTxRecord>,
     tracker: &mut crate::flow::dns::DnsTracker,
+    show: &mut dyn FnMut(&crate::record::dnstx::DnsTxRecord) -> io::Result<()>,
 ) -> Result<()> {
     for tx in handed.drain(..) {
         let r = crate::record::dnstx::DnsTxRecord::from_tx(&tx);
         if !tx.announced {
-            v.dns(&r)?;
+            show(&r)?;
         }
         rows.push(r);
     }
     for tx in tracker.take_live_events() {
-        v.dns(&crate::record::dnstx::DnsTxRecord::from_tx(&tx))?;
+        show(&crate::record::dnstx::DnsTxRecord::from_tx(&tx))?;
     }
     Ok(())
 }
