@@ -97,6 +97,35 @@ pub struct DnsTransaction {
 }
 
 impl DnsTransaction {
+    /// A transaction opened by `seen`: its query, or (`is_query` false) an
+    /// unsolicited response.
+    fn new(
+        protocol: AppKind,
+        transport: DnsTransport,
+        client: (IpAddr, u16),
+        server: (IpAddr, u16),
+        seen: Seen,
+        is_query: bool,
+    ) -> DnsTransaction {
+        let id = seen.msg.id;
+        let (query, response) = if is_query { (Some(seen), None) } else { (None, Some(seen)) };
+        DnsTransaction {
+            protocol,
+            transport,
+            client,
+            server,
+            id,
+            query,
+            response,
+            retry_frames: Vec::new(),
+            duplicate_frames: Vec::new(),
+            retried_over_tcp: None,
+            after_truncation: None,
+            late: false,
+            announced: false,
+        }
+    }
+
     /// Response time, as tshark's `dns.time`: from the (first) query to the response.
     pub fn rtt_ns(&self) -> Option<i64> {
         match (&self.query, &self.response) {
@@ -260,21 +289,7 @@ impl DnsTracker {
         if self.pending.len() >= MAX_PENDING {
             self.evict_oldest(done);
         }
-        let mut t = DnsTransaction {
-            protocol,
-            transport,
-            client,
-            server,
-            id: seen.msg.id,
-            query: Some(seen),
-            response: None,
-            retry_frames: Vec::new(),
-            duplicate_frames: Vec::new(),
-            retried_over_tcp: None,
-            after_truncation: None,
-            late: false,
-            announced: false,
-        };
+        let mut t = DnsTransaction::new(protocol, transport, client, server, seen, true);
         // RFC 7766 §5: a truncated UDP answer is retried over TCP.
         if transport == DnsTransport::Tcp {
             if let Some((name, ty)) = &question {
@@ -370,21 +385,7 @@ impl DnsTracker {
             return;
         }
         // Unsolicited (or its query was not captured).
-        let t = DnsTransaction {
-            protocol,
-            transport,
-            client,
-            server,
-            id: seen.msg.id,
-            query: None,
-            response: Some(seen),
-            retry_frames: Vec::new(),
-            duplicate_frames: Vec::new(),
-            retried_over_tcp: None,
-            after_truncation: None,
-            late: false,
-            announced: false,
-        };
+        let t = DnsTransaction::new(protocol, transport, client, server, seen, false);
         self.finish(t, done);
     }
 
