@@ -286,6 +286,11 @@ pub struct FlowsArgs {
     /// Default: Zeek's, 300 s for TCP and 60 s for UDP and ICMP.
     #[arg(long, value_name = "SECS")]
     pub idle_timeout: Option<f64>,
+
+    /// Analyse a capture file on N threads, the flows split between them (default: one per
+    /// core, at most 8; 1 = one thread). Live captures, filters and --max-flows use one.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -119,6 +119,8 @@ pub struct FlowsConfig {
     pub top: Option<usize>,
     pub max_flows: usize,
     pub idle: crate::flow::table::Idle,
+    /// Analysis threads for a capture file (1: the analysis on one thread).
+    pub threads: usize,
     /// Box-drawing tables (a terminal that wants styling).
     pub styled: bool,
 }
@@ -195,6 +197,15 @@ pub struct Config {
 /// The user to become after opening a capture as root: `--user` (as
 /// tcpdump -Z), else the one who ran sudo (sudo sets SUDO_UID and SUDO_GID),
 /// else `nobody` (see `process`).
+/// The most analysis threads `--threads` gives.
+const MAX_THREADS: usize = 64;
+
+/// One analysis thread per core, at most 8: beyond that the reader thread,
+/// which hands every frame out, cannot keep more of them busy.
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()).min(8)
+}
+
 fn run_as(user: Option<String>) -> RunAs {
     if let Some(u) = user {
         return RunAs::User(u);
@@ -326,7 +337,7 @@ impl Config {
                     resolve_ports: !numeric,
                 })
             }
-            Some(Command::Flows(FlowsArgs { input: i, sort, top, max_flows, idle_timeout })) => {
+            Some(Command::Flows(FlowsArgs { input: i, sort, top, max_flows, idle_timeout, threads })) => {
                 Job::Flows(FlowsConfig {
                     input: input(i, fmt, stdout_tty),
                     format: fmt,
@@ -344,6 +355,7 @@ impl Config {
                         Some(s) if s <= 0.0 => crate::flow::table::Idle::Never,
                         Some(s) => crate::flow::table::Idle::After((s * 1e9) as i64),
                     },
+                    threads: threads.unwrap_or_else(default_threads).clamp(1, MAX_THREADS),
                     styled: color,
                 })
             }

@@ -150,18 +150,18 @@ fn spill_file() -> io::Result<File> {
     Err(io::Error::other(format!("cannot create a temporary file in {}", dir.display())))
 }
 
-/// A flow ranked for `--sort` other than start: its key, then the order it
-/// ended (the sort was stable over end order, so ties keep it).
+/// A flow ranked for `--sort` other than start: its key, then its id.
 pub(super) struct Ranked {
     key: f64,
-    seq: u64,
     rec: FlowRecord,
 }
 
 impl Ranked {
-    /// Better ranks first: larger key, then earlier end.
+    /// Better ranks first: larger key, then the flow that started first.
+    /// Ties go by id, not by the order flows ended: that order is not the
+    /// same when the analysis runs on several threads.
     fn cmp_rank(&self, other: &Ranked) -> Ordering {
-        other.key.total_cmp(&self.key).then(self.seq.cmp(&other.seq))
+        other.key.total_cmp(&self.key).then(self.rec.id.cmp(&other.rec.id))
     }
 }
 
@@ -198,7 +198,7 @@ pub(super) enum FlowSink<W: Write> {
     /// Machine formats in start order: written as they are unblocked.
     Stream { out: W, format: Format, reorder: Reorder, written: u64, limit: Option<usize>, started: bool },
     /// `--top N` of another sort: the best N so far.
-    Top { heap: BinaryHeap<Ranked>, n: usize, sort: FlowSort, seq: u64 },
+    Top { heap: BinaryHeap<Ranked>, n: usize, sort: FlowSort },
     /// Everything, for the table or a full sort.
     All(Vec<FlowRecord>),
     /// A live event stream already wrote every flow.
@@ -208,13 +208,13 @@ pub(super) enum FlowSink<W: Write> {
 impl<W: Write> FlowSink<W> {
     pub(super) fn new(format: Format, sort: FlowSort, top: Option<usize>, out: W) -> io::Result<FlowSink<W>> {
         Ok(if let (Format::Table, Some(n)) = (format, top) {
-            FlowSink::Top { heap: BinaryHeap::with_capacity(n + 1), n, sort, seq: 0 }
+            FlowSink::Top { heap: BinaryHeap::with_capacity(n + 1), n, sort }
         } else if format == Format::Table {
             FlowSink::All(Vec::new())
         } else if sort == FlowSort::Start {
             FlowSink::Stream { out, format, reorder: Reorder::new(1), written: 0, limit: top, started: false }
         } else if let Some(n) = top {
-            FlowSink::Top { heap: BinaryHeap::with_capacity(n + 1), n, sort, seq: 0 }
+            FlowSink::Top { heap: BinaryHeap::with_capacity(n + 1), n, sort }
         } else {
             FlowSink::All(Vec::new())
         })
@@ -245,9 +245,8 @@ impl<W: Write> FlowSink<W> {
                 let (format, limit) = (*format, *limit);
                 reorder.push(r.id, bytes, &mut |b| write_row(out, format, written, limit, b))
             }
-            FlowSink::Top { heap, n, sort, seq } => {
-                let ranked = Ranked { key: sort_key(*sort, &r), seq: *seq, rec: r };
-                *seq += 1;
+            FlowSink::Top { heap, n, sort } => {
+                let ranked = Ranked { key: sort_key(*sort, &r), rec: r };
                 if *n == 0 {
                     return Ok(());
                 }
@@ -321,14 +320,15 @@ fn write_row(
     Ok(())
 }
 
-/// The report's order (stable over end order for every key but start).
+/// The report's order: by the key, ties by id (the order flows started).
 pub(super) fn sort_rows(rows: &mut [FlowRecord], sort: FlowSort) {
+    use std::cmp::Reverse;
     match sort {
         FlowSort::Start => rows.sort_by_key(|r| r.id),
-        FlowSort::Bytes => rows.sort_by_key(|r| std::cmp::Reverse(r.orig_frame_bytes + r.resp_frame_bytes)),
-        FlowSort::Packets => rows.sort_by_key(|r| std::cmp::Reverse(r.orig_pkts + r.resp_pkts)),
-        FlowSort::Duration => rows.sort_by(|a, b| b.duration.total_cmp(&a.duration)),
-        FlowSort::Retrans => rows.sort_by_key(|r| std::cmp::Reverse(r.retransmissions)),
+        FlowSort::Bytes => rows.sort_by_key(|r| (Reverse(r.orig_frame_bytes + r.resp_frame_bytes), r.id)),
+        FlowSort::Packets => rows.sort_by_key(|r| (Reverse(r.orig_pkts + r.resp_pkts), r.id)),
+        FlowSort::Duration => rows.sort_by(|a, b| b.duration.total_cmp(&a.duration).then(a.id.cmp(&b.id))),
+        FlowSort::Retrans => rows.sort_by_key(|r| (Reverse(r.retransmissions), r.id)),
     }
 }
 

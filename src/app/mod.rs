@@ -18,6 +18,7 @@ mod interfaces;
 mod live;
 mod live_flows;
 mod live_reports;
+mod sharded;
 mod source;
 mod summary;
 
@@ -227,9 +228,13 @@ fn collect_flows(
     input: &Input,
     max_flows: usize,
     idle: crate::flow::table::Idle,
+    threads: usize,
     mut view: Option<&mut live_flows::LiveFlows>,
     sink: &mut dyn FnMut(FlowRecord) -> io::Result<()>,
 ) -> Result<Collected> {
+    if let Some(n) = sharded::threads_for(input, threads, max_flows).filter(|_| view.is_none()) {
+        return sharded::collect_flows(input, n, idle, sink);
+    }
     let (mut reader, mut bpf, filter) = open(input)?;
     let mut dissector = Dissector::new();
     let mut table = FlowTable::new(max_flows).with_idle(idle);
@@ -532,7 +537,7 @@ fn run_conv(c: &ConvConfig) -> Result<u8> {
     // Grouped as flows end: memory follows the conversations, not the flows.
     let mut groups = crate::record::conv::ConvGroups::new(c.by);
     let Collected { fault, mut source, .. } =
-        collect_flows(&c.input, 0, crate::flow::table::Idle::ZeekDefaults, view.as_mut(), &mut |r| {
+        collect_flows(&c.input, 0, crate::flow::table::Idle::ZeekDefaults, 1, view.as_mut(), &mut |r| {
             groups.add(&r);
             Ok(())
         })?;
@@ -566,7 +571,7 @@ fn run_flows(c: &FlowsConfig) -> Result<u8> {
         None => flow_out::FlowSink::new(c.format, c.sort, c.top, out)?,
     };
     let Collected { stats, fault, mut source } =
-        collect_flows(&c.input, c.max_flows, c.idle, view.as_mut(), &mut |r| sink.push(r))?;
+        collect_flows(&c.input, c.max_flows, c.idle, c.threads, view.as_mut(), &mut |r| sink.push(r))?;
     if let Some(v) = view.as_mut() {
         v.finish()?;
     }

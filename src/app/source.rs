@@ -22,8 +22,13 @@ use crate::process;
 /// An open input. A file is read on a thread of its own (`ReadAhead`), a
 /// batch ahead of the analysis; its time resolution is noted at open.
 pub(super) enum Source {
-    File { ahead: ReadAhead, nanos: bool },
+    File {
+        ahead: ReadAhead,
+        nanos: bool,
+    },
     Live(LiveSource),
+    /// A file already read to its end elsewhere (by `sharded`'s reader).
+    Done,
 }
 
 impl PacketSource for Source {
@@ -31,6 +36,7 @@ impl PacketSource for Source {
         match self {
             Source::File { ahead, .. } => ahead.next_frame(),
             Source::Live(l) => l.next_frame(),
+            Source::Done => Ok(None),
         }
     }
 
@@ -38,12 +44,13 @@ impl PacketSource for Source {
         match self {
             Source::File { ahead, .. } => ahead.next(),
             Source::Live(l) => l.next(),
+            Source::Done => Ok(Next::End),
         }
     }
 
     fn live_stats(&mut self) -> Option<LiveStats> {
         match self {
-            Source::File { .. } => None,
+            Source::File { .. } | Source::Done => None,
             Source::Live(l) => l.live_stats(),
         }
     }
@@ -56,6 +63,7 @@ impl Source {
         let nanos = match self {
             Source::File { nanos, .. } => *nanos,
             Source::Live(l) => l.ts_units_per_sec() > 1_000_000,
+            Source::Done => false,
         };
         if nanos { 9 } else { 6 }
     }
@@ -65,7 +73,7 @@ impl Source {
     pub(super) fn file_reader(&mut self) -> Option<&FileReader> {
         match self {
             Source::File { ahead, .. } => ahead.stop(),
-            Source::Live(_) => None,
+            Source::Live(_) | Source::Done => None,
         }
     }
 

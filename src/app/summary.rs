@@ -25,7 +25,7 @@ pub(super) fn capture_summary(
     let per_sec = |v: f64| if duration > 0.0 { v / duration } else { 0.0 };
     let live = match reader {
         Source::Live(l) => Some(l.interfaces()),
-        Source::File { .. } => None,
+        Source::File { .. } | Source::Done => None,
     };
     let (format, file_size, interfaces, skipped_blocks, warnings) = match (reader.file_reader(), live) {
         (Some(r), _) => (

@@ -42,6 +42,7 @@ pub mod ahead;
 pub mod file;
 pub mod live;
 mod pcapng;
+pub mod routed;
 pub mod save;
 mod stream;
 

@@ -14,6 +14,7 @@ pub mod dns;
 pub mod ip;
 pub mod link;
 pub mod packet;
+pub mod quick;
 pub mod tcpdns;
 pub mod transport;
 pub mod tree;

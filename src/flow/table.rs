@@ -62,6 +62,20 @@ impl FlowKey {
             | u128::from(hi_port) << 64;
         FlowKey { lo, hi, rest }
     }
+
+    /// A fixed spread of the key over `n` parts (the same in every run and
+    /// on every thread, unlike the map's seeded hash): both directions of a
+    /// flow, which share the key, land in the same part.
+    pub fn part(&self, n: usize) -> usize {
+        let fold = |x: u128| (x as u64) ^ ((x >> 64) as u64);
+        // Mixed as SplitMix64's finaliser, so ports that differ in one bit
+        // spread as well as addresses do.
+        let mut z = fold(self.lo) ^ fold(self.hi).rotate_left(21) ^ fold(self.rest).rotate_left(42);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        ((u128::from(z) * n as u128) >> 64) as usize
+    }
 }
 
 /// An endpoint as numbers: the address, its family apart (so that an IPv4
@@ -264,6 +278,22 @@ pub fn endpoints(p: &Packet<'_>) -> Option<(u8, Endpoint, Endpoint)> {
     Some((ip.proto, (ip.src, sport), (ip.dst, dport)))
 }
 
+/// The two outer VLAN ids a flow is keyed on (0 where there is no tag).
+#[inline]
+fn vlan_ids(p: &Packet<'_>) -> [u16; 2] {
+    let mut vlan = [0u16; 2];
+    for (v, id) in vlan.iter_mut().zip(p.vlans.ids()) {
+        *v = id;
+    }
+    vlan
+}
+
+/// The key of the flow a packet belongs to, or `None` (see [`endpoints`]).
+pub fn key_of(p: &Packet<'_>) -> Option<FlowKey> {
+    let (proto, src, dst) = endpoints(p)?;
+    Some(FlowKey::new(proto, vlan_ids(p), src, dst))
+}
+
 impl FlowTable {
     /// `max_flows` of 0 means unlimited.
     pub fn new(max_flows: usize) -> Self {
@@ -329,10 +359,7 @@ impl FlowTable {
         };
         let now = ns(p.ts);
         self.sweep(now, &mut ended);
-        let mut vlan = [0u16; 2];
-        for (v, id) in vlan.iter_mut().zip(p.vlans.ids()) {
-            *v = id;
-        }
+        let vlan = vlan_ids(p);
         let key = FlowKey::new(proto, vlan, src, dst);
         let tcp = p.tcp();
         let seg = segment(p, now);
@@ -498,6 +525,14 @@ impl FlowTable {
             self.stats.expired += 1;
             ended(f, EndReason::Idle);
         }
+    }
+
+    /// Time passes without a packet for this table: a packet of a flow kept
+    /// elsewhere (another thread's table) arrived at `ts`. Sweeps idle flows
+    /// exactly as that packet would have here, so that a table holding part
+    /// of the flows ends each of them as one table holding all would.
+    pub fn tick(&mut self, ts: Timestamp, mut ended: impl FnMut(Flow, EndReason)) {
+        self.sweep(ns(ts), &mut ended);
     }
 
     /// Finishes every remaining flow (end of capture), in order of id.

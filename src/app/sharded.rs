@@ -1,0 +1,408 @@
+//! `flows` over a capture file on several threads, the flows split between
+//! them, with the same output as on one thread, byte for byte.
+//!
+//! Flows are independent of each other, so each analysis thread keeps its
+//! own dissector, flow table and DNS tracker and owns the flows whose key
+//! falls in its part ([`FlowKey::part`]). The reader thread
+//! (`capture::routed`) routes each frame by a quick look at its tuple
+//! (`dissect::quick`) to the thread that owns its flow; a frame it cannot
+//! place without dissecting (another link type, a fragment, ICMP, ARP...)
+//! goes to every thread, each dissects it, and only the owner of its key
+//! counts it (the first thread, for a frame of no flow). So do DNS frames:
+//! every thread learns every name, in frame order, because a flow takes the
+//! names earlier answers gave its addresses when it starts, whichever
+//! thread saw the answer. A frame of another thread's flow still moves this
+//! thread's clock (idle timeouts are swept at the same packets as on one
+//! thread, so a flow ends for the same reason).
+//!
+//! Flow ids are the order in which flows started. A thread cannot know how
+//! many flows the others started before a frame, so ids are given here, on
+//! the calling thread: each analysis thread reports, batch by batch, the
+//! frames that started its flows and the last frame it has seen; a start
+//! gets the next id once no other thread can still report an earlier one.
+//! Ended flows then go to the caller's sink as on one thread (which puts
+//! them in id order).
+//!
+//! Not used for live captures (one thread keeps up with an interface, and a
+//! live view redraws one table), with a BPF or display filter, or with
+//! `--max-flows` (the cap is on all flows together, and which flows it
+//! finishes first depends on all of them).
+
+use std::collections::VecDeque;
+use std::io;
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
+
+use anyhow::{Context, Result, anyhow};
+
+use super::{Collected, name_new_flow};
+use crate::capture::routed::{self, Item, Route, Routed};
+use crate::capture::{FileReader, Frame};
+use crate::config::{Input, Source as InputSource};
+use crate::dissect::{Dissector, ports, quick};
+use crate::flow::FastMap;
+use crate::flow::dns::{DEFAULT_TIMEOUT_NS, DnsTracker};
+use crate::flow::table::{EndReason, Flow, FlowKey, FlowTable, Idle, TableStats, key_of};
+use crate::record::{self, flow::FlowRecord};
+
+/// Frames an analysis thread handles between two reports.
+const REPORT_EVERY: u32 = 4096;
+
+/// How many analysis threads `flows` should use for `input`: `None` for one
+/// (the caller's own loop).
+pub(super) fn threads_for(input: &Input, threads: usize, max_flows: usize) -> Option<usize> {
+    let plain = matches!(input.source, InputSource::File(_)) && input.bpf.is_none() && input.display_filter.is_none();
+    (plain && max_flows == 0 && threads > 1).then_some(threads)
+}
+
+/// Decides, on the reader thread, which analysis thread owns each frame's
+/// flow: a new flow goes to the thread that has been given the fewest
+/// frames so far (a fixed spread of keys would leave a thread with most of
+/// a capture that has a few big transfers), and stays there until that
+/// thread says it has ended.
+struct Router {
+    /// The threads' number.
+    n: usize,
+    /// Flows with frames on the way: the thread that has each, and the
+    /// last frame sent to it.
+    owners: FastMap<FlowKey, (usize, u64)>,
+    /// Frames each thread owns so far.
+    load: Vec<u64>,
+    /// Frames the quick look cannot place are dissected here for their key
+    /// (every fragment comes here, so reassembly sees them all, in order).
+    dissector: Dissector,
+    /// Flows the threads have ended: each key, with its last frame.
+    ended: Receiver<Vec<(FlowKey, u64)>>,
+    since_drain: u32,
+}
+
+impl Router {
+    fn route(&mut self, f: &Frame<'_>) -> Route {
+        self.since_drain += 1;
+        if self.since_drain >= REPORT_EVERY {
+            self.since_drain = 0;
+            self.forget_ended();
+        }
+        match quick::flow_tuple(f.link, f.data) {
+            Some(t) => {
+                let owner = self.owner(FlowKey::new(t.proto, t.vlan, t.src, t.dst), f.number);
+                // DNS (and mDNS, LLMNR) goes to every thread: each learns the names.
+                if is_dns(t.src.1) || is_dns(t.dst.1) { Route::All(Some(owner)) } else { Route::To(owner) }
+            }
+            None => {
+                let key = key_of(&self.dissector.dissect(f));
+                Route::All(key.map(|k| self.owner(k, f.number)))
+            }
+        }
+    }
+
+    fn owner(&mut self, key: FlowKey, number: u64) -> usize {
+        let load = &self.load;
+        let n = self.n;
+        let e = self.owners.entry(key).or_insert_with(|| {
+            let least = (0..n).min_by_key(|&t| load[t]).unwrap_or(0);
+            (least, 0)
+        });
+        e.1 = number;
+        self.load[e.0] += 1;
+        e.0
+    }
+
+    /// A flow a thread has ended is forgotten unless frames of its key went
+    /// to that thread after its last one (they started a new flow there).
+    fn forget_ended(&mut self) {
+        while let Ok(ended) = self.ended.try_recv() {
+            for (key, last) in ended {
+                if self.owners.get(&key).is_some_and(|&(_, sent)| sent <= last) {
+                    self.owners.remove(&key);
+                }
+            }
+        }
+    }
+}
+
+fn is_dns(port: u16) -> bool {
+    matches!(port, ports::DNS | ports::MDNS | ports::LLMNR)
+}
+
+/// What an analysis thread reports, on a channel of its own, in this
+/// order: progress every [`REPORT_EVERY`] frames (every thread sees every
+/// frame, so the reports of all threads cover the same frames), the last
+/// progress (`upto` = `u64::MAX`), the flows still open at the end in
+/// chunks, and its totals.
+enum Report {
+    Progress {
+        /// Every frame up to this one has been handled.
+        upto: u64,
+        /// The first frames of the flows started since the last report, in order.
+        started: Vec<u64>,
+        ended: Vec<FlowRecord>,
+    },
+    /// Flows open at the end of the capture, in order of their first frames.
+    Open(Vec<FlowRecord>),
+    Done(TableStats),
+}
+
+/// Runs the flow analysis of a capture file on `n` threads; hands every
+/// flow to `sink` as it ends, with its id, as `collect_flows` does.
+pub(super) fn collect_flows(
+    input: &Input,
+    n: usize,
+    idle: Idle,
+    sink: &mut dyn FnMut(FlowRecord) -> io::Result<()>,
+) -> Result<Collected> {
+    let InputSource::File(path) = &input.source else {
+        return Err(anyhow!("a live capture is analysed on one thread"));
+    };
+    let reader = FileReader::open(path)?;
+    let (ended_tx, ended) = channel();
+    let mut router =
+        Router { n, owners: FastMap::default(), load: vec![0; n], dissector: Dissector::new(), ended, since_drain: 0 };
+    let (frames, reader) = routed::spawn(reader, n, input.count, move |f| router.route(f))
+        .with_context(|| format!("{path}: cannot start the reader thread"))?;
+    let mut workers = Vec::with_capacity(n);
+    let mut reports = Vec::with_capacity(n);
+    for (thread, frames) in frames.into_iter().enumerate() {
+        let (tx, rx) = sync_channel::<Report>(4);
+        reports.push(rx);
+        let ended = ended_tx.clone();
+        let w = std::thread::Builder::new()
+            .name(format!("wl-flows-{thread}"))
+            .spawn(move || analyse(thread, frames, idle, &tx, &ended))
+            .with_context(|| format!("{path}: cannot start an analysis thread"))?;
+        workers.push(w);
+    }
+    drop(ended_tx);
+    let merged = merge(&reports, sink);
+    // On a failed sink (a closed pipe) the threads see their reports refused,
+    // and the reader its batches: everything winds down before the joins.
+    drop(reports);
+    if merged.is_err() {
+        reader.stop();
+    }
+    let died = workers.into_iter().map(|w| w.join()).filter(Result::is_err).count();
+    let end = reader.join();
+    let stats = merged?;
+    let (Some(end), 0) = (end, died) else {
+        return Err(anyhow!("{path}: an analysis thread failed"));
+    };
+    let stats = stats.ok_or_else(|| anyhow!("{path}: an analysis thread ended without its totals"))?;
+    Ok(Collected { stats, fault: end.error, source: super::source::Source::Done })
+}
+
+/// Flows an analysis thread has ended since its last report: their
+/// records, and their keys for the router.
+#[derive(Default)]
+struct Ended {
+    records: Vec<FlowRecord>,
+    keys: Vec<(FlowKey, u64)>,
+}
+
+impl Ended {
+    fn push(&mut self, fl: &Flow, why: EndReason) {
+        self.keys.push((FlowKey::new(fl.proto, fl.vlan, fl.orig, fl.resp), fl.last_frame));
+        self.records.push(FlowRecord::from_flow(fl, why));
+    }
+}
+
+/// One analysis thread: the frames `frames` hands it, the flows it owns.
+fn analyse(
+    me: usize,
+    mut frames: Routed,
+    idle: Idle,
+    tx: &SyncSender<Report>,
+    ended_keys: &Sender<Vec<(FlowKey, u64)>>,
+) {
+    let mut dissector = Dissector::new();
+    let mut table = FlowTable::new(0).with_idle(idle);
+    let mut names = DnsTracker::new(DEFAULT_TIMEOUT_NS);
+    let mut started = Vec::new();
+    let mut out = Ended::default();
+    let mut since = 0u32;
+    while let Some(item) = frames.next_item() {
+        let upto = match item {
+            Item::Elsewhere { number, ts } => {
+                names.tick(ts, |_| {});
+                table.tick(ts, |fl, why| out.push(&fl, why));
+                number
+            }
+            Item::Frame { frame, shared, owner } => {
+                let p = dissector.dissect(&frame);
+                let dns = record::parse_dns(&p);
+                names.packet(&p, &dns, |_| {});
+                // A frame every thread has: its owner counts it; the first
+                // thread counts a frame of no flow.
+                if !shared || owner == Some(me) || (owner.is_none() && me == 0) {
+                    let placed = table.packet(&p, |fl, why| out.push(&fl, why));
+                    if placed.as_ref().is_some_and(|pl| pl.new) {
+                        started.push(p.number);
+                    }
+                    name_new_flow(&mut table, placed.as_ref(), &names);
+                } else if owner.is_some() {
+                    table.tick(p.ts, |fl, why| out.push(&fl, why));
+                }
+                frame.number
+            }
+        };
+        since += 1;
+        if since >= REPORT_EVERY {
+            since = 0;
+            let _ = ended_keys.send(std::mem::take(&mut out.keys));
+            let r = Report::Progress {
+                upto,
+                started: std::mem::take(&mut started),
+                ended: std::mem::take(&mut out.records),
+            };
+            if tx.send(r).is_err() {
+                return;
+            }
+        }
+    }
+    let last = Report::Progress { upto: u64::MAX, started, ended: std::mem::take(&mut out.records) };
+    if tx.send(last).is_err() {
+        return;
+    }
+    // The open flows, in chunks: the merge takes them in id order from
+    // every thread at once, so that none waits in memory for another's.
+    let mut gone = false;
+    table.finish(|fl, why| {
+        out.records.push(FlowRecord::from_flow(&fl, why));
+        if out.records.len() >= REPORT_EVERY as usize && !gone {
+            gone = tx.send(Report::Open(std::mem::take(&mut out.records))).is_err();
+        }
+    });
+    if !gone && (out.records.is_empty() || tx.send(Report::Open(out.records)).is_ok()) {
+        let _ = tx.send(Report::Done(table.stats));
+    }
+}
+
+/// Gives flows their ids in order of their first frames, across threads.
+struct Ids {
+    /// Per thread: first frames not yet given an id, and the last frame seen.
+    started: Vec<VecDeque<u64>>,
+    upto: Vec<u64>,
+    next: u64,
+    /// Ids of flows that have not ended yet, by first frame.
+    open: FastMap<u64, u64>,
+    /// Flows that ended before their id was known, by first frame.
+    waiting: FastMap<u64, FlowRecord>,
+}
+
+impl Ids {
+    fn new(n: usize) -> Ids {
+        Ids {
+            started: vec![VecDeque::new(); n],
+            upto: vec![0; n],
+            next: 1,
+            open: FastMap::default(),
+            waiting: FastMap::default(),
+        }
+    }
+
+    fn report(
+        &mut self,
+        thread: usize,
+        upto: u64,
+        started: Vec<u64>,
+        ended: Vec<FlowRecord>,
+        sink: &mut dyn FnMut(FlowRecord) -> io::Result<()>,
+    ) -> io::Result<()> {
+        self.upto[thread] = upto;
+        self.started[thread].extend(started);
+        // The earliest start any thread reported gets the next id, once
+        // every other thread is past it: a thread with starts of its own
+        // waiting is past them, and reports its starts in frame order.
+        while let Some((t, first)) =
+            self.started.iter().enumerate().filter_map(|(t, q)| q.front().map(|&f| (t, f))).min_by_key(|&(_, f)| f)
+        {
+            let settled = (0..self.upto.len()).all(|o| o == t || !self.started[o].is_empty() || self.upto[o] >= first);
+            if !settled {
+                break;
+            }
+            self.started[t].pop_front();
+            let id = self.next;
+            self.next += 1;
+            match self.waiting.remove(&first) {
+                Some(mut r) => {
+                    r.id = id;
+                    sink(r)?;
+                }
+                None => {
+                    self.open.insert(first, id);
+                }
+            }
+        }
+        for mut r in ended {
+            match self.open.remove(&r.first_frame) {
+                Some(id) => {
+                    r.id = id;
+                    sink(r)?;
+                }
+                None => {
+                    self.waiting.insert(r.first_frame, r);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Takes the threads' reports until every thread is done; the tables'
+/// totals summed (`None` if a thread ended without its own).
+///
+/// The threads' progress reports are taken in turn, one from each: they
+/// cover the same frames, so no thread's reports wait long for another's.
+/// The flows open at the end are merged by first frame (their id order),
+/// so they go to the sink in order.
+fn merge(
+    reports: &[Receiver<Report>],
+    sink: &mut dyn FnMut(FlowRecord) -> io::Result<()>,
+) -> io::Result<Option<TableStats>> {
+    let n = reports.len();
+    let mut ids = Ids::new(n);
+    let mut running = n;
+    while running > 0 {
+        for (t, rx) in reports.iter().enumerate() {
+            if ids.upto[t] == u64::MAX {
+                continue;
+            }
+            let Ok(Report::Progress { upto, started, ended }) = rx.recv() else { return Ok(None) };
+            ids.report(t, upto, started, ended, sink)?;
+            if upto == u64::MAX {
+                running -= 1;
+            }
+        }
+    }
+    if !ids.waiting.is_empty() || ids.started.iter().any(|q| !q.is_empty()) {
+        return Err(io::Error::other("flows were left without an id"));
+    }
+    let mut open: Vec<VecDeque<FlowRecord>> = (0..n).map(|_| VecDeque::new()).collect();
+    let mut totals: Vec<Option<TableStats>> = vec![None; n];
+    loop {
+        for (t, rx) in reports.iter().enumerate() {
+            while open[t].is_empty() && totals[t].is_none() {
+                match rx.recv() {
+                    Ok(Report::Open(v)) => open[t].extend(v),
+                    Ok(Report::Done(s)) => totals[t] = Some(s),
+                    _ => return Ok(None),
+                }
+            }
+        }
+        let Some(t) = (0..n).filter(|&t| !open[t].is_empty()).min_by_key(|&t| open[t][0].first_frame) else { break };
+        if let Some(r) = open[t].pop_front() {
+            ids.report(t, u64::MAX, Vec::new(), vec![r], sink)?;
+        }
+    }
+    if !ids.open.is_empty() {
+        return Err(io::Error::other("flows were given an id but never ended"));
+    }
+    let mut total = TableStats::default();
+    for s in totals.into_iter().flatten() {
+        total.flows += s.flows;
+        total.evicted += s.evicted;
+        total.expired += s.expired;
+        total.unflowed_packets += s.unflowed_packets;
+        // An upper bound: the threads' peaks need not coincide.
+        total.peak_active += s.peak_active;
+    }
+    Ok(Some(total))
+}

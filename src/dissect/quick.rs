@@ -1,0 +1,180 @@
+//! A quick look at a frame's flow tuple (protocol, outer VLAN ids, the two
+//! addresses and ports), read straight from the bytes without dissecting.
+//!
+//! Owns: deciding, for the common case only (Ethernet, up to two VLAN tags,
+//! IPv4 without fragmentation or IPv6 without extension headers, then TCP
+//! or UDP), which endpoints a frame's flow has, before the frame is handed
+//! to a thread that dissects it. A reader thread uses it to spread frames
+//! over several analysis threads by flow at a few instructions a frame.
+//!
+//! The contract is one-sided: when it answers, the full dissector gives the
+//! same protocol, VLAN ids and endpoints for the frame (tested on the whole
+//! corpus); on any doubt (another link type or encapsulation, a fragment, a
+//! header shorter than its minimum, an IPv4 total length of 0, a version
+//! nibble that disagrees with the ethertype) it answers `None`, and the
+//! caller must dissect the frame to know. Must not know: flows, threads.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use super::bytes::{array, be16};
+use super::ip::proto;
+use super::link::ethertype;
+use crate::capture::LinkType;
+
+/// What a frame's flow is keyed on (see `flow::table::FlowKey`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tuple {
+    pub proto: u8,
+    /// The first two VLAN ids, outermost first; 0 where there is no tag.
+    pub vlan: [u16; 2],
+    pub src: (IpAddr, u16),
+    pub dst: (IpAddr, u16),
+}
+
+/// The flow tuple of an Ethernet frame carrying TCP or UDP, when it can be
+/// read without dissecting; `None` means "dissect it to know".
+#[inline]
+pub fn flow_tuple(link: LinkType, d: &[u8]) -> Option<Tuple> {
+    if link != LinkType::ETHERNET {
+        return None;
+    }
+    let mut et = be16(d, 12)?;
+    let mut off = 14;
+    let mut vlan = [0u16; 2];
+    let mut tags = 0;
+    // The tag protocol identifiers `link::after_ethertype` steps over.
+    while matches!(et, ethertype::VLAN | ethertype::QINQ | ethertype::QINQ_OLD1 | ethertype::QINQ_OLD2) {
+        if tags == vlan.len() {
+            return None;
+        }
+        vlan[tags] = be16(d, off)? & 0x0fff;
+        et = be16(d, off + 2)?;
+        tags += 1;
+        off += 4;
+    }
+    let h = d.get(off..)?;
+    let (proto, src, dst, l4) = match et {
+        ethertype::IPV4 => v4(h)?,
+        ethertype::IPV6 => v6(h)?,
+        _ => return None,
+    };
+    let ports = match proto {
+        // As `transport::tcp`: 20 bytes and a data offset of at least 5
+        // make a TCP header, even if its options were cut.
+        proto::TCP if l4.len() >= 20 && l4[12] >> 4 >= 5 => (be16(l4, 0)?, be16(l4, 2)?),
+        proto::UDP if l4.len() >= 8 => (be16(l4, 0)?, be16(l4, 2)?),
+        _ => return None,
+    };
+    Some(Tuple { proto, vlan, src: (src, ports.0), dst: (dst, ports.1) })
+}
+
+/// An IPv4 header as `ip::v4` reads it, in the cases where its answer is
+/// certain; the captured transport bytes (clipped to the total length).
+#[inline]
+fn v4(h: &[u8]) -> Option<(u8, IpAddr, IpAddr, &[u8])> {
+    let first = *h.first()?;
+    let hlen = usize::from(first & 0x0f) * 4;
+    if first >> 4 != 4 || hlen < 20 || h.len() < hlen {
+        return None;
+    }
+    let total = usize::from(be16(h, 2)?);
+    // Fragments are reassembled first, and a total length of 0 takes the
+    // frame's: leave both to the dissector.
+    if total < hlen || be16(h, 6)? & 0x3fff != 0 {
+        return None;
+    }
+    let src = Ipv4Addr::from(array::<4>(h, 12)?);
+    let dst = Ipv4Addr::from(array::<4>(h, 16)?);
+    Some((h[9], IpAddr::V4(src), IpAddr::V4(dst), &h[hlen..total.min(h.len())]))
+}
+
+/// An IPv6 header followed directly by TCP or UDP, with a payload length.
+#[inline]
+fn v6(h: &[u8]) -> Option<(u8, IpAddr, IpAddr, &[u8])> {
+    if h.len() < 40 || h[0] >> 4 != 6 {
+        return None;
+    }
+    let next = h[6];
+    let payload = usize::from(be16(h, 4)?);
+    // Extension headers, jumbograms and BIG TCP: the dissector's.
+    if !(next == proto::TCP || next == proto::UDP) || payload == 0 {
+        return None;
+    }
+    let src = Ipv6Addr::from(array::<16>(h, 8)?);
+    let dst = Ipv6Addr::from(array::<16>(h, 24)?);
+    Some((next, IpAddr::V6(src), IpAddr::V6(dst), &h[40..(40 + payload).min(h.len())]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::{FileReader, PacketSource};
+    use crate::dissect::Dissector;
+    use crate::flow::table::endpoints;
+
+    /// Every frame of every corpus capture: where the quick look answers,
+    /// the dissector agrees.
+    #[test]
+    fn agrees_with_the_dissector_on_the_corpus() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/captures");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            eprintln!("*** SKIPPED: no corpus at {} ***", dir.display());
+            return;
+        };
+        let (mut answered, mut frames) = (0u64, 0u64);
+        let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for path in paths {
+            let Ok(mut r) = FileReader::open(&path.to_string_lossy()) else { continue };
+            let mut d = Dissector::new();
+            while let Ok(Some(f)) = r.next_frame() {
+                frames += 1;
+                let quick = flow_tuple(f.link, f.data);
+                let p = d.dissect(&f);
+                let Some(q) = quick else { continue };
+                answered += 1;
+                let mut vlan = [0u16; 2];
+                for (v, id) in vlan.iter_mut().zip(p.vlans.ids()) {
+                    *v = id;
+                }
+                assert_eq!(Some((q.proto, q.src, q.dst)), endpoints(&p), "{} frame {}", path.display(), f.number);
+                assert_eq!(q.vlan, vlan, "{} frame {}", path.display(), f.number);
+            }
+        }
+        eprintln!("quick tuple: answered {answered} of {frames} frames");
+        assert!(answered > frames / 2, "answered {answered} of {frames} frames");
+    }
+
+    fn eth(ethertype: u16, rest: &[u8]) -> Vec<u8> {
+        let mut b = vec![0u8; 12];
+        b.extend_from_slice(&ethertype.to_be_bytes());
+        b.extend_from_slice(rest);
+        b
+    }
+
+    fn ipv4_tcp(frag: u16, total: u16) -> Vec<u8> {
+        let mut b = vec![0x45, 0, 0, 0, 0, 1, 0, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
+        b[2..4].copy_from_slice(&total.to_be_bytes());
+        b[6..8].copy_from_slice(&frag.to_be_bytes());
+        b.extend_from_slice(&[0x30, 0x39, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0]);
+        b
+    }
+
+    #[test]
+    fn leaves_doubtful_frames_to_the_dissector() {
+        let ok = eth(0x0800, &ipv4_tcp(0x4000, 40));
+        let t = flow_tuple(LinkType::ETHERNET, &ok).expect("a plain segment");
+        assert_eq!((t.proto, t.src.1, t.dst.1), (6, 12345, 80));
+        // A fragment, a total length of 0, another link type, a cut header.
+        assert_eq!(flow_tuple(LinkType::ETHERNET, &eth(0x0800, &ipv4_tcp(0x2000, 40))), None);
+        assert_eq!(flow_tuple(LinkType::ETHERNET, &eth(0x0800, &ipv4_tcp(0, 0))), None);
+        assert_eq!(flow_tuple(LinkType::RAW, &ipv4_tcp(0, 40)), None);
+        assert_eq!(flow_tuple(LinkType::ETHERNET, &ok[..40]), None);
+        // Three VLAN tags: more than the flow key keeps.
+        let tags = [0x00, 0x07, 0x81, 0x00, 0x00, 0x07, 0x81, 0x00, 0x00, 0x07, 0x08, 0x00];
+        let tagged = [&tags[..], &ipv4_tcp(0, 40)].concat();
+        assert_eq!(flow_tuple(LinkType::ETHERNET, &eth(0x8100, &tagged)), None);
+        let two = eth(0x8100, &[&[0x00, 0x07, 0x81, 0x00, 0x00, 0x09, 0x08, 0x00][..], &ipv4_tcp(0, 40)].concat());
+        assert_eq!(flow_tuple(LinkType::ETHERNET, &two).map(|t| t.vlan), Some([7, 9]));
+    }
+}
