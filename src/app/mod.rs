@@ -238,7 +238,7 @@ fn collect_flows(
     let (mut reader, mut bpf, filter) = open(input)?;
     let mut dissector = Dissector::new();
     let mut table = FlowTable::new(max_flows).with_idle(idle);
-    let mut names = crate::flow::dns::DnsTracker::new(crate::flow::dns::DEFAULT_TIMEOUT_NS);
+    let mut names = crate::flow::dns::DnsTracker::new(crate::flow::dns::DEFAULT_TIMEOUT_NS).names_only();
     let mut ended: Vec<FlowRecord> = Vec::new();
     if let Some(v) = view.as_deref_mut() {
         v.start()?;

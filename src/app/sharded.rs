@@ -35,17 +35,20 @@ use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use anyhow::{Context, Result, anyhow};
 
 use super::{Collected, name_new_flow};
-use crate::capture::routed::{self, Item, Route, Routed};
+use crate::capture::routed::{self, Deal, Item, Route, Routed};
 use crate::capture::{FileReader, Frame};
 use crate::config::{Input, Source as InputSource};
 use crate::dissect::{Dissector, ports, quick};
 use crate::flow::FastMap;
 use crate::flow::dns::{DEFAULT_TIMEOUT_NS, DnsTracker};
+use crate::flow::sweep::{self, SweepClock};
 use crate::flow::table::{EndReason, Flow, FlowKey, FlowTable, Idle, TableStats, key_of};
 use crate::record::{self, flow::FlowRecord};
 
-/// Frames an analysis thread handles between two reports.
-const REPORT_EVERY: u32 = 4096;
+/// Open flows per report at the end, and frames between two looks of the
+/// router at the flows the threads have ended.
+const REPORT_EVERY: usize = 4096;
+const DRAIN_EVERY: u32 = 4096;
 
 /// How many analysis threads `flows` should use for `input`: `None` for one
 /// (the caller's own loop).
@@ -73,26 +76,38 @@ struct Router {
     /// Flows the threads have ended: each key, with its last frame.
     ended: Receiver<Vec<(FlowKey, u64)>>,
     since_drain: u32,
+    /// The clock of every thread's flow table, which moves with packets of
+    /// flows (and never with `Idle::Never`): a frame of one thread's flow is
+    /// shown to the others only when it moves the clock, as
+    /// [`Item::Elsewhere`] tagged [`FLOW_FRAME`]. (The threads' DNS trackers
+    /// only learn names, from the DNS frames every thread gets: no clock.)
+    idle: Idle,
+    flow_clock: SweepClock,
 }
 
+/// The tag of an [`Item::Elsewhere`] that is a packet of a flow.
+const FLOW_FRAME: u8 = 1;
+
 impl Router {
-    fn route(&mut self, f: &Frame<'_>) -> Route {
+    fn route(&mut self, f: &Frame<'_>) -> Deal {
         self.since_drain += 1;
-        if self.since_drain >= REPORT_EVERY {
+        if self.since_drain >= DRAIN_EVERY {
             self.since_drain = 0;
             self.forget_ended();
         }
-        match quick::flow_tuple(f.link, f.data) {
+        let (route, flow) = match quick::flow_tuple(f.link, f.data) {
             Some(t) => {
                 let owner = self.owner(FlowKey::new(t.proto, t.vlan, t.src, t.dst), f.number);
                 // DNS (and mDNS, LLMNR) goes to every thread: each learns the names.
-                if is_dns(t.src.1) || is_dns(t.dst.1) { Route::All(Some(owner)) } else { Route::To(owner) }
+                (if is_dns(t.src.1) || is_dns(t.dst.1) { Route::All(Some(owner)) } else { Route::To(owner) }, true)
             }
             None => {
                 let key = key_of(&self.dissector.dissect(f));
-                Route::All(key.map(|k| self.owner(k, f.number)))
+                (Route::All(key.map(|k| self.owner(k, f.number))), key.is_some())
             }
-        }
+        };
+        let due = flow && self.idle != Idle::Never && self.flow_clock.due(sweep::ns(f.ts));
+        Deal { route, others: due.then_some(FLOW_FRAME) }
     }
 
     fn owner(&mut self, key: FlowKey, number: u64) -> usize {
@@ -125,8 +140,8 @@ fn is_dns(port: u16) -> bool {
 }
 
 /// What an analysis thread reports, on a channel of its own, in this
-/// order: progress every [`REPORT_EVERY`] frames (every thread sees every
-/// frame, so the reports of all threads cover the same frames), the last
+/// order: progress at the end of every round of frames the reader deals
+/// (so the reports of all threads cover the same frames), the last
 /// progress (`upto` = `u64::MAX`), the flows still open at the end in
 /// chunks, and its totals.
 enum Report {
@@ -155,8 +170,16 @@ pub(super) fn collect_flows(
     };
     let reader = FileReader::open(path)?;
     let (ended_tx, ended) = channel();
-    let mut router =
-        Router { n, owners: FastMap::default(), load: vec![0; n], dissector: Dissector::new(), ended, since_drain: 0 };
+    let mut router = Router {
+        n,
+        owners: FastMap::default(),
+        load: vec![0; n],
+        dissector: Dissector::new(),
+        ended,
+        since_drain: 0,
+        idle,
+        flow_clock: SweepClock::default(),
+    };
     let (frames, reader) = routed::spawn(reader, n, input.count, move |f| router.route(f))
         .with_context(|| format!("{path}: cannot start the reader thread"))?;
     let mut workers = Vec::with_capacity(n);
@@ -214,16 +237,17 @@ fn analyse(
 ) {
     let mut dissector = Dissector::new();
     let mut table = FlowTable::new(0).with_idle(idle);
-    let mut names = DnsTracker::new(DEFAULT_TIMEOUT_NS);
+    let mut names = DnsTracker::new(DEFAULT_TIMEOUT_NS).names_only();
     let mut started = Vec::new();
     let mut out = Ended::default();
-    let mut since = 0u32;
     while let Some(item) = frames.next_item() {
-        let upto = match item {
-            Item::Elsewhere { number, ts } => {
-                names.tick(ts, |_| {});
-                table.tick(ts, |fl, why| out.push(&fl, why));
-                number
+        match item {
+            // A frame of another thread's flow, at a moment this thread's
+            // flow table sweeps (the router keeps the same clock).
+            Item::Elsewhere { ts, tag, .. } => {
+                if tag == FLOW_FRAME {
+                    table.tick(ts, |fl, why| out.push(&fl, why));
+                }
             }
             Item::Frame { frame, shared, owner } => {
                 let p = dissector.dissect(&frame);
@@ -240,20 +264,17 @@ fn analyse(
                 } else if owner.is_some() {
                     table.tick(p.ts, |fl, why| out.push(&fl, why));
                 }
-                frame.number
             }
-        };
-        since += 1;
-        if since >= REPORT_EVERY {
-            since = 0;
-            let _ = ended_keys.send(std::mem::take(&mut out.keys));
-            let r = Report::Progress {
-                upto,
-                started: std::mem::take(&mut started),
-                ended: std::mem::take(&mut out.records),
-            };
-            if tx.send(r).is_err() {
-                return;
+            Item::Through(upto) => {
+                let _ = ended_keys.send(std::mem::take(&mut out.keys));
+                let r = Report::Progress {
+                    upto,
+                    started: std::mem::take(&mut started),
+                    ended: std::mem::take(&mut out.records),
+                };
+                if tx.send(r).is_err() {
+                    return;
+                }
             }
         }
     }
@@ -266,7 +287,7 @@ fn analyse(
     let mut gone = false;
     table.finish(|fl, why| {
         out.records.push(FlowRecord::from_flow(&fl, why));
-        if out.records.len() >= REPORT_EVERY as usize && !gone {
+        if out.records.len() >= REPORT_EVERY && !gone {
             gone = tx.send(Report::Open(std::mem::take(&mut out.records))).is_err();
         }
     });

@@ -6,10 +6,14 @@
 //! reader thread copies each frame into the batch of the consumer it is
 //! routed to (every consumer's, for [`Route::All`]), and sends full batches
 //! over bounded channels; spent batches come back to be refilled, so memory
-//! stays bounded whatever the file. Every consumer sees every frame number
-//! in order: a frame routed elsewhere appears as [`Item::Elsewhere`] with its
-//! time stamp and no bytes, so that a consumer keeping time by packets (idle
-//! timeouts) keeps the same time as one that saw everything.
+//! stays bounded whatever the file. Frames are dealt in rounds of at most
+//! [`ROUND_FRAMES`]: every consumer gets a batch each round (empty if none
+//! of the round's frames is for it) that ends with [`Item::Through`], so
+//! that consumers can tell how far every frame has been handled. A frame
+//! routed elsewhere can be shown to the other consumers as
+//! [`Item::Elsewhere`], its number and time stamp without its bytes, when
+//! the routing function asks (a consumer keeping time by packets, for idle
+//! timeouts, needs the moments its clock would have moved).
 //!
 //! Must not know what the routes mean (flows, threads of analysis): the
 //! caller's function decides. The reader's fault, if any, comes back with the
@@ -23,8 +27,9 @@ use std::thread::JoinHandle;
 
 use super::{CaptureError, FileReader, Frame, LinkType, PacketSource, Timestamp};
 
-/// Frames per batch, and bytes a batch may hold before the batches go out.
-const BATCH_FRAMES: usize = 4096;
+/// Frames per round, and bytes a consumer's batch may hold before the
+/// round ends early.
+const ROUND_FRAMES: usize = 4096;
 const BATCH_BYTES: usize = 1 << 20;
 /// Batches per consumer: one being filled, one being analysed, two queued.
 const BATCHES: usize = 8;
@@ -41,6 +46,15 @@ pub enum Route {
 
 /// No owner, in a [`Slot`].
 const NOBODY: u32 = u32::MAX;
+
+/// What the routing function says of a frame: where it goes, and whether
+/// the consumers it does not go to see it as [`Item::Elsewhere`], with a
+/// tag of the caller's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deal {
+    pub route: Route,
+    pub others: Option<u8>,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -60,6 +74,7 @@ struct Slot {
     start: u32,
     len: u32,
     kind: Kind,
+    /// The owner, or for `Elsewhere` the caller's tag.
     owner: u32,
 }
 
@@ -67,6 +82,8 @@ struct Slot {
 struct Batch {
     data: Vec<u8>,
     slots: Vec<Slot>,
+    /// The last frame of the round.
+    through: u64,
 }
 
 /// One frame as a consumer sees it.
@@ -76,8 +93,12 @@ pub enum Item<'a> {
     /// with its owner (see [`Route::All`]); a frame that is not shared is
     /// its consumer's own.
     Frame { frame: Frame<'a>, shared: bool, owner: Option<usize> },
-    /// A frame routed to another consumer: only its number and time.
-    Elsewhere { number: u64, ts: Timestamp },
+    /// A frame routed to another consumer that the routing function
+    /// shows to this one: only its number, time and tag.
+    Elsewhere { number: u64, ts: Timestamp, tag: u8 },
+    /// Every frame up to this number has been dealt and, before this item,
+    /// handed out: the end of a round.
+    Through(u64),
 }
 
 /// A consumer's end of the reader: its frames, in order.
@@ -86,22 +107,29 @@ pub struct Routed {
     back: SyncSender<Batch>,
     cur: Batch,
     pos: usize,
+    /// The current batch's `Through` has been handed out.
+    told: bool,
 }
 
 impl Routed {
-    /// The next frame, or `None` at the end (of the file, of the count, or
+    /// The next item, or `None` at the end (of the file, of the count, or
     /// at a fault: the reader's handle says which).
     pub fn next_item(&mut self) -> Option<Item<'_>> {
         while self.pos >= self.cur.slots.len() {
+            if !self.told {
+                self.told = true;
+                return Some(Item::Through(self.cur.through));
+            }
             let next = self.rx.recv().ok()?;
             let spent = std::mem::replace(&mut self.cur, next);
             let _ = self.back.try_send(spent);
             self.pos = 0;
+            self.told = false;
         }
         let s = self.cur.slots[self.pos];
         self.pos += 1;
         Some(match s.kind {
-            Kind::Elsewhere => Item::Elsewhere { number: s.number, ts: s.ts },
+            Kind::Elsewhere => Item::Elsewhere { number: s.number, ts: s.ts, tag: s.owner as u8 },
             kind => Item::Frame {
                 frame: Frame {
                     number: s.number,
@@ -150,14 +178,15 @@ pub fn spawn(
     reader: FileReader,
     consumers: usize,
     count: Option<u64>,
-    route: impl FnMut(&Frame<'_>) -> Route + Send + 'static,
+    route: impl FnMut(&Frame<'_>) -> Deal + Send + 'static,
 ) -> std::io::Result<(Vec<Routed>, Reader)> {
     let mut ends = Vec::with_capacity(consumers);
     let mut outs = Vec::with_capacity(consumers);
     for _ in 0..consumers {
         let (tx, rx) = sync_channel::<Batch>(BATCHES - 2);
         let (back, back_rx) = sync_channel::<Batch>(BATCHES);
-        ends.push(Routed { rx, back, cur: Batch::default(), pos: 0 });
+        // An empty first batch, its round already told.
+        ends.push(Routed { rx, back, cur: Batch::default(), pos: 0, told: true });
         outs.push(Out { tx, back: back_rx, spare: 0, cur: Batch::default() });
     }
     let stop = Arc::new(AtomicBool::new(false));
@@ -184,10 +213,7 @@ impl Out {
             Ok(b) => b,
             Err(_) if self.spare < BATCHES => {
                 self.spare += 1;
-                Batch {
-                    data: Vec::with_capacity(BATCH_BYTES + super::MAX_CAPLEN as usize),
-                    slots: Vec::with_capacity(BATCH_FRAMES),
-                }
+                Batch { data: Vec::new(), slots: Vec::new(), through: 0 }
             }
             Err(_) => self.back.recv().ok()?,
         };
@@ -201,7 +227,7 @@ fn deal(
     mut reader: FileReader,
     mut outs: Vec<Out>,
     count: Option<u64>,
-    mut route: impl FnMut(&Frame<'_>) -> Route,
+    mut route: impl FnMut(&Frame<'_>) -> Deal,
     stop: &AtomicBool,
 ) -> ReadEnd {
     for o in &mut outs {
@@ -211,6 +237,7 @@ fn deal(
         }
     }
     let mut read = 0u64;
+    let mut round = 0usize;
     let error = loop {
         if stop.load(Ordering::Relaxed) || count.is_some_and(|c| read >= c) {
             break None;
@@ -221,13 +248,16 @@ fn deal(
             Err(e) => break Some(e),
         };
         read += 1;
-        let to = route(&f);
+        let deal = route(&f);
         let mut full = false;
         for (i, o) in outs.iter_mut().enumerate() {
-            let (kind, owner) = match to {
+            let (kind, owner) = match deal.route {
                 Route::All(owner) => (Kind::Shared, owner.map_or(NOBODY, |o| o as u32)),
                 Route::To(k) if k == i => (Kind::Own, k as u32),
-                Route::To(k) => (Kind::Elsewhere, k as u32),
+                Route::To(_) => match deal.others {
+                    Some(tag) => (Kind::Elsewhere, u32::from(tag)),
+                    None => continue,
+                },
             };
             let start = o.cur.data.len() as u32;
             let len = if kind == Kind::Elsewhere { 0 } else { f.data.len() as u32 };
@@ -246,24 +276,31 @@ fn deal(
                 kind,
                 owner,
             });
-            full |= o.cur.slots.len() >= BATCH_FRAMES || o.cur.data.len() >= BATCH_BYTES;
+            full |= o.cur.data.len() >= BATCH_BYTES;
         }
+        round += 1;
         // Every consumer's batch goes out at once, so that each has the
         // frames up to the same number.
-        if full && !send_all(&mut outs, true) {
+        if (full || round >= ROUND_FRAMES) && !send_all(&mut outs, read, true) {
             break None;
         }
+        if round >= ROUND_FRAMES || full {
+            round = 0;
+        }
     };
-    send_all(&mut outs, false);
+    if round > 0 {
+        send_all(&mut outs, read, false);
+    }
     ReadEnd { error, reader }
 }
 
-/// Sends each consumer its batch (and takes a fresh one when `more`);
-/// false when a consumer has gone.
-fn send_all(outs: &mut [Out], more: bool) -> bool {
+/// Ends the round at frame `through`: sends each consumer its batch (and
+/// takes a fresh one when `more`); false when a consumer has gone.
+fn send_all(outs: &mut [Out], through: u64, more: bool) -> bool {
     for o in outs.iter_mut() {
-        let b = std::mem::take(&mut o.cur);
-        if !b.slots.is_empty() && o.tx.send(b).is_err() {
+        let mut b = std::mem::take(&mut o.cur);
+        b.through = through;
+        if o.tx.send(b).is_err() {
             return false;
         }
         if more {
@@ -297,18 +334,26 @@ mod tests {
         FileReader::from_reader("t", Box::new(std::io::Cursor::new(bytes))).unwrap()
     }
 
-    /// What one consumer saw: (number, secs, first byte or None, shared).
-    type Seen = Vec<(u64, i64, Option<u8>, bool)>;
+    /// What one consumer saw: (number, secs, first byte or None, shared),
+    /// and the ends of rounds.
+    type Seen = (Vec<(u64, i64, Option<u8>, bool)>, Vec<u64>);
 
     fn drain(r: &mut Routed) -> Seen {
-        let mut v = Vec::new();
+        let (mut v, mut rounds) = (Vec::new(), Vec::new());
         while let Some(item) = r.next_item() {
-            v.push(match item {
-                Item::Frame { frame, shared, .. } => (frame.number, frame.ts.secs, Some(frame.data[0]), shared),
-                Item::Elsewhere { number, ts } => (number, ts.secs, None, false),
-            });
+            match item {
+                Item::Frame { frame, shared, .. } => v.push((frame.number, frame.ts.secs, Some(frame.data[0]), shared)),
+                Item::Elsewhere { number, ts, tag } => {
+                    assert_eq!(tag, 7);
+                    v.push((number, ts.secs, None, false));
+                }
+                Item::Through(n) => {
+                    assert!(v.last().is_none_or(|l| l.0 <= n), "a round ends after its frames");
+                    rounds.push(n);
+                }
+            }
         }
-        v
+        (v, rounds)
     }
 
     #[test]
@@ -316,9 +361,14 @@ mod tests {
         for (n, tail, count) in
             [(0, &[][..], None), (3000, &[][..], None), (2500, &[1, 2, 3][..], None), (3000, &[][..], Some(1500))]
         {
-            let (mut ends, handle) = spawn(reader(pcap(n, tail)), 3, count, |f| match f.number % 4 {
-                0 => Route::All(None),
-                k => Route::To(k as usize - 1),
+            // Every 4th frame to all; the others to one, shown to the
+            // others when odd.
+            let (mut ends, handle) = spawn(reader(pcap(n, tail)), 3, count, |f| Deal {
+                route: match f.number % 4 {
+                    0 => Route::All(None),
+                    k => Route::To(k as usize - 1),
+                },
+                others: (f.number % 2 == 1).then_some(7),
             })
             .unwrap();
             // Consumed in turn on other threads, as the analysis does.
@@ -329,21 +379,27 @@ mod tests {
             let end = handle.join().expect("the reader came back");
             let frames = count.unwrap_or(u64::from(n)).min(u64::from(n));
             assert_eq!(end.error.is_some(), !tail.is_empty(), "{n} frames");
-            for (i, v) in seen.iter().enumerate() {
-                assert_eq!(v.len() as u64, frames, "consumer {i}");
-                for (k, &(number, secs, byte, shared)) in v.iter().enumerate() {
-                    assert_eq!((number, secs), (k as u64 + 1, k as i64));
-                    let mine = number % 4 == 0 || (number % 4) as usize - 1 == i;
-                    assert_eq!(byte, mine.then_some((k % 251) as u8), "consumer {i} frame {number}");
+            for (i, (v, rounds)) in seen.iter().enumerate() {
+                let mine = |number: u64| number % 4 == 0 || (number % 4) as usize - 1 == i;
+                let want: Vec<u64> = (1..=frames).filter(|&k| mine(k) || k % 2 == 1).collect();
+                assert_eq!(v.iter().map(|s| s.0).collect::<Vec<_>>(), want, "consumer {i}");
+                for &(number, secs, byte, shared) in v {
+                    assert_eq!(secs, number as i64 - 1);
+                    assert_eq!(byte, mine(number).then_some(((number - 1) % 251) as u8), "consumer {i} frame {number}");
                     assert_eq!(shared, number % 4 == 0);
                 }
+                // Rounds of ROUND_FRAMES, the same for every consumer, the last at the last frame.
+                let want: Vec<u64> =
+                    (1..=frames.div_ceil(ROUND_FRAMES as u64)).map(|r| (r * ROUND_FRAMES as u64).min(frames)).collect();
+                assert_eq!(rounds, &want, "consumer {i}");
             }
         }
     }
 
     #[test]
     fn a_consumer_that_leaves_stops_the_reader() {
-        let (mut ends, handle) = spawn(reader(pcap(50_000, &[])), 2, None, |_| Route::All(Some(1))).unwrap();
+        let (mut ends, handle) =
+            spawn(reader(pcap(50_000, &[])), 2, None, |_| Deal { route: Route::All(Some(1)), others: None }).unwrap();
         let _ = ends[0].next_item();
         drop(ends);
         let end = handle.join().expect("the reader came back");

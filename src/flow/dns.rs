@@ -24,6 +24,7 @@ use crate::capture::Timestamp;
 use crate::dissect::dns::{Message, RData};
 use crate::dissect::{AppKind, Packet, Transport};
 use crate::flow::FastMap as HashMap;
+use crate::flow::sweep::ns;
 
 pub const DEFAULT_TIMEOUT_NS: i64 = 5_000_000_000;
 /// How long an open or answered transaction is kept for a late answer or a
@@ -176,20 +177,18 @@ pub struct DnsTracker {
     truncated: HashMap<(IpAddr, IpAddr, String, u16), Key>,
     /// Addresses learned from A/AAAA answers -> the name that was asked.
     names: HashMap<IpAddr, Arc<str>>,
-    last_sweep: i64,
+    sweeps: crate::flow::sweep::SweepClock,
     /// Live events (a transaction answered, or past the timeout without an
     /// answer) when asked for; `None` otherwise, so a file run clones nothing.
     live: Option<Vec<DnsTransaction>>,
+    /// Learn names and nothing else (see [`names_only`](Self::names_only)).
+    only_names: bool,
     pub stats: DnsStats,
-}
-
-fn ns(t: Timestamp) -> i64 {
-    t.secs.saturating_mul(1_000_000_000).saturating_add(i64::from(t.nanos))
 }
 
 impl DnsTracker {
     pub fn new(timeout_ns: i64) -> Self {
-        DnsTracker { timeout_ns, last_sweep: i64::MIN, ..Default::default() }
+        DnsTracker { timeout_ns, ..Default::default() }
     }
 
     /// Also reports each transaction the moment it is answered, or once the
@@ -197,6 +196,16 @@ impl DnsTracker {
     /// instead of only when it is handed out after [`HOLD_NS`]. A live view
     /// shows these; the transactions are still handed out as usual, marked
     /// `announced`, and a late answer is reported again.
+    /// Learns the names answers give addresses, and keeps no transaction:
+    /// what `flows` needs to name its flows. A name comes from every answer
+    /// as it is seen, matched to a query or not, so the names are the same
+    /// as a full tracker's, in a fraction of its memory (a capture with
+    /// thousands of queries holds each transaction a minute).
+    pub fn names_only(mut self) -> Self {
+        self.only_names = true;
+        self
+    }
+
     pub fn with_live_events(mut self) -> Self {
         self.live = Some(Vec::new());
         self
@@ -221,6 +230,12 @@ impl DnsTracker {
     /// Feeds the DNS messages one packet carries; finished transactions
     /// are handed to `done`.
     pub fn packet(&mut self, p: &Packet<'_>, msgs: &[Message], mut done: impl FnMut(DnsTransaction)) {
+        if self.only_names {
+            for m in msgs.iter().filter(|m| m.response) {
+                self.learn_names(m);
+            }
+            return;
+        }
         let now = ns(p.ts);
         self.sweep(now, &mut done);
         if msgs.is_empty() {
@@ -438,10 +453,9 @@ impl DnsTracker {
 
     /// Finishes what timed out, at most once per second of packet time.
     fn sweep(&mut self, now: i64, done: &mut impl FnMut(DnsTransaction)) {
-        if now.saturating_sub(self.last_sweep) < 1_000_000_000 {
+        if !self.sweeps.due(now) {
             return;
         }
-        self.last_sweep = now;
         if let Some(live) = self.live.as_mut() {
             let timeout = self.timeout_ns;
             let mut due: Vec<&mut DnsTransaction> = self

@@ -5,12 +5,14 @@
 //! or output formats.
 //!
 //! - `dns`: DNS transactions (queries matched with responses) and the names they give addresses;
+//! - `sweep`: when the tables look for what timed out;
 //! - `table`: packets grouped into bidirectional flows, idle and capped;
 //! - `tcp`: the per-connection TCP analysis (tshark's verdicts, RTT,
 //!   handshake and close);
 //! - `zeek`: Zeek's conn_state and history per connection;
 
 pub mod dns;
+pub mod sweep;
 pub mod table;
 pub mod tcp;
 pub mod zeek;

@@ -22,6 +22,7 @@ use std::net::IpAddr;
 use crate::capture::Timestamp;
 use crate::dissect::{Packet, Transport, tcp_flags};
 use crate::flow::FastMap;
+use crate::flow::sweep::{SweepClock, ns};
 use crate::flow::tcp::{Analysis, Dir, Segment, TcpConn};
 use crate::flow::zeek::{PacketFacts, ZeekConn};
 
@@ -242,12 +243,8 @@ pub struct FlowTable {
     idle: Idle,
     /// Zeek's `-C`: do not drop packets with bad checksums.
     ignore_checksums: bool,
-    last_sweep_ns: i64,
+    sweeps: SweepClock,
     pub stats: TableStats,
-}
-
-fn ns(t: Timestamp) -> i64 {
-    t.secs.saturating_mul(1_000_000_000).saturating_add(i64::from(t.nanos))
 }
 
 /// An address and port (ICMP: echo id, or type and code).
@@ -305,7 +302,7 @@ impl FlowTable {
             max_flows,
             idle: Idle::ZeekDefaults,
             ignore_checksums: false,
-            last_sweep_ns: i64::MIN,
+            sweeps: SweepClock::default(),
             stats: TableStats::default(),
         }
     }
@@ -507,10 +504,9 @@ impl FlowTable {
 
     /// Finishes idle flows, at most once per second of packet time.
     fn sweep(&mut self, now: i64, ended: &mut impl FnMut(Flow, EndReason)) {
-        if self.idle == Idle::Never || now.saturating_sub(self.last_sweep_ns) < 1_000_000_000 {
+        if self.idle == Idle::Never || !self.sweeps.due(now) {
             return;
         }
-        self.last_sweep_ns = now;
         let idle: Vec<usize> = self
             .slots
             .iter()
