@@ -144,10 +144,16 @@ impl Buffered {
     }
 
     /// Drops `n` bytes (at most what is buffered) from the front.
+    ///
+    /// Without moving what is left: `consume` moves the rest of the data to
+    /// the front whenever more than half the buffer has been consumed, which
+    /// for records of a hundred bytes meant moving half of every byte read.
+    /// `refill` moves the rest to the front anyway before it reads, when
+    /// little is left.
     #[inline]
     pub(super) fn advance(&mut self, n: usize) {
         let n = n.min(self.data().len());
-        with_reader!(mut self, r => r.consume(n));
+        with_reader!(mut self, r => r.consume_noshift(n));
         self.offset += n as u64;
     }
 
