@@ -313,6 +313,11 @@ pub struct ConvArgs {
     /// Show only the first N rows (busiest first).
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
+
+    /// Analyse a capture file on N threads, as `flows --threads` (default: one per core, at most
+    /// 8; 1 = one thread).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
 }
 
 #[derive(Debug, Args)]

@@ -131,6 +131,8 @@ pub struct ConvConfig {
     pub format: Format,
     pub by: crate::record::conv::GroupBy,
     pub top: Option<usize>,
+    /// Analysis threads for a capture file, as for `flows`.
+    pub threads: usize,
     pub styled: bool,
 }
 
@@ -359,7 +361,7 @@ impl Config {
                     styled: color,
                 })
             }
-            Some(Command::Conv(ConvArgs { input: i, by, top })) => Job::Conv(ConvConfig {
+            Some(Command::Conv(ConvArgs { input: i, by, top, threads })) => Job::Conv(ConvConfig {
                 input: input(i, fmt, stdout_tty),
                 format: fmt,
                 by: match by {
@@ -367,6 +369,7 @@ impl Config {
                     ByArg::Hosts => crate::record::conv::GroupBy::Hosts,
                 },
                 top,
+                threads: threads.unwrap_or_else(default_threads).clamp(1, MAX_THREADS),
                 styled: color,
             }),
             Some(Command::Expert(InfoArgs { input: i })) => {

@@ -1,4 +1,4 @@
-//! `flows` on several threads gives what one thread gives, byte for byte:
+//! `flows` (and `conv`) on several threads give what one thread gives, byte for byte:
 //! the same rows in the same order with the same ids, the same footer, the
 //! same errors and exit code, on every corpus capture and sample, in every
 //! format, with idle timeouts short enough that flows end while the other
@@ -42,12 +42,15 @@ fn captures() -> Vec<PathBuf> {
 fn several_threads_give_what_one_gives() {
     let files = captures();
     assert!(files.len() > 7, "the samples at least: {files:?}");
-    let variants: [&[&str]; 5] = [
+    let variants: [&[&str]; 7] = [
         &["flows", "--format", "ndjson"],
         &["flows", "--format", "csv", "--idle-timeout", "1"],
         &["flows", "--format", "json", "--idle-timeout", "0.05"],
         &["flows", "--sort", "bytes", "--top", "5"],
         &["flows", "--format", "ndjson", "-c", "40"],
+        // conv groups flows whatever order they end in.
+        &["conv", "--format", "json"],
+        &["conv", "--by", "hosts"],
     ];
     let mut compared = 0;
     for f in &files {

@@ -537,7 +537,7 @@ fn run_conv(c: &ConvConfig) -> Result<u8> {
     // Grouped as flows end: memory follows the conversations, not the flows.
     let mut groups = crate::record::conv::ConvGroups::new(c.by);
     let Collected { fault, mut source, .. } =
-        collect_flows(&c.input, 0, crate::flow::table::Idle::ZeekDefaults, 1, view.as_mut(), &mut |r| {
+        collect_flows(&c.input, 0, crate::flow::table::Idle::ZeekDefaults, c.threads, view.as_mut(), &mut |r| {
             groups.add(&r);
             Ok(())
         })?;
