@@ -164,9 +164,14 @@ fn info_reports_counts_and_hierarchy() {
 
 #[test]
 fn missing_file_exits_2_naming_it() {
-    let o = run(&["packets", "/nonexistent/x.pcap"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("/nonexistent/x.pcap"), "{}", stderr(&o));
+    for cmd in ["packets", "flows"] {
+        let o = run(&[cmd, "/nonexistent/x.pcap"]);
+        assert_eq!(o.status.code(), Some(2));
+        let e = stderr(&o);
+        assert!(e.contains("/nonexistent/x.pcap"), "{e}");
+        // The system's reason once, not once more from the error's source.
+        assert_eq!(e.matches("os error").count(), 1, "{e}");
+    }
 }
 
 #[test]

@@ -308,14 +308,9 @@ impl fmt::Display for CaptureError {
     }
 }
 
-impl std::error::Error for CaptureError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.kind {
-            CaptureErrorKind::Io(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+/// No `source()`: the message already ends with the I/O error's own, and
+/// an error chain printed whole (`{:#}`) would say it twice.
+impl std::error::Error for CaptureError {}
 
 /// What went wrong; see [`CaptureError`] for where.
 #[derive(Debug, thiserror::Error)]
