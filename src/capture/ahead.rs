@@ -28,16 +28,62 @@ const BATCH_BYTES: usize = 1 << 20;
 /// Batches in existence: one being read, one being analysed, two queued.
 pub const BATCHES: usize = 4;
 
+/// A frame copied into a batch: its record, and where its bytes are in the
+/// batch's buffer (`routed` uses it too).
 #[derive(Debug, Clone, Copy)]
-struct Slot {
+pub(super) struct Slot {
     number: u64,
     ts: Timestamp,
     link: LinkType,
     interface: u32,
     orig_len: u32,
     offset: u64,
-    start: usize,
-    len: usize,
+    start: u32,
+    len: u32,
+}
+
+impl Slot {
+    /// Appends `f`'s bytes to `data` (none when `bytes` is false) and
+    /// returns its slot.
+    #[inline]
+    pub(super) fn copy(f: &Frame<'_>, data: &mut Vec<u8>, bytes: bool) -> Slot {
+        let start = data.len() as u32;
+        if bytes {
+            data.extend_from_slice(f.data);
+        }
+        Slot {
+            number: f.number,
+            ts: f.ts,
+            link: f.link,
+            interface: f.interface,
+            orig_len: f.orig_len,
+            offset: f.offset,
+            start,
+            len: data.len() as u32 - start,
+        }
+    }
+
+    /// The frame again, its bytes in `data`.
+    #[inline]
+    pub(super) fn frame<'a>(&self, data: &'a [u8]) -> Frame<'a> {
+        Frame {
+            number: self.number,
+            ts: self.ts,
+            link: self.link,
+            interface: self.interface,
+            orig_len: self.orig_len,
+            data: &data[self.start as usize..(self.start + self.len) as usize],
+            offset: self.offset,
+        }
+    }
+
+    pub(super) fn number(&self) -> u64 {
+        self.number
+    }
+
+    pub(super) fn ts(&self) -> Timestamp {
+        self.ts
+    }
 }
 
 /// How reading ended: the fault if any, and the reader itself.
@@ -143,18 +189,7 @@ fn read_batches(mut reader: FileReader, tx: &SyncSender<Batch>, back: &Receiver<
             }
             match reader.next_frame() {
                 Ok(Some(f)) => {
-                    let start = b.data.len();
-                    b.data.extend_from_slice(f.data);
-                    b.frames.push(Slot {
-                        number: f.number,
-                        ts: f.ts,
-                        link: f.link,
-                        interface: f.interface,
-                        orig_len: f.orig_len,
-                        offset: f.offset,
-                        start,
-                        len: f.data.len(),
-                    });
+                    b.frames.push(Slot::copy(&f, &mut b.data, true));
                     if b.frames.len() >= BATCH_FRAMES || b.data.len() >= BATCH_BYTES {
                         break None;
                     }
@@ -205,25 +240,18 @@ impl PacketSource for ReadAhead {
         }
         let s = self.cur.frames[self.pos];
         self.pos += 1;
-        Ok(Some(Frame {
-            number: s.number,
-            ts: s.ts,
-            link: s.link,
-            interface: s.interface,
-            orig_len: s.orig_len,
-            data: &self.cur.data[s.start..s.start + s.len],
-            offset: s.offset,
-        }))
+        Ok(Some(s.frame(&self.cur.data)))
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     /// A little-endian microsecond pcap with `n` raw-IP records of 60 bytes,
-    /// then `tail` (garbage, to end in a fault).
-    fn pcap(n: u32, tail: &[u8]) -> Vec<u8> {
+    /// then `tail` (garbage, to end in a fault). Record i is stamped i seconds
+    /// and filled with the byte i % 251.
+    pub(in crate::capture) fn pcap(n: u32, tail: &[u8]) -> Vec<u8> {
         let mut b = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 101, 0, 0, 0];
         for i in 0..n {
             b.extend_from_slice(&i.to_le_bytes());

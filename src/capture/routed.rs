@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
-use super::{CaptureError, FileReader, Frame, LinkType, PacketSource, Timestamp};
+use super::{CaptureError, FileReader, Frame, PacketSource, Timestamp, ahead};
 
 /// Frames per round, and bytes a consumer's batch may hold before the
 /// round ends early.
@@ -65,14 +65,7 @@ enum Kind {
 
 #[derive(Debug, Clone, Copy)]
 struct Slot {
-    number: u64,
-    ts: Timestamp,
-    link: LinkType,
-    interface: u32,
-    orig_len: u32,
-    offset: u64,
-    start: u32,
-    len: u32,
+    frame: ahead::Slot,
     kind: Kind,
     /// The owner, or for `Elsewhere` the caller's tag.
     owner: u32,
@@ -129,17 +122,9 @@ impl Routed {
         let s = self.cur.slots[self.pos];
         self.pos += 1;
         Some(match s.kind {
-            Kind::Elsewhere => Item::Elsewhere { number: s.number, ts: s.ts, tag: s.owner as u8 },
+            Kind::Elsewhere => Item::Elsewhere { number: s.frame.number(), ts: s.frame.ts(), tag: s.owner as u8 },
             kind => Item::Frame {
-                frame: Frame {
-                    number: s.number,
-                    ts: s.ts,
-                    link: s.link,
-                    interface: s.interface,
-                    orig_len: s.orig_len,
-                    data: &self.cur.data[s.start as usize..(s.start + s.len) as usize],
-                    offset: s.offset,
-                },
+                frame: s.frame.frame(&self.cur.data),
                 shared: kind == Kind::Shared,
                 owner: (s.owner != NOBODY).then_some(s.owner as usize),
             },
@@ -259,23 +244,8 @@ fn deal(
                     None => continue,
                 },
             };
-            let start = o.cur.data.len() as u32;
-            let len = if kind == Kind::Elsewhere { 0 } else { f.data.len() as u32 };
-            if kind != Kind::Elsewhere {
-                o.cur.data.extend_from_slice(f.data);
-            }
-            o.cur.slots.push(Slot {
-                number: f.number,
-                ts: f.ts,
-                link: f.link,
-                interface: f.interface,
-                orig_len: f.orig_len,
-                offset: f.offset,
-                start,
-                len,
-                kind,
-                owner,
-            });
+            let frame = ahead::Slot::copy(&f, &mut o.cur.data, kind != Kind::Elsewhere);
+            o.cur.slots.push(Slot { frame, kind, owner });
             full |= o.cur.data.len() >= BATCH_BYTES;
         }
         round += 1;
@@ -315,20 +285,8 @@ fn send_all(outs: &mut [Out], through: u64, more: bool) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::ahead::tests::pcap;
     use super::*;
-
-    /// A little-endian microsecond pcap with `n` raw-IP records of 60 bytes,
-    /// then `tail` (garbage, to end in a fault).
-    fn pcap(n: u32, tail: &[u8]) -> Vec<u8> {
-        let mut b = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 101, 0, 0, 0];
-        for i in 0..n {
-            b.extend_from_slice(&i.to_le_bytes());
-            b.extend_from_slice(&[0, 0, 0, 0, 60, 0, 0, 0, 60, 0, 0, 0]);
-            b.extend(std::iter::repeat_n((i % 251) as u8, 60));
-        }
-        b.extend_from_slice(tail);
-        b
-    }
 
     fn reader(bytes: Vec<u8>) -> FileReader {
         FileReader::from_reader("t", Box::new(std::io::Cursor::new(bytes))).unwrap()
