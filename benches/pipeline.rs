@@ -20,6 +20,9 @@
 //!   beforehand; the corpus is replayed in a loop (a SYN on a closed flow
 //!   opens a new one, as in a capture with port reuse).
 //! - `dns_parse`: `dissect::dns::parse` of the DNS messages in the samples.
+//! - `quick_tuple`: `dissect::quick::flow_tuple` and the flow key made from
+//!   it, over every frame of the samples cut to 96 bytes: what the reader
+//!   thread of `flows` pays per frame to pick the thread that owns its flow.
 //! - `pipeline`: read + dissect + flow table per packet, over the `snap96` file.
 
 use std::hint::black_box;
@@ -28,8 +31,8 @@ use std::io::Cursor;
 use divan::Bencher;
 use divan::counter::ItemsCount;
 use wirelens::capture::{FileReader, Frame, LinkType, PacketSource, Timestamp};
-use wirelens::dissect::{Dissector, Packet, dns};
-use wirelens::flow::table::FlowTable;
+use wirelens::dissect::{Dissector, Packet, dns, quick};
+use wirelens::flow::table::{FlowKey, FlowTable};
 
 fn main() {
     // 2000 samples of 64 packets each (divan's default would time single
@@ -255,6 +258,20 @@ fn dns_parse(bencher: Bencher) {
         let m = &messages[i];
         i = if i + 1 == messages.len() { 0 } else { i + 1 };
         dns::parse(m).map(|m| m.answers.len()).unwrap_or(0)
+    });
+}
+
+#[divan::bench]
+fn quick_tuple(bencher: Bencher) {
+    let frames: Vec<Owned> = sample_frames()
+        .into_iter()
+        .map(|f| f.with(f.link, f.data[..f.data.len().min(96)].to_vec(), f.orig_len))
+        .collect();
+    let mut i = 0usize;
+    bencher.counter(ItemsCount::new(1usize)).bench_local(|| {
+        let f = &frames[i];
+        i = if i + 1 == frames.len() { 0 } else { i + 1 };
+        quick::flow_tuple(f.link, black_box(f.data)).map(|t| FlowKey::new(t.proto, t.vlan, t.src, t.dst).part(2))
     });
 }
 
