@@ -83,6 +83,11 @@ struct Router {
     /// only learn names, from the DNS frames every thread gets: no clock.)
     idle: Idle,
     flow_clock: SweepClock,
+    /// The flow of the frame before, its thread and its last frame, not yet
+    /// written to `owners`: most frames are of the same flow as the one
+    /// before (86 % in the benchmark's capture), and this saves them a
+    /// lookup.
+    last: Option<(FlowKey, usize, u64)>,
 }
 
 /// The tag of an [`Item::Elsewhere`] that is a packet of a flow.
@@ -111,6 +116,13 @@ impl Router {
     }
 
     fn owner(&mut self, key: FlowKey, number: u64) -> usize {
+        if let Some((k, t, sent)) = self.last.as_mut().filter(|l| l.0 == key) {
+            debug_assert!(*k == key);
+            *sent = number;
+            self.load[*t] += 1;
+            return *t;
+        }
+        self.write_back();
         let load = &self.load;
         let n = self.n;
         let e = self.owners.entry(key).or_insert_with(|| {
@@ -118,13 +130,25 @@ impl Router {
             (least, 0)
         });
         e.1 = number;
-        self.load[e.0] += 1;
-        e.0
+        let t = e.0;
+        self.load[t] += 1;
+        self.last = Some((key, t, number));
+        t
+    }
+
+    /// Writes the last flow's last frame to `owners`.
+    fn write_back(&mut self) {
+        if let Some((key, _, sent)) = self.last.take() {
+            if let Some(e) = self.owners.get_mut(&key) {
+                e.1 = sent;
+            }
+        }
     }
 
     /// A flow a thread has ended is forgotten unless frames of its key went
     /// to that thread after its last one (they started a new flow there).
     fn forget_ended(&mut self) {
+        self.write_back();
         while let Ok(ended) = self.ended.try_recv() {
             for (key, last) in ended {
                 if self.owners.get(&key).is_some_and(|&(_, sent)| sent <= last) {
@@ -179,6 +203,7 @@ pub(super) fn collect_flows(
         since_drain: 0,
         idle,
         flow_clock: SweepClock::default(),
+        last: None,
     };
     let (frames, reader) = routed::spawn(reader, n, input.count, move |f| router.route(f))
         .with_context(|| format!("{path}: cannot start the reader thread"))?;
