@@ -116,8 +116,7 @@ impl Router {
     }
 
     fn owner(&mut self, key: FlowKey, number: u64) -> usize {
-        if let Some((k, t, sent)) = self.last.as_mut().filter(|l| l.0 == key) {
-            debug_assert!(*k == key);
+        if let Some((_, t, sent)) = self.last.as_mut().filter(|l| l.0 == key) {
             *sent = number;
             self.load[*t] += 1;
             return *t;
