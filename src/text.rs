@@ -259,16 +259,7 @@ mod tests {
         String::from_utf8(v).unwrap()
     }
 
-    /// A small deterministic generator (xorshift), so failures reproduce.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-    }
+    use crate::text::xorshift::Rng;
 
     #[test]
     fn integers_match_std() {
@@ -407,5 +398,21 @@ mod tests {
             assert_eq!(s(|b| mac(b, &m)), crate::dissect::Mac(m).to_string());
         }
         assert_eq!(s(|b| mac(b, &[0; 6])), "00:00:00:00:00:00");
+    }
+}
+
+/// A small deterministic generator (xorshift) for the property tests, so
+/// failures reproduce.
+#[cfg(test)]
+pub(crate) mod xorshift {
+    pub(crate) struct Rng(pub u64);
+
+    impl Rng {
+        pub(crate) fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
     }
 }

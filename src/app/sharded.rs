@@ -2,17 +2,18 @@
 //! them, with the same output as on one thread, byte for byte.
 //!
 //! Flows are independent of each other, so each analysis thread keeps its
-//! own dissector, flow table and DNS tracker and owns the flows whose key
-//! falls in its part ([`FlowKey::part`]). The reader thread
-//! (`capture::routed`) routes each frame by a quick look at its tuple
+//! own dissector, flow table and DNS names and owns the flows the router
+//! gave it ([`Router`]: a new flow to the least loaded thread). The reader
+//! thread (`capture::routed`) routes each frame by a quick look at its tuple
 //! (`dissect::quick`) to the thread that owns its flow; a frame it cannot
 //! place without dissecting (another link type, a fragment, ICMP, ARP...)
-//! goes to every thread, each dissects it, and only the owner of its key
-//! counts it (the first thread, for a frame of no flow). So do DNS frames:
-//! every thread learns every name, in frame order, because a flow takes the
-//! names earlier answers gave its addresses when it starts, whichever
-//! thread saw the answer. A frame of another thread's flow still moves this
-//! thread's clock (idle timeouts are swept at the same packets as on one
+//! is dissected by the router for its owner and goes to every thread, each
+//! dissects it, and only its owner counts it (the first thread, for a frame
+//! of no flow). So do DNS frames: every thread learns every name, in frame
+//! order, because a flow takes the names earlier answers gave its addresses
+//! when it starts, whichever thread saw the answer. A frame of another
+//! thread's flow is shown to a thread when it would move that thread's
+//! sweep clock (idle timeouts are swept at the same packets as on one
 //! thread, so a flow ends for the same reason).
 //!
 //! Flow ids are the order in which flows started. A thread cannot know how
@@ -290,7 +291,9 @@ fn analyse(
                 }
             }
             Item::Through(upto) => {
-                let _ = ended_keys.send(std::mem::take(&mut out.keys));
+                if !out.keys.is_empty() {
+                    let _ = ended_keys.send(std::mem::take(&mut out.keys));
+                }
                 let r = Report::Progress {
                     upto,
                     started: std::mem::take(&mut started),
@@ -376,18 +379,24 @@ impl Ids {
                 }
             }
         }
-        for mut r in ended {
-            match self.open.remove(&r.first_frame) {
-                Some(id) => {
-                    r.id = id;
-                    sink(r)?;
-                }
-                None => {
-                    self.waiting.insert(r.first_frame, r);
-                }
-            }
+        for r in ended {
+            self.ended(r, sink)?;
         }
         Ok(())
+    }
+
+    /// A flow that ended: to the sink with its id, or held until its id is known.
+    fn ended(&mut self, mut r: FlowRecord, sink: &mut dyn FnMut(FlowRecord) -> io::Result<()>) -> io::Result<()> {
+        match self.open.remove(&r.first_frame) {
+            Some(id) => {
+                r.id = id;
+                sink(r)
+            }
+            None => {
+                self.waiting.insert(r.first_frame, r);
+                Ok(())
+            }
+        }
     }
 }
 
@@ -434,20 +443,16 @@ fn merge(
         }
         let Some(t) = (0..n).filter(|&t| !open[t].is_empty()).min_by_key(|&t| open[t][0].first_frame) else { break };
         if let Some(r) = open[t].pop_front() {
-            ids.report(t, u64::MAX, Vec::new(), vec![r], sink)?;
+            // Every id is known by now: the threads have all reported their last progress.
+            ids.ended(r, sink)?;
         }
     }
-    if !ids.open.is_empty() {
-        return Err(io::Error::other("flows were given an id but never ended"));
+    if !ids.open.is_empty() || !ids.waiting.is_empty() {
+        return Err(io::Error::other("flows were left without an id or an end"));
     }
     let mut total = TableStats::default();
-    for s in totals.into_iter().flatten() {
-        total.flows += s.flows;
-        total.evicted += s.evicted;
-        total.expired += s.expired;
-        total.unflowed_packets += s.unflowed_packets;
-        // An upper bound: the threads' peaks need not coincide.
-        total.peak_active += s.peak_active;
+    for s in totals.iter().flatten() {
+        total.add(s);
     }
     Ok(Some(total))
 }

@@ -34,14 +34,7 @@ pub(super) fn capture_summary(
             r.interfaces()
                 .iter()
                 .enumerate()
-                .map(|(i, itf)| InterfaceSummary {
-                    id: i as u32,
-                    link: itf.link.name().to_string(),
-                    link_type: itf.link.0,
-                    snaplen: itf.snaplen,
-                    ts_resolution: ts_resolution(itf.ts_units_per_sec),
-                    name: itf.name.clone(),
-                })
+                .map(|(i, itf)| interface(i, itf.link, itf.snaplen, itf.ts_units_per_sec, itf.name.clone()))
                 .collect(),
             r.stats().skipped_blocks,
             r.stats().warnings.clone(),
@@ -54,14 +47,7 @@ pub(super) fn capture_summary(
             live.unwrap_or_default()
                 .into_iter()
                 .enumerate()
-                .map(|(i, itf)| InterfaceSummary {
-                    id: i as u32,
-                    link: itf.link.name().to_string(),
-                    link_type: itf.link.0,
-                    snaplen: itf.snaplen,
-                    ts_resolution: ts_resolution(itf.ts_units_per_sec),
-                    name: Some(itf.name),
-                })
+                .map(|(i, itf)| interface(i, itf.link, itf.snaplen, itf.ts_units_per_sec, Some(itf.name)))
                 .collect(),
             0,
             Vec::new(),
@@ -96,6 +82,24 @@ pub(super) fn capture_summary(
         warnings,
         hierarchy: std::mem::take(&mut sb.root),
         error: fault.map(|e| e.to_string()),
+    }
+}
+
+/// Interface `i` of a file or of a live capture, as the summary lists it.
+fn interface(
+    i: usize,
+    link: crate::capture::LinkType,
+    snaplen: u32,
+    ts_units_per_sec: u64,
+    name: Option<String>,
+) -> InterfaceSummary {
+    InterfaceSummary {
+        id: i as u32,
+        link: link.name().to_string(),
+        link_type: link.0,
+        snaplen,
+        ts_resolution: ts_resolution(ts_units_per_sec),
+        name,
     }
 }
 

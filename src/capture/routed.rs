@@ -16,9 +16,8 @@
 //! timeouts, needs the moments its clock would have moved).
 //!
 //! Must not know what the routes mean (flows, threads of analysis): the
-//! caller's function decides. The reader's fault, if any, comes back with the
-//! reader from the thread's handle, after every consumer has had each frame
-//! before it.
+//! caller's function decides. The reader's fault, if any, comes back from
+//! the thread's handle, after every consumer has had each frame before it.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -132,10 +131,9 @@ impl Routed {
     }
 }
 
-/// How reading ended: the fault if any, and the reader (its statistics).
+/// How reading ended: the fault, if any.
 pub struct ReadEnd {
     pub error: Option<CaptureError>,
-    pub reader: FileReader,
 }
 
 /// The reader thread: stops at its next frame once `stop` is set (and when
@@ -218,7 +216,7 @@ fn deal(
     for o in &mut outs {
         match o.fresh() {
             Some(b) => o.cur = b,
-            None => return ReadEnd { error: None, reader },
+            None => return ReadEnd { error: None },
         }
     }
     let mut read = 0u64;
@@ -261,7 +259,7 @@ fn deal(
     if round > 0 {
         send_all(&mut outs, read, false);
     }
-    ReadEnd { error, reader }
+    ReadEnd { error }
 }
 
 /// Ends the round at frame `through`: sends each consumer its batch (and

@@ -63,20 +63,6 @@ impl FlowKey {
             | u128::from(hi_port) << 64;
         FlowKey { lo, hi, rest }
     }
-
-    /// A fixed spread of the key over `n` parts (the same in every run and
-    /// on every thread, unlike the map's seeded hash): both directions of a
-    /// flow, which share the key, land in the same part.
-    pub fn part(&self, n: usize) -> usize {
-        let fold = |x: u128| (x as u64) ^ ((x >> 64) as u64);
-        // Mixed as SplitMix64's finaliser, so ports that differ in one bit
-        // spread as well as addresses do.
-        let mut z = fold(self.lo) ^ fold(self.hi).rotate_left(21) ^ fold(self.rest).rotate_left(42);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^= z >> 31;
-        ((u128::from(z) * n as u128) >> 64) as usize
-    }
 }
 
 /// An endpoint as numbers: the address, its family apart (so that an IPv4
@@ -202,6 +188,18 @@ pub struct TableStats {
     /// Packets that belong to no flow (not IP, or IP without ports we key on).
     pub unflowed_packets: u64,
     pub peak_active: u64,
+}
+
+impl TableStats {
+    /// Adds another table's totals (tables holding parts of the flows).
+    /// The peaks add up to an upper bound: they need not coincide.
+    pub fn add(&mut self, o: &TableStats) {
+        self.flows += o.flows;
+        self.evicted += o.evicted;
+        self.expired += o.expired;
+        self.unflowed_packets += o.unflowed_packets;
+        self.peak_active += o.peak_active;
+    }
 }
 
 /// What `FlowTable::packet` tells the caller about a packet.

@@ -251,16 +251,7 @@ mod tests {
         assert_eq!(time_column(t, TimeFormat::Utc, first, None, 6), "1970-01-01 00:01:41.500000");
     }
 
-    /// A small deterministic generator (xorshift), so failures reproduce.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-    }
+    use crate::text::xorshift::Rng;
 
     /// The integer time columns print what `f64` formatting printed
     /// before, digit for digit, ties and odd timestamps included.
