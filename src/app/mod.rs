@@ -256,17 +256,18 @@ fn collect_flows(
         if let Some(v) = view.as_deref_mut() {
             v.packet(f.orig_len);
         }
-        let p = dissector.dissect(f);
-        // Parsed once: the filter and the names both use it.
-        let dns = record::parse_dns(&p);
-        if let Some(flt) = &filter {
-            if !flt.matches(&EvalContext::new(&p).with_dns(&dns)) {
-                return Ok(());
+        dissector.dissect_with(f, |p| {
+            // Parsed once: the filter and the names both use it.
+            let dns = record::parse_dns(p);
+            if let Some(flt) = &filter {
+                if !flt.matches(&EvalContext::new(p).with_dns(&dns)) {
+                    return;
+                }
             }
-        }
-        names.packet(&p, &dns, |_| {});
-        let placed = table.packet(&p, |fl, why| ended.push(FlowRecord::from_flow(&fl, why)));
-        name_new_flow(&mut table, placed.as_ref(), &names);
+            names.packet(p, &dns, |_| {});
+            let placed = table.packet(p, |fl, why| ended.push(FlowRecord::from_flow(&fl, why)));
+            name_new_flow(&mut table, placed.as_ref(), &names);
+        });
         for r in ended.drain(..) {
             if let Some(v) = view.as_deref_mut() {
                 v.ended(&r)?;

@@ -38,7 +38,8 @@ pub(super) struct Slot {
     interface: u32,
     orig_len: u32,
     offset: u64,
-    start: u32,
+    /// Where the bytes are: in the batch's buffer, or in a mapped file.
+    start: u64,
     len: u32,
 }
 
@@ -47,10 +48,16 @@ impl Slot {
     /// returns its slot.
     #[inline]
     pub(super) fn copy(f: &Frame<'_>, data: &mut Vec<u8>, bytes: bool) -> Slot {
-        let start = data.len() as u32;
+        let start = data.len();
         if bytes {
             data.extend_from_slice(f.data);
         }
+        Slot::at(f, start as u64, (data.len() - start) as u32)
+    }
+
+    /// `f`, whose `len` bytes lie at `start` of a mapped file.
+    #[inline]
+    pub(super) fn at(f: &Frame<'_>, start: u64, len: u32) -> Slot {
         Slot {
             number: f.number,
             ts: f.ts,
@@ -59,7 +66,7 @@ impl Slot {
             orig_len: f.orig_len,
             offset: f.offset,
             start,
-            len: data.len() as u32 - start,
+            len,
         }
     }
 
@@ -72,7 +79,7 @@ impl Slot {
             link: self.link,
             interface: self.interface,
             orig_len: self.orig_len,
-            data: &data[self.start as usize..(self.start + self.len) as usize],
+            data: &data[self.start as usize..self.start as usize + self.len as usize],
             offset: self.offset,
         }
     }

@@ -12,9 +12,11 @@
 
 use std::fs::File;
 use std::io::{self, Read};
+use std::sync::Arc;
 
 use flate2::read::MultiGzDecoder;
 
+use super::map::Map;
 use super::pcapng::{self, BT_SHB, NgState, rd32};
 use super::stream::{Buffered, read_up_to};
 use super::{
@@ -31,6 +33,13 @@ const LT_RESERVED1: u32 = 0x03FF_0000;
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
+
+/// What follows the first bytes: the rest of a stream, or a mapped file
+/// (whose first bytes are those bytes again).
+enum Body {
+    Stream(Box<dyn Read + Send>),
+    Mapped(Arc<Map>),
+}
 
 /// How a pcap record header orders its two lengths (libpcap `sf-pcap.c`): they were swapped
 /// before version 2.3, 2.3 files exist both ways, DG/UX tcpdump wrote 543.0 swapped.
@@ -116,6 +125,32 @@ impl FileReader {
         FileReader::from_reader(path, Box::new(file))
     }
 
+    /// Opens a capture file as [`Self::open`] does, but maps a regular,
+    /// uncompressed file into memory (see `map.rs`): its frames are slices of
+    /// the mapping ([`Self::mapping`]), which a reader thread can deal to other
+    /// threads by place instead of copying them. Anything else is read as a
+    /// stream.
+    pub fn open_mapped(path: &str) -> Result<FileReader, CaptureError> {
+        if path == "-" {
+            return FileReader::open(path);
+        }
+        let file = File::open(path).map_err(|e| open_error(path, 0, CaptureErrorKind::Io(e)))?;
+        let map = match Map::of(&file) {
+            Ok(Some(m)) if !m.bytes().starts_with(&GZIP_MAGIC) => m,
+            // Not mappable (a pipe, empty) or compressed: the mapping did not
+            // move the file's position, the stream starts at its first byte.
+            _ => return FileReader::from_reader(path, Box::new(file)),
+        };
+        let head = map.bytes()[..map.bytes().len().min(24)].to_vec();
+        FileReader::from_head(path, head, Body::Mapped(Arc::new(map)), false)
+    }
+
+    /// The mapping a reader opened by [`Self::open_mapped`] reads from: every
+    /// frame it yields is a slice of its bytes.
+    pub fn mapping(&self) -> Option<&Arc<Map>> {
+        self.buf.mapping()
+    }
+
     /// Reads a capture from any byte stream (tests, fuzzing, pipes); `name` is used in errors
     /// and returned by [`Self::path`].
     pub fn from_reader(name: &str, r: Box<dyn Read + Send>) -> Result<FileReader, CaptureError> {
@@ -129,6 +164,11 @@ impl FileReader {
             inner = Box::new(MultiGzDecoder::new(io::Cursor::new(head).chain(inner)));
             head = read_up_to(&mut inner, 24).map_err(io_err)?;
         }
+        FileReader::from_head(name, head, Body::Stream(inner), gzip)
+    }
+
+    /// Detects the format from the first (up to) 24 bytes of the stream, `head`.
+    fn from_head(name: &str, head: Vec<u8>, body: Body, gzip: bool) -> Result<FileReader, CaptureError> {
         if head.is_empty() {
             return Err(open_error(name, 0, CaptureErrorKind::Empty));
         }
@@ -155,9 +195,9 @@ impl FileReader {
             return Err(open_error(name, 0, kind));
         }
         if pcap_magics.contains(&magic) {
-            FileReader::open_pcap(name, head, inner, gzip)
+            FileReader::open_pcap(name, head, body, gzip)
         } else if magic == PCAPNG_MAGIC {
-            FileReader::open_pcapng(name, head, inner, gzip)
+            FileReader::open_pcapng(name, head, body, gzip)
         } else {
             Err(open_error(name, 0, CaptureErrorKind::NotACapture { magic }))
         }
@@ -180,12 +220,7 @@ impl FileReader {
         }
     }
 
-    fn open_pcap(
-        name: &str,
-        head: Vec<u8>,
-        inner: Box<dyn Read + Send>,
-        gzip: bool,
-    ) -> Result<FileReader, CaptureError> {
+    fn open_pcap(name: &str, head: Vec<u8>, body: Body, gzip: bool) -> Result<FileReader, CaptureError> {
         let malformed = |offset, msg: String| open_error(name, offset, CaptureErrorKind::Malformed(msg));
         if head.len() < 24 {
             let kind = CaptureErrorKind::TruncatedRecord { needed: 24, available: head.len() as u64 };
@@ -196,7 +231,14 @@ impl FileReader {
             let msg = "big-endian \"modified\" (Kuznetzov) pcap is not supported".to_string();
             return Err(malformed(0, msg));
         }
-        let (buf, h) = Buffered::pcap(head, inner).map_err(|e| malformed(0, format!("pcap file header: {e}")))?;
+        let (buf, h) = match body {
+            Body::Stream(inner) => Buffered::pcap(head, inner),
+            Body::Mapped(map) => match pcap_parser::pcap::parse_pcap_header(&head) {
+                Ok((rest, h)) => Ok((Buffered::mapped(map, head.len() - rest.len()), h)),
+                Err(e) => Err(e.to_string()),
+            },
+        }
+        .map_err(|e| malformed(0, format!("pcap file header: {e}")))?;
 
         // libpcap (sf-pcap.c) accepts versions 2.0 to 2.4, and 543.0 written by DG/UX tcpdump,
         // and rejects every other: 1.4 (lp_pcap-invalid-version-1) and also 2.5
@@ -253,12 +295,7 @@ impl FileReader {
         Ok(r)
     }
 
-    fn open_pcapng(
-        name: &str,
-        mut head: Vec<u8>,
-        mut inner: Box<dyn Read + Send>,
-        gzip: bool,
-    ) -> Result<FileReader, CaptureError> {
+    fn open_pcapng(name: &str, mut head: Vec<u8>, mut body: Body, gzip: bool) -> Result<FileReader, CaptureError> {
         if head.len() < 12 {
             let kind = CaptureErrorKind::TruncatedRecord { needed: 28, available: head.len() as u64 };
             return Err(open_error(name, 0, kind));
@@ -277,10 +314,15 @@ impl FileReader {
         // Read the whole first SHB: PcapNGReader parses it from its first read. The Vec grows
         // with the bytes actually read, and `len` is at most 16 MiB.
         let want = (len as usize).saturating_sub(head.len());
-        (&mut inner)
-            .take(want as u64)
-            .read_to_end(&mut head)
-            .map_err(|e| open_error(name, 0, CaptureErrorKind::Io(e)))?;
+        match &mut body {
+            Body::Stream(inner) => inner.take(want as u64).read_to_end(&mut head),
+            Body::Mapped(map) => {
+                let shb = map.bytes().get(head.len()..).unwrap_or(&[]);
+                head.extend_from_slice(&shb[..shb.len().min(want)]);
+                Ok(want)
+            }
+        }
+        .map_err(|e| open_error(name, 0, CaptureErrorKind::Io(e)))?;
         if head.len() < len as usize {
             let kind = CaptureErrorKind::TruncatedRecord { needed: u64::from(len), available: head.len() as u64 };
             return Err(open_error(name, 0, kind));
@@ -290,9 +332,12 @@ impl FileReader {
             return Err(open_error(name, 0, bad_len(reason)));
         }
         let version = pcapng::shb_version(&head, big_endian).map_err(|k| open_error(name, 12, k))?;
-        let buf = Buffered::pcapng(head, inner).map_err(|e| {
-            open_error(name, 0, CaptureErrorKind::Malformed(format!("pcapng section header block: {e}")))
-        })?;
+        let buf = match body {
+            Body::Stream(inner) => Buffered::pcapng(head, inner).map_err(|e| {
+                open_error(name, 0, CaptureErrorKind::Malformed(format!("pcapng section header block: {e}")))
+            })?,
+            Body::Mapped(map) => Buffered::mapped(map, 0),
+        };
         let format = FileFormat::PcapNg { big_endian, version };
         let mut r = FileReader::new(name, format, gzip, buf);
         // Like libpcap, read up to the first packet block now, so that interfaces() lists the
@@ -378,20 +423,31 @@ impl FileReader {
     /// format) and the captured bytes.
     fn next_pcap(&mut self, st: PcapState) -> Result<Option<Meta>, CaptureError> {
         let hl = st.header_len;
-        let have = self.fill(hl)?;
-        if have == 0 {
-            return Ok(None);
-        }
-        if have < hl {
-            return Err(self.truncated(hl, have));
-        }
-        // The four fields at once: one bounds check, not sixteen.
-        let Some(h) = self.buf.data().first_chunk::<16>() else {
-            return Err(self.truncated(hl, have));
+        // The usual case first: the whole header is buffered (always, for a
+        // mapped file), read once; `fill` only at the end of the buffer.
+        let h = match self.buf.data() {
+            d if d.len() >= hl => d.first_chunk::<16>().copied(),
+            _ => None,
         };
-        let be = st.big_endian;
-        let (ts_sec, frac) = (rd32(h, 0, be), rd32(h, 4, be));
-        let (mut caplen, mut orig_len) = (rd32(h, 8, be), rd32(h, 12, be));
+        let h = match h {
+            Some(h) => h,
+            None => {
+                let have = self.fill(hl)?;
+                if have == 0 {
+                    return Ok(None);
+                }
+                match self.buf.data().first_chunk::<16>() {
+                    Some(h) if have >= hl => *h,
+                    _ => return Err(self.truncated(hl, have)),
+                }
+            }
+        };
+        let word = |at: usize| {
+            let v = u32::from_le_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]]);
+            if st.big_endian { v.swap_bytes() } else { v }
+        };
+        let (ts_sec, frac) = (word(0), word(4));
+        let (mut caplen, mut orig_len) = (word(8), word(12));
         if st.lengths == Lengths::Swapped || (st.lengths == Lengths::MaybeSwapped && caplen > orig_len) {
             std::mem::swap(&mut caplen, &mut orig_len);
         }
@@ -402,24 +458,14 @@ impl FileReader {
             return Err(self.error(CaptureErrorKind::CapLenTooLarge { caplen, limit: MAX_CAPLEN }));
         }
         let total = hl + caplen as usize;
-        let have = self.fill(total)?;
-        if have < total {
-            return Err(self.truncated(total, have));
+        if self.buf.data().len() < total {
+            let have = self.fill(total)?;
+            if have < total {
+                return Err(self.truncated(total, have));
+            }
         }
-        let n = self.stats.frames + 1;
-        if caplen > st.snap_limit {
-            let limit = st.snap_limit;
-            self.warn(|| format!("packet {n}: captured length {caplen} exceeds snaplen {limit}"));
-        }
-        if caplen > orig_len {
-            self.warn(|| format!("packet {n}: captured length {caplen} exceeds original length {orig_len}"));
-        }
-        // ts_sec is unsigned (pcap, "Timestamp (Seconds)"). An out-of-range fraction is
-        // carried into the seconds, with a warning (tcpdump prints "(invalid us)", tshark the
-        // raw digits, e.g. "...370.1000000000").
-        if frac >= st.frac_per_sec {
-            let unit = if st.frac_per_sec == 1_000_000 { "microseconds" } else { "nanoseconds" };
-            self.warn(|| format!("packet {n}: timestamp fraction {frac} {unit} out of range, carried into seconds"));
+        if caplen > st.snap_limit || caplen > orig_len || frac >= st.frac_per_sec {
+            self.odd_record(st, caplen, orig_len, frac);
         }
         let ts = if frac < st.frac_per_sec {
             // The usual case, without a division.
@@ -439,6 +485,27 @@ impl FileReader {
             caplen: caplen as usize,
             record_len: total,
         }))
+    }
+
+    /// The warnings a record may deserve, out of the way of the usual one.
+    #[cold]
+    #[inline(never)]
+    fn odd_record(&mut self, st: PcapState, caplen: u32, orig_len: u32, frac: u32) {
+        let n = self.stats.frames + 1;
+        if caplen > st.snap_limit {
+            let limit = st.snap_limit;
+            self.warn(|| format!("packet {n}: captured length {caplen} exceeds snaplen {limit}"));
+        }
+        if caplen > orig_len {
+            self.warn(|| format!("packet {n}: captured length {caplen} exceeds original length {orig_len}"));
+        }
+        // ts_sec is unsigned (pcap, "Timestamp (Seconds)"). An out-of-range fraction is
+        // carried into the seconds, with a warning (tcpdump prints "(invalid us)", tshark the
+        // raw digits, e.g. "...370.1000000000").
+        if frac >= st.frac_per_sec {
+            let unit = if st.frac_per_sec == 1_000_000 { "microseconds" } else { "nanoseconds" };
+            self.warn(|| format!("packet {n}: timestamp fraction {frac} {unit} out of range, carried into seconds"));
+        }
     }
 }
 

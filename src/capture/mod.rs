@@ -41,6 +41,7 @@
 pub mod ahead;
 pub mod file;
 pub mod live;
+pub mod map;
 mod pcapng;
 pub mod routed;
 pub mod save;

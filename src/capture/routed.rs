@@ -15,6 +15,12 @@
 //! the routing function asks (a consumer keeping time by packets, for idle
 //! timeouts, needs the moments its clock would have moved).
 //!
+//! A file the reader maps (`FileReader::open_mapped`) is dealt without
+//! copying: a batch holds the places of its frames in the mapping, and the
+//! reader gives the mapping's pages back behind the slowest consumer, as
+//! the batches it has finished come back (see `map.rs`), so that memory
+//! stays bounded as with copies.
+//!
 //! Must not know what the routes mean (flows, threads of analysis): the
 //! caller's function decides. The reader's fault, if any, comes back from
 //! the thread's handle, after every consumer has had each frame before it.
@@ -24,6 +30,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
+use super::map::Map;
 use super::{CaptureError, FileReader, Frame, PacketSource, Timestamp, ahead};
 
 /// Frames per round, and bytes a consumer's batch may hold before the
@@ -72,10 +79,14 @@ struct Slot {
 
 #[derive(Default)]
 struct Batch {
+    /// The frames' bytes, unless they are in the mapping.
     data: Vec<u8>,
     slots: Vec<Slot>,
     /// The last frame of the round.
     through: u64,
+    /// For a mapped file: the end of the round's last record in it, which
+    /// the consumer is past once it sends the batch back.
+    upto: usize,
 }
 
 /// One frame as a consumer sees it.
@@ -95,6 +106,8 @@ pub enum Item<'a> {
 
 /// A consumer's end of the reader: its frames, in order.
 pub struct Routed {
+    /// The file, when it is mapped: the frames' bytes are there.
+    map: Option<Arc<Map>>,
     rx: Receiver<Batch>,
     back: SyncSender<Batch>,
     cur: Batch,
@@ -123,7 +136,10 @@ impl Routed {
         Some(match s.kind {
             Kind::Elsewhere => Item::Elsewhere { number: s.frame.number(), ts: s.frame.ts(), tag: s.owner as u8 },
             kind => Item::Frame {
-                frame: s.frame.frame(&self.cur.data),
+                frame: s.frame.frame(match &self.map {
+                    Some(m) => m.bytes(),
+                    None => &self.cur.data,
+                }),
                 shared: kind == Kind::Shared,
                 owner: (s.owner != NOBODY).then_some(s.owner as usize),
             },
@@ -165,12 +181,13 @@ pub fn spawn(
 ) -> std::io::Result<(Vec<Routed>, Reader)> {
     let mut ends = Vec::with_capacity(consumers);
     let mut outs = Vec::with_capacity(consumers);
+    let map = reader.mapping().cloned();
     for _ in 0..consumers {
         let (tx, rx) = sync_channel::<Batch>(BATCHES - 2);
         let (back, back_rx) = sync_channel::<Batch>(BATCHES);
         // An empty first batch, its round already told.
-        ends.push(Routed { rx, back, cur: Batch::default(), pos: 0, told: true });
-        outs.push(Out { tx, back: back_rx, spare: 0, cur: Batch::default() });
+        ends.push(Routed { map: map.clone(), rx, back, cur: Batch::default(), pos: 0, told: true });
+        outs.push(Out { tx, back: back_rx, spare: 0, cur: Batch::default(), past: 0 });
     }
     let stop = Arc::new(AtomicBool::new(false));
     let thread_stop = Arc::clone(&stop);
@@ -185,6 +202,8 @@ struct Out {
     back: Receiver<Batch>,
     spare: usize,
     cur: Batch,
+    /// How far into a mapped file this consumer is known to be done.
+    past: usize,
 }
 
 impl Out {
@@ -196,10 +215,11 @@ impl Out {
             Ok(b) => b,
             Err(_) if self.spare < BATCHES => {
                 self.spare += 1;
-                Batch { data: Vec::new(), slots: Vec::new(), through: 0 }
+                Batch::default()
             }
             Err(_) => self.back.recv().ok()?,
         };
+        self.past = self.past.max(b.upto);
         b.data.clear();
         b.slots.clear();
         Some(b)
@@ -219,6 +239,9 @@ fn deal(
             None => return ReadEnd { error: None },
         }
     }
+    let map = reader.mapping().cloned();
+    let base = map.as_ref().map_or(0, |m| m.bytes().as_ptr() as usize);
+    let mut mapped = Mapped { map, released: 0, upto: 0 };
     let mut read = 0u64;
     let mut round = 0usize;
     let error = loop {
@@ -233,6 +256,14 @@ fn deal(
         read += 1;
         let deal = route(&f);
         let mut full = false;
+        // A frame of a mapped file is in the mapping: its place, not its bytes.
+        let place = if mapped.map.is_some() {
+            let start = (f.data.as_ptr() as usize).wrapping_sub(base);
+            mapped.upto = start + f.data.len();
+            Some(start as u64)
+        } else {
+            None
+        };
         for (i, o) in outs.iter_mut().enumerate() {
             let (kind, owner) = match deal.route {
                 Route::All(owner) => (Kind::Shared, owner.map_or(NOBODY, |o| o as u32)),
@@ -242,14 +273,17 @@ fn deal(
                     None => continue,
                 },
             };
-            let frame = ahead::Slot::copy(&f, &mut o.cur.data, kind != Kind::Elsewhere);
+            let frame = match place {
+                Some(start) => ahead::Slot::at(&f, start, f.data.len() as u32),
+                None => ahead::Slot::copy(&f, &mut o.cur.data, kind != Kind::Elsewhere),
+            };
             o.cur.slots.push(Slot { frame, kind, owner });
             full |= o.cur.data.len() >= BATCH_BYTES;
         }
         round += 1;
         // Every consumer's batch goes out at once, so that each has the
         // frames up to the same number.
-        if (full || round >= ROUND_FRAMES) && !send_all(&mut outs, read, true) {
+        if (full || round >= ROUND_FRAMES) && !send_all(&mut outs, read, &mut mapped, true) {
             break None;
         }
         if round >= ROUND_FRAMES || full {
@@ -257,17 +291,31 @@ fn deal(
         }
     };
     if round > 0 {
-        send_all(&mut outs, read, false);
+        send_all(&mut outs, read, &mut mapped, false);
     }
     ReadEnd { error }
 }
 
+/// The mapping of a mapped file, and how much of it has been released.
+struct Mapped {
+    map: Option<Arc<Map>>,
+    /// The mapping is given back up to here.
+    released: usize,
+    /// The end of the last frame read.
+    upto: usize,
+}
+
+/// Pages are given back in steps of this many bytes at least.
+const RELEASE_STEP: usize = 4 << 20;
+
 /// Ends the round at frame `through`: sends each consumer its batch (and
-/// takes a fresh one when `more`); false when a consumer has gone.
-fn send_all(outs: &mut [Out], through: u64, more: bool) -> bool {
+/// takes a fresh one when `more`); false when a consumer has gone. Gives
+/// back the mapped pages every consumer is past.
+fn send_all(outs: &mut [Out], through: u64, mapped: &mut Mapped, more: bool) -> bool {
     for o in outs.iter_mut() {
         let mut b = std::mem::take(&mut o.cur);
         b.through = through;
+        b.upto = mapped.upto;
         if o.tx.send(b).is_err() {
             return false;
         }
@@ -276,6 +324,12 @@ fn send_all(outs: &mut [Out], through: u64, more: bool) -> bool {
                 Some(b) => o.cur = b,
                 None => return false,
             }
+        }
+    }
+    if let Some(map) = &mapped.map {
+        let past = outs.iter().map(|o| o.past).min().unwrap_or(0);
+        if past >= mapped.released + RELEASE_STEP {
+            mapped.released = map.release(mapped.released, past);
         }
     }
     true

@@ -9,6 +9,8 @@
 use std::io::{self, Read};
 use std::sync::{Arc, Mutex};
 
+use super::map::Map;
+
 use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::{LegacyPcapReader, PcapBlockOwned, PcapHeader, PcapNGReader};
 
@@ -65,6 +67,9 @@ impl Read for Source {
 enum Reader {
     Pcap(LegacyPcapReader<Source>),
     Ng(PcapNGReader<Source>),
+    /// The whole file, mapped: every byte is already "buffered", `offset`
+    /// is the position in it, and a frame is a slice of the mapping.
+    Mapped(Arc<Map>),
 }
 
 /// A pcap-parser reader plus the stream offset of its first buffered byte.
@@ -80,12 +85,14 @@ macro_rules! with_reader {
         match &$self.reader {
             Reader::Pcap($r) => $e,
             Reader::Ng($r) => $e,
+            Reader::Mapped(_) => unreachable!("a mapping is never refilled"),
         }
     };
     (mut $self:expr, $r:ident => $e:expr) => {
         match &mut $self.reader {
             Reader::Pcap($r) => $e,
             Reader::Ng($r) => $e,
+            Reader::Mapped(_) => unreachable!("a mapping is never refilled"),
         }
     };
 }
@@ -127,10 +134,30 @@ impl Buffered {
         Ok(Buffered { reader: Reader::Ng(r), error, offset: 0, capacity })
     }
 
+    /// A mapped file from `offset` on (after a pcap file header, or 0 for
+    /// pcapng, whose first block the caller has checked).
+    pub(super) fn mapped(map: Arc<Map>, offset: usize) -> Buffered {
+        let capacity = map.bytes().len();
+        Buffered { reader: Reader::Mapped(map), error: ErrorSlot::default(), offset: offset as u64, capacity }
+    }
+
+    /// The mapping under a mapped file.
+    pub(super) fn mapping(&self) -> Option<&Arc<Map>> {
+        match &self.reader {
+            Reader::Mapped(m) => Some(m),
+            _ => None,
+        }
+    }
+
     /// The buffered, not yet consumed bytes.
     #[inline]
     pub(super) fn data(&self) -> &[u8] {
-        with_reader!(self, r => r.data())
+        match &self.reader {
+            Reader::Pcap(r) => r.data(),
+            Reader::Ng(r) => r.data(),
+            // `offset` never passes the end: `advance` clips to `data()`.
+            Reader::Mapped(m) => m.bytes().get(self.offset as usize..).unwrap_or(&[]),
+        }
     }
 
     /// Stream offset of `data()[0]` = bytes consumed so far.
@@ -153,7 +180,11 @@ impl Buffered {
     #[inline]
     pub(super) fn advance(&mut self, n: usize) {
         let n = n.min(self.data().len());
-        with_reader!(mut self, r => r.consume_noshift(n));
+        match &mut self.reader {
+            Reader::Pcap(r) => r.consume_noshift(n),
+            Reader::Ng(r) => r.consume_noshift(n),
+            Reader::Mapped(_) => {}
+        }
         self.offset += n as u64;
     }
 
@@ -162,6 +193,9 @@ impl Buffered {
     /// and the buffer is grown first so that there is room, so this always returns.
     /// `n` must be at most 16 MiB + 4 (callers check block lengths first).
     pub(super) fn fill(&mut self, n: usize) -> io::Result<usize> {
+        if let Reader::Mapped(_) = self.reader {
+            return Ok(self.data().len());
+        }
         loop {
             let have = self.data().len();
             if have >= n || with_reader!(self, r => r.reader_exhausted()) {

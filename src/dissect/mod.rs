@@ -63,9 +63,25 @@ impl Dissector {
 
     /// Decodes one frame as far as its bytes allow.
     pub fn dissect<'a>(&'a mut self, f: &Frame<'a>) -> Packet<'a> {
-        let Dissector { defrag, tcp_dns, stats } = self;
         let mut p = Packet::new(f.number, f.ts, f.link, f.interface, f.orig_len, f.data);
-        let net = link::decode(&mut p);
+        self.decode(&mut p);
+        p
+    }
+
+    /// Decodes one frame and hands the view to `k` where it was built: the
+    /// 408-byte `Packet` is not moved out (a copy of every frame's view that
+    /// the per-packet paths of `flows` and `conv` avoid).
+    #[inline]
+    pub fn dissect_with<'a, R>(&'a mut self, f: &Frame<'a>, k: impl FnOnce(&Packet<'a>) -> R) -> R {
+        let mut p = Packet::new(f.number, f.ts, f.link, f.interface, f.orig_len, f.data);
+        self.decode(&mut p);
+        k(&p)
+    }
+
+    /// Fills `p`, made by `Packet::new` from a frame, from its bytes.
+    fn decode<'a>(&'a mut self, p: &mut Packet<'a>) {
+        let Dissector { defrag, tcp_dns, stats } = self;
+        let net = link::decode(p);
         // The version the lower layer promises: an ethertype or a link type
         // says which IP it carries; raw IP and MPLS leave it to the first nibble.
         let (ethertype, offset, expect) = match net {
@@ -83,8 +99,8 @@ impl Dissector {
             p.ethertype = ethertype;
             p.net_offset = offset as u32;
             match ethertype {
-                ethertype::IPV4 | ethertype::IPV6 => ip_and_above(&mut p, offset, expect, defrag, tcp_dns),
-                ethertype::ARP => arp(&mut p, offset),
+                ethertype::IPV4 | ethertype::IPV6 => ip_and_above(p, offset, expect, defrag, tcp_dns),
+                ethertype::ARP => arp(p, offset),
                 _ => {}
             }
         }
@@ -95,7 +111,6 @@ impl Dissector {
         if let Some(e) = &p.error {
             *stats.errors.entry(format!("{}: {}", e.layer.name(), problem_kind(&e.problem))).or_default() += 1;
         }
-        p
     }
 
     /// Statistics so far; call `finish` at the end to count unfinished reassembly.
