@@ -509,6 +509,38 @@ impl FileReader {
     }
 }
 
+/// A pcap record that needs nothing but decoding: all of it buffered, its
+/// lengths in order and within the snaplen, its time stamp's fraction in
+/// range. `None` for anything else, which `next_pcap` decodes (and reports).
+#[inline]
+fn plain_pcap_record(st: PcapState, d: &[u8]) -> Option<Meta> {
+    let h = d.first_chunk::<16>()?;
+    let word = |at: usize| {
+        let v = u32::from_le_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]]);
+        if st.big_endian { v.swap_bytes() } else { v }
+    };
+    let (ts_sec, frac, caplen, orig_len) = (word(0), word(4), word(8), word(12));
+    let total = st.header_len + caplen as usize;
+    if st.lengths == Lengths::Swapped
+        || caplen > orig_len
+        || caplen > st.snap_limit
+        || frac >= st.frac_per_sec
+        || total > d.len()
+    {
+        return None;
+    }
+    let nanos = if st.frac_per_sec == 1_000_000 { frac * 1_000 } else { frac };
+    Some(Meta {
+        ts: Timestamp { secs: i64::from(ts_sec), nanos },
+        link: st.link,
+        interface: 0,
+        orig_len,
+        start: st.header_len,
+        caplen: caplen as usize,
+        record_len: total,
+    })
+}
+
 impl PacketSource for FileReader {
     fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
         if self.done {
@@ -517,6 +549,22 @@ impl PacketSource for FileReader {
         let consumed = std::mem::take(&mut self.pending);
         if consumed != 0 {
             self.advance(consumed);
+        }
+        // The usual pcap record, decoded straight from the buffered bytes.
+        if let Some(st) = self.pcap {
+            if let Some(m) = plain_pcap_record(st, self.buf.data()) {
+                self.pending = m.record_len;
+                self.stats.frames += 1;
+                return Ok(Some(Frame {
+                    number: self.stats.frames,
+                    ts: m.ts,
+                    link: st.link,
+                    interface: 0,
+                    orig_len: m.orig_len,
+                    data: &self.buf.data()[m.start..m.start + m.caplen],
+                    offset: self.buf.offset(),
+                }));
+            }
         }
         let next = match self.pcap {
             Some(st) => self.next_pcap(st),

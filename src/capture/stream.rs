@@ -179,12 +179,19 @@ impl Buffered {
     /// little is left.
     #[inline]
     pub(super) fn advance(&mut self, n: usize) {
-        let n = n.min(self.data().len());
-        match &mut self.reader {
-            Reader::Pcap(r) => r.consume_noshift(n),
-            Reader::Ng(r) => r.consume_noshift(n),
-            Reader::Mapped(_) => {}
-        }
+        let n = match &mut self.reader {
+            Reader::Pcap(r) => {
+                let n = n.min(r.data().len());
+                r.consume_noshift(n);
+                n
+            }
+            Reader::Ng(r) => {
+                let n = n.min(r.data().len());
+                r.consume_noshift(n);
+                n
+            }
+            Reader::Mapped(m) => n.min(m.bytes().len().saturating_sub(self.offset as usize)),
+        };
         self.offset += n as u64;
     }
 
