@@ -13,6 +13,7 @@ use super::packet::{Icmp, Layer, Packet, Problem, Quoted, Tcp, TcpOptions, Trans
 
 /// Decodes the transport header of a (possibly reassembled) IP payload.
 /// Returns the transport and the captured application payload.
+#[inline]
 pub fn decode<'a>(p: &mut Packet<'a>, ipp: &IpPayload<'a>) -> (Transport, &'a [u8]) {
     let d = ipp.payload;
     let whole = d.len() as u32 == ipp.wire_len;
@@ -43,6 +44,7 @@ fn checksum_ok(ipp: &IpPayload<'_>, proto: u8, d: &[u8]) -> bool {
     fold(ones_sum(sum, d)) == 0
 }
 
+#[inline]
 fn tcp<'a>(p: &mut Packet<'a>, ipp: &IpPayload<'a>, d: &'a [u8], whole: bool) -> (Transport, &'a [u8]) {
     if d.len() < 20 {
         cut(p, ipp, Layer::Tcp, 20);
@@ -87,7 +89,25 @@ fn tcp<'a>(p: &mut Packet<'a>, ipp: &IpPayload<'a>, d: &'a [u8], whole: bool) ->
 
 /// Parses TCP options (RFC 9293 §3.2): kinds 0 and 1 are single bytes, every
 /// other kind has a length byte that covers kind and length.
-pub fn options(mut o: &[u8]) -> TcpOptions {
+pub fn options(o: &[u8]) -> TcpOptions {
+    let mut r = TcpOptions::default();
+    // The two layouts of nearly every segment of a connection, decided at
+    // once: none, and NOP NOP TS (RFC 7323 Appendix A's recommended layout,
+    // what Linux, BSD and Windows send when timestamps are on).
+    match o {
+        [] => return r,
+        [1, 1, 8, 10, ts @ ..] if ts.len() == 8 => {
+            r.nops = 2;
+            let w = |at: usize| u32::from_be_bytes([ts[at], ts[at + 1], ts[at + 2], ts[at + 3]]);
+            r.timestamp = Some((w(0), w(4)));
+            r
+        }
+        _ => options_walk(o),
+    }
+}
+
+/// Every option in turn, stepping over unknown kinds by their length.
+fn options_walk(mut o: &[u8]) -> TcpOptions {
     let mut r = TcpOptions::default();
     while let Some(&kind) = o.first() {
         match kind {
@@ -233,6 +253,24 @@ mod tests {
         assert_eq!(r.mss, Some(1460));
         assert!(r.malformed);
         assert!(options(&[3, 1, 0]).malformed);
+    }
+
+    #[test]
+    fn the_usual_layouts_parse_as_the_walk_does() {
+        let ts = [1, 1, 8, 10, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0];
+        for o in [&[][..], &ts[..], &ts[..11], &[1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0][..], &[1, 1, 8, 9][..]] {
+            assert_eq!(options(o), options_walk(o), "{o:?}");
+        }
+        assert_eq!(options(&ts).timestamp, Some((0x1234_5678, 0x9abc_def0)));
+        let mut rng = crate::text::xorshift::Rng(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..2000 {
+            let len = (rng.next() % 41) as usize;
+            let mut o: Vec<u8> = (0..len).map(|_| (rng.next() % 12) as u8).collect();
+            if rng.next() % 2 == 0 && o.len() >= 4 {
+                o[..4].copy_from_slice(&[1, 1, 8, 10]);
+            }
+            assert_eq!(options(&o), options_walk(&o), "{o:?}");
+        }
     }
 
     #[test]
