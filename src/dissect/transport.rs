@@ -95,7 +95,7 @@ pub fn options(o: &[u8]) -> TcpOptions {
     // once: none, and NOP NOP TS (RFC 7323 Appendix A's recommended layout,
     // what Linux, BSD and Windows send when timestamps are on).
     match o {
-        [] => return r,
+        [] => r,
         [1, 1, 8, 10, ts @ ..] if ts.len() == 8 => {
             r.nops = 2;
             let w = |at: usize| u32::from_be_bytes([ts[at], ts[at + 1], ts[at + 2], ts[at + 3]]);
