@@ -423,31 +423,14 @@ impl FileReader {
     /// format) and the captured bytes.
     fn next_pcap(&mut self, st: PcapState) -> Result<Option<Meta>, CaptureError> {
         let hl = st.header_len;
-        // The usual case first: the whole header is buffered (always, for a
-        // mapped file), read once; `fill` only at the end of the buffer.
-        let h = match self.buf.data() {
-            d if d.len() >= hl => d.first_chunk::<16>().copied(),
-            _ => None,
+        let have = self.fill(hl)?;
+        if have == 0 {
+            return Ok(None);
+        }
+        let Some(h) = self.buf.data().first_chunk::<16>().filter(|_| have >= hl) else {
+            return Err(self.truncated(hl, have));
         };
-        let h = match h {
-            Some(h) => h,
-            None => {
-                let have = self.fill(hl)?;
-                if have == 0 {
-                    return Ok(None);
-                }
-                match self.buf.data().first_chunk::<16>() {
-                    Some(h) if have >= hl => *h,
-                    _ => return Err(self.truncated(hl, have)),
-                }
-            }
-        };
-        let word = |at: usize| {
-            let v = u32::from_le_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]]);
-            if st.big_endian { v.swap_bytes() } else { v }
-        };
-        let (ts_sec, frac) = (word(0), word(4));
-        let (mut caplen, mut orig_len) = (word(8), word(12));
+        let [ts_sec, frac, mut caplen, mut orig_len] = st.fields(h);
         if st.lengths == Lengths::Swapped || (st.lengths == Lengths::MaybeSwapped && caplen > orig_len) {
             std::mem::swap(&mut caplen, &mut orig_len);
         }
@@ -458,33 +441,14 @@ impl FileReader {
             return Err(self.error(CaptureErrorKind::CapLenTooLarge { caplen, limit: MAX_CAPLEN }));
         }
         let total = hl + caplen as usize;
-        if self.buf.data().len() < total {
-            let have = self.fill(total)?;
-            if have < total {
-                return Err(self.truncated(total, have));
-            }
+        let have = self.fill(total)?;
+        if have < total {
+            return Err(self.truncated(total, have));
         }
         if caplen > st.snap_limit || caplen > orig_len || frac >= st.frac_per_sec {
             self.odd_record(st, caplen, orig_len, frac);
         }
-        let ts = if frac < st.frac_per_sec {
-            // The usual case, without a division.
-            let nanos = if st.frac_per_sec == 1_000_000 { frac * 1_000 } else { frac };
-            Timestamp { secs: i64::from(ts_sec), nanos }
-        } else {
-            let per = u64::from(st.frac_per_sec);
-            // At most 2^32 * 1e9 + 2^32 < 2^63: no overflow.
-            pcapng::ts_from_units(u64::from(ts_sec) * per + u64::from(frac), per, 0)
-        };
-        Ok(Some(Meta {
-            ts,
-            link: st.link,
-            interface: 0,
-            orig_len,
-            start: hl,
-            caplen: caplen as usize,
-            record_len: total,
-        }))
+        Ok(Some(st.record(ts_sec, frac, caplen, orig_len)))
     }
 
     /// The warnings a record may deserve, out of the way of the usual one.
@@ -514,31 +478,52 @@ impl FileReader {
 /// range. `None` for anything else, which `next_pcap` decodes (and reports).
 #[inline]
 fn plain_pcap_record(st: PcapState, d: &[u8]) -> Option<Meta> {
-    let h = d.first_chunk::<16>()?;
-    let word = |at: usize| {
-        let v = u32::from_le_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]]);
-        if st.big_endian { v.swap_bytes() } else { v }
-    };
-    let (ts_sec, frac, caplen, orig_len) = (word(0), word(4), word(8), word(12));
-    let total = st.header_len + caplen as usize;
+    let [ts_sec, frac, caplen, orig_len] = st.fields(d.first_chunk::<16>()?);
     if st.lengths == Lengths::Swapped
         || caplen > orig_len
         || caplen > st.snap_limit
         || frac >= st.frac_per_sec
-        || total > d.len()
+        || st.header_len + caplen as usize > d.len()
     {
         return None;
     }
-    let nanos = if st.frac_per_sec == 1_000_000 { frac * 1_000 } else { frac };
-    Some(Meta {
-        ts: Timestamp { secs: i64::from(ts_sec), nanos },
-        link: st.link,
-        interface: 0,
-        orig_len,
-        start: st.header_len,
-        caplen: caplen as usize,
-        record_len: total,
-    })
+    Some(st.record(ts_sec, frac, caplen, orig_len))
+}
+
+impl PcapState {
+    /// A record header's seconds, fraction, captured and original length,
+    /// as written (the lengths before any swap).
+    #[inline]
+    fn fields(&self, h: &[u8; 16]) -> [u32; 4] {
+        let word = |at: usize| {
+            let v = u32::from_le_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]]);
+            if self.big_endian { v.swap_bytes() } else { v }
+        };
+        [word(0), word(4), word(8), word(12)]
+    }
+
+    /// A checked record's frame, everything but its bytes.
+    #[inline]
+    fn record(&self, ts_sec: u32, frac: u32, caplen: u32, orig_len: u32) -> Meta {
+        let ts = if frac < self.frac_per_sec {
+            // The usual case, without a division.
+            let nanos = if self.frac_per_sec == 1_000_000 { frac * 1_000 } else { frac };
+            Timestamp { secs: i64::from(ts_sec), nanos }
+        } else {
+            let per = u64::from(self.frac_per_sec);
+            // At most 2^32 * 1e9 + 2^32 < 2^63: no overflow.
+            pcapng::ts_from_units(u64::from(ts_sec) * per + u64::from(frac), per, 0)
+        };
+        Meta {
+            ts,
+            link: self.link,
+            interface: 0,
+            orig_len,
+            start: self.header_len,
+            caplen: caplen as usize,
+            record_len: self.header_len + caplen as usize,
+        }
+    }
 }
 
 impl PacketSource for FileReader {
@@ -550,24 +535,12 @@ impl PacketSource for FileReader {
         if consumed != 0 {
             self.advance(consumed);
         }
-        // The usual pcap record, decoded straight from the buffered bytes.
-        if let Some(st) = self.pcap {
-            if let Some(m) = plain_pcap_record(st, self.buf.data()) {
-                self.pending = m.record_len;
-                self.stats.frames += 1;
-                return Ok(Some(Frame {
-                    number: self.stats.frames,
-                    ts: m.ts,
-                    link: st.link,
-                    interface: 0,
-                    orig_len: m.orig_len,
-                    data: &self.buf.data()[m.start..m.start + m.caplen],
-                    offset: self.buf.offset(),
-                }));
-            }
-        }
         let next = match self.pcap {
-            Some(st) => self.next_pcap(st),
+            // The usual record, decoded straight from the buffered bytes.
+            Some(st) => match plain_pcap_record(st, self.buf.data()) {
+                Some(m) => Ok(Some(m)),
+                None => self.next_pcap(st),
+            },
             None => self.next_pcapng(),
         };
         match next {
