@@ -175,10 +175,9 @@ fn ip_and_above<'a>(
     }
     p.ip = Some(ipp.ip);
     p.transport_offset = ipp.offset as u32;
-    let (transport, payload) = transport::decode(p, &ipp);
-    p.transport = transport;
+    let payload = transport::decode(p, &ipp);
     p.payload = payload;
-    match transport {
+    match &p.transport {
         Transport::Udp(u) => {
             p.app = app_for_ports(u.sport, u.dport);
             if p.app != AppKind::None && !payload.is_empty() {
