@@ -251,7 +251,7 @@ pub type Endpoint = (IpAddr, u16);
 /// The endpoints and protocol a packet is keyed on, or `None` when it
 /// belongs to no flow (non-IP, or a fragment still held for reassembly).
 /// Inlined: its result goes through memory otherwise, once per packet.
-#[inline]
+#[inline(always)]
 pub fn endpoints(p: &Packet<'_>) -> Option<(u8, Endpoint, Endpoint)> {
     let ip = p.ip.as_ref()?;
     if matches!(ip.fragment, crate::dissect::Fragment::Held | crate::dissect::Fragment::Dropped) {

@@ -83,7 +83,7 @@ impl PacketFacts {
     ///
     /// Inlined into the flow table's per-packet path: the facts are built
     /// where they are used instead of being returned through memory.
-    #[inline]
+    #[inline(always)]
     pub fn from_packet(p: &Packet<'_>, is_orig: bool, ignore_checksums: bool) -> Option<PacketFacts> {
         let ip = p.ip.as_ref()?;
         if !ignore_checksums && ip.checksum_ok == Some(false) {
