@@ -152,28 +152,27 @@ fn ip_and_above<'a>(
     let Some(mut ipp) = ip::decode(p, data, offset, expect) else {
         return;
     };
-    if ipp.ip.fragment == Fragment::Held {
-        let key = defrag::Key { src: ipp.ip.src, dst: ipp.ip.dst, id: ipp.ip.id, proto: ipp.ip.proto };
-        match defrag.offer(key, ipp.ip.frag_offset, ipp.ip.mf, ipp.payload, ipp.wire_len, p.ts) {
+    // `ip::decode` has set `p.ip`.
+    let Some(ip) = p.ip.as_mut() else { return };
+    if ip.fragment == Fragment::Held {
+        let key = defrag::Key { src: ip.src, dst: ip.dst, id: ip.id, proto: ip.proto };
+        match defrag.offer(key, ip.frag_offset, ip.mf, ipp.payload, ipp.wire_len, p.ts) {
             Offer::Held => {
-                p.ip = Some(ipp.ip);
                 p.payload = ipp.payload;
                 return;
             }
             Offer::Dropped => {
-                ipp.ip.fragment = Fragment::Dropped;
-                p.ip = Some(ipp.ip);
+                ip.fragment = Fragment::Dropped;
                 p.payload = ipp.payload;
                 return;
             }
             Offer::Complete { payload, fragments } => {
-                ipp.ip.fragment = Fragment::Completed { fragments, len: payload.len() as u32 };
+                ip.fragment = Fragment::Completed { fragments, len: payload.len() as u32 };
                 ipp.payload = payload;
                 ipp.wire_len = payload.len() as u32;
             }
         }
     }
-    p.ip = Some(ipp.ip);
     p.transport_offset = ipp.offset as u32;
     let payload = transport::decode(p, &ipp);
     p.payload = payload;
@@ -186,7 +185,7 @@ fn ip_and_above<'a>(
         }
         Transport::Tcp(t) if t.sport == ports::DNS || t.dport == ports::DNS => {
             p.app = AppKind::Dns;
-            let key = tcpdns::Key { src: ipp.ip.src, dst: ipp.ip.dst, sport: t.sport, dport: t.dport };
+            let key = tcpdns::Key { src: ipp.src, dst: ipp.dst, sport: t.sport, dport: t.dport };
             let complete = payload.len() as u32 == t.payload_len;
             let fin_rst = t.has(tcp_flags::FIN) || t.has(tcp_flags::RST);
             let seq = t.seq.wrapping_add(u32::from(t.has(tcp_flags::SYN)));

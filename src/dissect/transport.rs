@@ -17,7 +17,7 @@ use super::packet::{Icmp, Layer, Packet, Problem, Quoted, Tcp, TcpOptions, Trans
 pub fn decode<'a>(p: &mut Packet<'a>, ipp: &IpPayload<'a>) -> &'a [u8] {
     let d = ipp.payload;
     let whole = d.len() as u32 == ipp.wire_len;
-    match ipp.ip.proto {
+    match ipp.proto {
         proto::TCP => tcp(p, ipp, d, whole),
         proto::UDP => {
             let (u, payload) = udp(p, ipp, d, whole);
@@ -25,7 +25,7 @@ pub fn decode<'a>(p: &mut Packet<'a>, ipp: &IpPayload<'a>) -> &'a [u8] {
             payload
         }
         proto::ICMP | proto::ICMPV6 => {
-            let v6 = ipp.ip.proto == proto::ICMPV6;
+            let v6 = ipp.proto == proto::ICMPV6;
             match icmp(p, ipp, d, whole, v6) {
                 Some(i) => {
                     p.transport = Transport::Icmp(i);
@@ -50,7 +50,7 @@ fn cut(p: &mut Packet<'_>, ipp: &IpPayload<'_>, layer: Layer, need: usize) {
 }
 
 fn checksum_ok(ipp: &IpPayload<'_>, proto: u8, d: &[u8]) -> bool {
-    let sum = ip::pseudo_header_sum(&ipp.ip, proto, d.len() as u32);
+    let sum = ip::pseudo_header_sum(ipp.src, ipp.dst, proto, d.len() as u32);
     fold(ones_sum(sum, d)) == 0
 }
 
@@ -187,7 +187,7 @@ fn udp<'a>(p: &mut Packet<'a>, ipp: &IpPayload<'a>, d: &'a [u8], whole: bool) ->
     };
     // A length of 0 happens with IPv6 jumbograms (RFC 2675 §4); then the IP
     // length rules. Otherwise the UDP length bounds the payload (padding after it).
-    let end = if length == 0 && ipp.ip.version == 6 {
+    let end = if length == 0 && ipp.version == 6 {
         d.len()
     } else if length < 8 {
         p.fail(Layer::Udp, ipp.offset, Problem::UdpLength { length });
@@ -197,7 +197,7 @@ fn udp<'a>(p: &mut Packet<'a>, ipp: &IpPayload<'a>, d: &'a [u8], whole: bool) ->
     };
     let mut u = u;
     // RFC 768: a zero checksum over IPv4 means "not computed".
-    if whole && usize::from(length) == d.len() && !(u.checksum == 0 && ipp.ip.version == 4) {
+    if whole && usize::from(length) == d.len() && !(u.checksum == 0 && ipp.version == 4) {
         u.checksum_ok = Some(checksum_ok(ipp, proto::UDP, d));
     }
     (Transport::Udp(u), &d[8..end])
@@ -241,12 +241,13 @@ fn icmp<'a>(p: &mut Packet<'a>, ipp: &IpPayload<'a>, d: &'a [u8], whole: bool, v
 fn quoted(d: &[u8]) -> Option<Quoted> {
     let mut scratch = Packet::new(0, Default::default(), crate::capture::LinkType::RAW, 0, d.len() as u32, d);
     let inner = ip::decode(&mut scratch, d, 0, None)?;
-    let ports = match inner.ip.proto {
-        proto::TCP | proto::UDP if inner.ip.frag_offset == 0 => (be16(inner.payload, 0), be16(inner.payload, 2)),
+    let first = scratch.ip.as_ref().is_some_and(|ip| ip.frag_offset == 0);
+    let ports = match inner.proto {
+        proto::TCP | proto::UDP if first => (be16(inner.payload, 0), be16(inner.payload, 2)),
         _ => (None, None),
     };
-    let (src, dst): (IpAddr, IpAddr) = (inner.ip.src, inner.ip.dst);
-    Some(Quoted { src, dst, proto: inner.ip.proto, sport: ports.0, dport: ports.1 })
+    let (src, dst): (IpAddr, IpAddr) = (inner.src, inner.dst);
+    Some(Quoted { src, dst, proto: inner.proto, sport: ports.0, dport: ports.1 })
 }
 
 #[cfg(test)]

@@ -334,7 +334,7 @@ fn above_ip(c: &mut Ctx<'_>, p: &Packet<'_>) {
         _ => ip.total_len.saturating_sub(u32::from(ip.header_len)),
     };
     let whole = seg.filter(|s| s.len() as u32 == wire_len);
-    let pseudo = |proto: u8| crate::dissect::ip::pseudo_header_sum(&ip, proto, wire_len);
+    let pseudo = |proto: u8| crate::dissect::ip::pseudo_header_sum(ip.src, ip.dst, proto, wire_len);
     match p.transport {
         Transport::Tcp(t) => {
             let hdr = seg.map_or_else(|| Cow::Owned(rebuild_tcp(&t)), Cow::Borrowed);
