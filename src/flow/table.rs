@@ -40,7 +40,7 @@ pub const ICMP_IDLE_NS: i64 = 60 * 1_000_000_000;
 /// function call to order the endpoints). Every field goes in whole, so
 /// distinct flows never share a key or a hash input: a collision is left to
 /// the seeded hash (see `FastMap`), never built into the key.
-#[derive(Debug, Clone, Copy, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Eq)]
 pub struct FlowKey {
     /// The lower endpoint's address, then the higher one's.
     lo: u128,
@@ -71,6 +71,17 @@ impl PartialEq for FlowKey {
             | (a[4] ^ b[4]).rotate_left(44)
             | (a[5] ^ b[5]).rotate_left(55);
         d == 0
+    }
+}
+
+/// The derived hash, written out because `PartialEq` is: the same fields
+/// in the same order, so keys equal by words hash alike.
+impl std::hash::Hash for FlowKey {
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.lo.hash(h);
+        self.hi.hash(h);
+        self.rest.hash(h);
     }
 }
 
