@@ -646,6 +646,24 @@ mod tests {
 
     /// What is kept per flow or handled per packet stays as small as it is
     /// (bench/results/profile.md lists these sizes); grow them on purpose.
+    /// The word-wise compare is equality: every single-bit change in any
+    /// field makes keys differ, and equal fields compare equal.
+    #[test]
+    fn flow_keys_compare_by_every_bit() {
+        let mut rng = crate::text::xorshift::Rng(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..200 {
+            let mut word = || u128::from(rng.next()) << 64 | u128::from(rng.next());
+            let k = FlowKey { lo: word(), hi: word(), rest: word() };
+            assert_eq!(k, FlowKey { ..k });
+            for bit in 0..128 {
+                let m = 1u128 << bit;
+                assert_ne!(k, FlowKey { lo: k.lo ^ m, ..k }, "lo bit {bit}");
+                assert_ne!(k, FlowKey { hi: k.hi ^ m, ..k }, "hi bit {bit}");
+                assert_ne!(k, FlowKey { rest: k.rest ^ m, ..k }, "rest bit {bit}");
+            }
+        }
+    }
+
     #[test]
     fn per_flow_and_per_packet_sizes_do_not_grow() {
         use std::mem::size_of;
