@@ -68,6 +68,7 @@ fn wire_after(p: &Packet<'_>, offset: usize) -> usize {
 /// Decodes an IP header at `offset` of `d` (the frame or, for ICMP errors, a
 /// quote inside it) into `p.ip`, which it sets exactly when it returns the
 /// payload. `expect` is the version the link type promises.
+#[inline(always)]
 pub fn decode<'a>(p: &mut Packet<'a>, d: &'a [u8], offset: usize, expect: Option<u8>) -> Option<IpPayload<'a>> {
     let Some(first) = u8_at(d, offset) else {
         cut(p, Layer::Ipv4, offset, 1, 0);
@@ -89,6 +90,7 @@ pub fn decode<'a>(p: &mut Packet<'a>, d: &'a [u8], offset: usize, expect: Option
     }
 }
 
+#[inline(always)]
 fn v4<'a>(p: &mut Packet<'a>, d: &'a [u8], off: usize) -> Option<IpPayload<'a>> {
     let h = &d[off..];
     let hlen = usize::from(h[0] & 0x0f) * 4;
@@ -166,6 +168,7 @@ fn v4<'a>(p: &mut Packet<'a>, d: &'a [u8], off: usize) -> Option<IpPayload<'a>> 
     })
 }
 
+#[inline(never)]
 fn v6<'a>(p: &mut Packet<'a>, d: &'a [u8], off: usize) -> Option<IpPayload<'a>> {
     let h = &d[off..];
     if h.len() < 40 {
