@@ -644,8 +644,6 @@ mod tests {
         }
     }
 
-    /// What is kept per flow or handled per packet stays as small as it is
-    /// (bench/results/profile.md lists these sizes); grow them on purpose.
     /// The word-wise compare is equality: every single-bit change in any
     /// field makes keys differ, and equal fields compare equal.
     #[test]
@@ -664,6 +662,8 @@ mod tests {
         }
     }
 
+    /// What is kept per flow or handled per packet stays as small as it is
+    /// (bench/results/profile.md lists these sizes); grow them on purpose.
     #[test]
     fn per_flow_and_per_packet_sizes_do_not_grow() {
         use std::mem::size_of;
