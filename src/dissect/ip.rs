@@ -168,7 +168,7 @@ fn v4<'a>(p: &mut Packet<'a>, d: &'a [u8], off: usize) -> Option<IpPayload<'a>> 
     })
 }
 
-#[inline(never)]
+#[inline(always)]
 fn v6<'a>(p: &mut Packet<'a>, d: &'a [u8], off: usize) -> Option<IpPayload<'a>> {
     let h = &d[off..];
     if h.len() < 40 {
