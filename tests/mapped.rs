@@ -7,20 +7,13 @@
 
 use std::path::{Path, PathBuf};
 
+mod common;
+
 use wirelens::capture::{FileReader, PacketSource};
 
+/// Every file of the samples and the corpus.
 fn captures() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut v: Vec<PathBuf> = Vec::new();
-    for dir in [root.join("samples"), root.join("../shared/corpus/captures")] {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            eprintln!("*** SKIPPED {}: not there ***", dir.display());
-            continue;
-        };
-        v.extend(entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file()));
-    }
-    v.sort();
-    v
+    common::captures(Path::is_file)
 }
 
 /// Everything a reader says of a file, as text.

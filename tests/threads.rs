@@ -7,6 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+
 const BIN: &str = env!("CARGO_BIN_EXE_wirelens");
 
 fn run(args: &[&str], file: &Path, threads: usize) -> Output {
@@ -21,21 +23,12 @@ fn run(args: &[&str], file: &Path, threads: usize) -> Output {
         .expect("run wirelens")
 }
 
+/// The captures of the samples and the corpus, by their names.
 fn captures() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut v: Vec<PathBuf> = Vec::new();
-    for dir in [root.join("samples"), root.join("../shared/corpus/captures")] {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            eprintln!("*** SKIPPED {}: not there ***", dir.display());
-            continue;
-        };
-        v.extend(entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| {
-            let name = p.to_string_lossy();
-            name.contains(".pcap") || name.ends_with(".cap") || name.ends_with(".gz")
-        }));
-    }
-    v.sort();
-    v
+    common::captures(|p| {
+        let name = p.to_string_lossy();
+        name.contains(".pcap") || name.ends_with(".cap") || name.ends_with(".gz")
+    })
 }
 
 #[test]
