@@ -46,17 +46,17 @@ impl Reorder {
     }
 
     /// Row `seq` is ready: writes it (and whatever it unblocks) through
-    /// `write`, or holds it.
+    /// `write`, or holds a copy of it.
     pub(super) fn push(
         &mut self,
         seq: u64,
-        bytes: Vec<u8>,
+        bytes: &[u8],
         write: &mut impl FnMut(&[u8]) -> io::Result<()>,
     ) -> io::Result<()> {
         if seq != self.next {
             return self.hold(seq, bytes);
         }
-        write(&bytes)?;
+        write(bytes)?;
         self.next += 1;
         let mut buf = Vec::new();
         while let Some(entry) = self.held.first_entry().filter(|e| *e.key() == self.next) {
@@ -87,17 +87,17 @@ impl Reorder {
         Ok(())
     }
 
-    fn hold(&mut self, seq: u64, bytes: Vec<u8>) -> io::Result<()> {
+    fn hold(&mut self, seq: u64, bytes: &[u8]) -> io::Result<()> {
         if self.mem_bytes + bytes.len() <= MEM_LIMIT {
             self.mem_bytes += bytes.len();
-            self.held.insert(seq, Held::Mem(bytes));
+            self.held.insert(seq, Held::Mem(bytes.to_vec()));
             return Ok(());
         }
         if self.spill.is_none() {
             self.spill = Some(spill_file()?);
         }
         let f = self.spill.as_mut().ok_or_else(|| io::Error::other("spill file lost"))?;
-        f.write_all_at(&bytes, self.spill_len)?;
+        f.write_all_at(bytes, self.spill_len)?;
         self.held.insert(seq, Held::Disk { offset: self.spill_len, len: bytes.len() });
         self.spill_len += bytes.len() as u64;
         Ok(())
@@ -124,7 +124,7 @@ impl Reorder {
                 }
                 None => break,
             };
-            self.push(seq, bytes, write)?;
+            self.push(seq, &bytes, write)?;
         }
         Ok(())
     }
@@ -196,7 +196,16 @@ fn sort_key(sort: FlowSort, r: &FlowRecord) -> f64 {
 /// Where ended flows go.
 pub(super) enum FlowSink<W: Write> {
     /// Machine formats in start order: written as they are unblocked.
-    Stream { out: W, format: Format, reorder: Reorder, written: u64, limit: Option<usize>, started: bool },
+    Stream {
+        out: W,
+        format: Format,
+        reorder: Reorder,
+        written: u64,
+        limit: Option<usize>,
+        started: bool,
+        /// The row being written, reused: a row in order goes straight out.
+        row: Vec<u8>,
+    },
     /// `--top N` of another sort: the best N so far.
     Top { heap: BinaryHeap<Ranked>, n: usize, sort: FlowSort },
     /// Everything, for the table or a full sort.
@@ -212,7 +221,15 @@ impl<W: Write> FlowSink<W> {
         } else if format == Format::Table {
             FlowSink::All(Vec::new())
         } else if sort == FlowSort::Start {
-            FlowSink::Stream { out, format, reorder: Reorder::new(1), written: 0, limit: top, started: false }
+            FlowSink::Stream {
+                out,
+                format,
+                reorder: Reorder::new(1),
+                written: 0,
+                limit: top,
+                started: false,
+                row: Vec::new(),
+            }
         } else if let Some(n) = top {
             FlowSink::Top { heap: BinaryHeap::with_capacity(n + 1), n, sort }
         } else {
@@ -237,13 +254,14 @@ impl<W: Write> FlowSink<W> {
     pub(super) fn push(&mut self, r: FlowRecord) -> io::Result<()> {
         self.start()?;
         match self {
-            FlowSink::Stream { out, format, reorder, written, limit, .. } => {
-                let bytes = match format {
-                    Format::Csv => report::csv_line(r.csv_row()),
-                    _ => serde_json::to_vec(&r).map_err(io::Error::other)?,
-                };
+            FlowSink::Stream { out, format, reorder, written, limit, row, .. } => {
+                row.clear();
+                match format {
+                    Format::Csv => row.extend_from_slice(&report::csv_line(r.csv_row())),
+                    _ => report::json::flow(row, &r),
+                }
                 let (format, limit) = (*format, *limit);
-                reorder.push(r.id, bytes, &mut |b| write_row(out, format, written, limit, b))
+                reorder.push(r.id, row, &mut |b| write_row(out, format, written, limit, b))
             }
             FlowSink::Top { heap, n, sort } => {
                 let ranked = Ranked { key: sort_key(*sort, &r), rec: r };
@@ -347,7 +365,7 @@ mod tests {
             // Rows big enough that `limit` of them fill the memory share.
             let mut row = id.to_le_bytes().to_vec();
             row.resize(MEM_LIMIT / limit, 0);
-            r.push(id, row, &mut w).unwrap();
+            r.push(id, &row, &mut w).unwrap();
         }
         r.drain(&mut w).unwrap();
         let spilled = r.spill.is_some();

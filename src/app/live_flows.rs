@@ -123,7 +123,11 @@ impl LiveFlows {
 
     fn write(&mut self, r: &FlowRecord) -> io::Result<()> {
         let mut line = match self.format {
-            Format::Ndjson if self.streams_machine() => serde_json::to_vec(r).map_err(io::Error::other)?,
+            Format::Ndjson if self.streams_machine() => {
+                let mut b = Vec::new();
+                report::json::flow(&mut b, r);
+                b
+            }
             Format::Csv if self.streams_machine() => {
                 return write_out(&report::csv_line(report::flows::csv_row(r)));
             }

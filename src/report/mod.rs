@@ -13,6 +13,7 @@ pub mod flows;
 pub mod hexdump;
 pub mod info;
 pub mod interfaces;
+pub mod json;
 pub mod ladder;
 pub mod live;
 pub mod overview;
