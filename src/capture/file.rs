@@ -94,6 +94,9 @@ pub struct FileReader {
     /// Length of the record yielded last, consumed at the start of the next call.
     pending: usize,
     done: bool,
+    /// A mapped pcap file's mapping: its plain records are read by
+    /// [`FileReader::next_mapped`], straight from the bytes.
+    mapped: Option<Arc<Map>>,
 }
 
 impl std::fmt::Debug for FileReader {
@@ -217,6 +220,7 @@ impl FileReader {
             ng: NgState::default(),
             pending: 0,
             done: false,
+            mapped: None,
         }
     }
 
@@ -292,6 +296,7 @@ impl FileReader {
         });
         r.stats.sections = 1;
         r.pcap = Some(state);
+        r.mapped = r.buf.mapping().cloned();
         Ok(r)
     }
 
@@ -526,8 +531,55 @@ impl PcapState {
     }
 }
 
+impl FileReader {
+    /// The next record of a mapped pcap file, if it is plain (see
+    /// [`plain_pcap_record`]): its place is the last record's end, its bytes
+    /// are in the mapping, and nothing is buffered or copied. `None` hands
+    /// the record to the general path, which reports what is wrong with it
+    /// (or the end of the file).
+    ///
+    /// Why a path of its own: through the general one a record cost the
+    /// reader thread of `flows` 156 instructions (callgrind), a fifth of its
+    /// work, as every access to the bytes went through the buffer's kinds
+    /// of input again; this one is a third of that.
+    #[inline]
+    fn next_mapped(&mut self) -> Option<(Meta, usize)> {
+        let (map, st) = (self.mapped.as_deref()?, self.pcap?);
+        // `offset` is where the last record starts; `pending` its length.
+        let pos = self.buf.offset() as usize + self.pending;
+        let m = plain_pcap_record(st, map.bytes().get(pos..)?)?;
+        self.buf.skip_mapped(self.pending);
+        self.stats.bytes_read = pos as u64;
+        self.pending = m.record_len;
+        self.stats.frames += 1;
+        Some((m, pos))
+    }
+}
+
 impl PacketSource for FileReader {
+    /// Inlined into the callers' loops; only the mapped fast path is here.
+    #[inline]
     fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
+        if let Some((m, pos)) = self.next_mapped() {
+            let bytes = self.mapped.as_deref().map_or(&[][..], Map::bytes);
+            let start = pos + m.start;
+            return Ok(Some(Frame {
+                number: self.stats.frames,
+                ts: m.ts,
+                link: m.link,
+                interface: 0,
+                orig_len: m.orig_len,
+                data: bytes.get(start..start + m.caplen).unwrap_or_default(),
+                offset: pos as u64,
+            }));
+        }
+        self.next_frame_general()
+    }
+}
+
+impl FileReader {
+    #[inline(never)]
+    fn next_frame_general(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
         if self.done {
             return Ok(None);
         }
@@ -559,10 +611,13 @@ impl PacketSource for FileReader {
             }
             Ok(None) => {
                 self.done = true;
+                self.mapped = None;
                 Ok(None)
             }
             Err(e) => {
                 self.done = true;
+                // After the end or a fault, no fast path either.
+                self.mapped = None;
                 Err(e)
             }
         }

@@ -198,6 +198,13 @@ impl Buffered {
         self.offset += n as u64;
     }
 
+    /// Drops `n` bytes of a mapped file, which the caller has seen there.
+    #[inline]
+    pub(super) fn skip_mapped(&mut self, n: usize) {
+        debug_assert!(matches!(self.reader, Reader::Mapped(_)));
+        self.offset += n as u64;
+    }
+
     /// Makes at least `n` bytes available unless the input ends first; returns how many are
     /// buffered. Every refill either adds bytes or marks the input exhausted (a read of 0),
     /// and the buffer is grown first so that there is room, so this always returns.
