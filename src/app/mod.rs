@@ -298,15 +298,22 @@ fn collect_flows(
 }
 
 /// Puts the names earlier DNS answers gave its addresses on a new flow.
+/// Inlined down to the test of `new` (false for nearly every packet): as a
+/// call it cost 13 instructions a packet.
+#[inline]
 fn name_new_flow(
     table: &mut FlowTable,
     placed: Option<&crate::flow::table::Placement>,
     names: &crate::flow::dns::DnsTracker,
 ) {
     if let Some(pl) = placed.filter(|pl| pl.new) {
-        if let Some(f) = table.get_mut(pl.slot) {
-            f.names = [names.name_for(&f.orig.0), names.name_for(&f.resp.0)];
-        }
+        name_flow(table, pl.slot, names);
+    }
+}
+
+fn name_flow(table: &mut FlowTable, slot: usize, names: &crate::flow::dns::DnsTracker) {
+    if let Some(f) = table.get_mut(slot) {
+        f.names = [names.name_for(&f.orig.0), names.name_for(&f.resp.0)];
     }
 }
 

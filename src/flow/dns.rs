@@ -229,13 +229,28 @@ impl DnsTracker {
 
     /// Feeds the DNS messages one packet carries; finished transactions
     /// are handed to `done`.
-    pub fn packet(&mut self, p: &Packet<'_>, msgs: &[Message], mut done: impl FnMut(DnsTransaction)) {
+    ///
+    /// Inlined: `flows` calls it for every packet with a tracker that only
+    /// learns names, and nearly every packet has no DNS message (a call that
+    /// did nothing cost 26 instructions a packet, callgrind).
+    #[inline]
+    pub fn packet(&mut self, p: &Packet<'_>, msgs: &[Message], done: impl FnMut(DnsTransaction)) {
         if self.only_names {
-            for m in msgs.iter().filter(|m| m.response) {
-                self.learn_names(m);
+            if !msgs.is_empty() {
+                self.learn_all(msgs);
             }
             return;
         }
+        self.track(p, msgs, done);
+    }
+
+    fn learn_all(&mut self, msgs: &[Message]) {
+        for m in msgs.iter().filter(|m| m.response) {
+            self.learn_names(m);
+        }
+    }
+
+    fn track(&mut self, p: &Packet<'_>, msgs: &[Message], mut done: impl FnMut(DnsTransaction)) {
         let now = ns(p.ts);
         self.sweep(now, &mut done);
         if msgs.is_empty() {
