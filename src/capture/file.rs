@@ -557,8 +557,9 @@ impl FileReader {
 }
 
 impl PacketSource for FileReader {
-    /// Inlined into the callers' loops; only the mapped fast path is here.
-    #[inline]
+    /// Inlined into the callers' loops (always: as a plain `#[inline]` the
+    /// threaded reader still called it); only the mapped fast path is here.
+    #[inline(always)]
     fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
         if let Some((m, pos)) = self.next_mapped() {
             let bytes = self.mapped.as_deref().map_or(&[][..], Map::bytes);
