@@ -101,6 +101,19 @@ impl FlowKey {
     }
 }
 
+impl FlowKey {
+    /// A cheap spread of the key over `bits` bits (at most 64), for small
+    /// direct-mapped caches in front of a map: the words folded together
+    /// and multiplied by a constant of the golden ratio (Fibonacci
+    /// hashing). Not a hash to key a map with: it is unseeded.
+    #[inline]
+    pub fn spread(&self, bits: u32) -> usize {
+        let x = self.lo ^ self.hi.rotate_left(17) ^ self.rest.rotate_left(41);
+        let x = (x as u64) ^ ((x >> 64) as u64);
+        (x.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - bits.clamp(1, 64))) as usize
+    }
+}
+
 /// An endpoint as numbers: the address, its family apart (so that an IPv4
 /// address and the IPv6 address with the same low bits stay distinct), the port.
 fn key_part(e: &Endpoint) -> (u128, bool, u16) {
