@@ -283,21 +283,18 @@ fn deal(
         } else {
             None
         };
-        for (i, o) in outs.iter_mut().enumerate() {
-            let (kind, owner) = match deal.route {
-                Route::All(owner) => (Kind::Shared, owner.map_or(NOBODY, |o| o as u32)),
-                Route::To(k) if k == i => (Kind::Own, k as u32),
-                Route::To(_) => match deal.others {
-                    Some(tag) => (Kind::Elsewhere, u32::from(tag)),
-                    None => continue,
-                },
-            };
-            let frame = match place {
-                Some(start) => ahead::Slot::at(&f, start, f.data.len() as u32),
-                None => ahead::Slot::copy(&f, &mut o.cur.data, kind != Kind::Elsewhere),
-            };
-            o.cur.slots.push(Slot { frame, kind, owner });
-            full |= o.cur.data.len() >= BATCH_BYTES;
+        // The usual frame: one consumer's, the others not told.
+        if let (Route::To(k), None) = (deal.route, deal.others) {
+            if let Some(o) = outs.get_mut(k) {
+                let frame = match place {
+                    Some(start) => ahead::Slot::at(&f, start, f.data.len() as u32),
+                    None => ahead::Slot::copy(&f, &mut o.cur.data, true),
+                };
+                o.cur.slots.push(Slot { frame, kind: Kind::Own, owner: k as u32 });
+                full = o.cur.data.len() >= BATCH_BYTES;
+            }
+        } else {
+            deal_around(&mut outs, &f, deal, place, &mut full);
         }
         round += 1;
         // Every consumer's batch goes out at once, so that each has the
@@ -313,6 +310,27 @@ fn deal(
         send_all(&mut outs, read, &mut mapped, false);
     }
     ReadEnd { error }
+}
+
+/// Deals a frame that goes to several consumers, or that the others are
+/// shown as [`Item::Elsewhere`].
+fn deal_around(outs: &mut [Out], f: &Frame<'_>, deal: Deal, place: Option<u64>, full: &mut bool) {
+    for (i, o) in outs.iter_mut().enumerate() {
+        let (kind, owner) = match deal.route {
+            Route::All(owner) => (Kind::Shared, owner.map_or(NOBODY, |o| o as u32)),
+            Route::To(k) if k == i => (Kind::Own, k as u32),
+            Route::To(_) => match deal.others {
+                Some(tag) => (Kind::Elsewhere, u32::from(tag)),
+                None => continue,
+            },
+        };
+        let frame = match place {
+            Some(start) => ahead::Slot::at(f, start, f.data.len() as u32),
+            None => ahead::Slot::copy(f, &mut o.cur.data, kind != Kind::Elsewhere),
+        };
+        o.cur.slots.push(Slot { frame, kind, owner });
+        *full |= o.cur.data.len() >= BATCH_BYTES;
+    }
 }
 
 /// The mapping of a mapped file, and how much of it has been released.
