@@ -89,7 +89,10 @@ impl FlowKey {
     pub fn new(proto: u8, vlan: [u16; 2], src: Endpoint, dst: Endpoint) -> FlowKey {
         let (a, b) = (key_part(&src), key_part(&dst));
         // Any total order works, as long as it is the same both ways.
-        let ((lo, lo_v6, lo_port), (hi, hi_v6, hi_port)) = if a <= b { (a, b) } else { (b, a) };
+        // The tuples' order, with the addresses alone deciding unless equal
+        // (as they nearly always are not): one 128-bit compare.
+        let a_first = if a.0 != b.0 { a.0 < b.0 } else { (a.1, a.2) <= (b.1, b.2) };
+        let ((lo, lo_v6, lo_port), (hi, hi_v6, hi_port)) = if a_first { (a, b) } else { (b, a) };
         let rest = u128::from(proto)
             | u128::from(lo_v6) << 8
             | u128::from(hi_v6) << 9
