@@ -529,6 +529,13 @@ impl FlowTable {
                 s
             }
             None => {
+                if self.max_flows > 0 && self.slots.len() == self.slots.capacity() {
+                    // Never more than `max_flows` slots: growing by doubling
+                    // past the cap would leave a third of the last block
+                    // unused (100,000 flows: 131,072 slots of 272 bytes).
+                    let want = (self.slots.capacity() * 2).min(self.max_flows).max(self.slots.len() + 1);
+                    self.slots.reserve_exact(want - self.slots.len());
+                }
                 self.slots.push(Some((key, flow)));
                 self.slots.len() - 1
             }
