@@ -25,19 +25,27 @@ use crate::record::Time;
 use crate::record::flow::{FlowRecord, TcpDirRecord};
 use crate::text;
 
+/// `,"name":` as one constant: a key is written with a single copy.
+macro_rules! k {
+    ($name:literal) => {
+        concat!(",\"", $name, "\":")
+    };
+}
 /// Appends `r` as serde_json would write it, without a newline.
 pub fn flow(out: &mut Vec<u8>, r: &FlowRecord) {
+    // A TCP flow's row is about 1,500 bytes: room for all of it at once.
+    out.reserve(2048);
     let o = &mut Obj::new(out);
-    o.u64("id", r.id);
-    o.str("proto", r.proto);
-    o.str("orig_addr", &r.orig_addr);
-    o.u64("orig_port", u64::from(r.orig_port));
-    o.str("resp_addr", &r.resp_addr);
-    o.u64("resp_port", u64::from(r.resp_port));
-    o.opt_str("service", r.service);
-    o.opt_str("server_name", r.server_name.as_deref());
+    o.u64(k!("id"), r.id);
+    o.str(k!("proto"), r.proto);
+    o.str(k!("orig_addr"), &r.orig_addr);
+    o.u64(k!("orig_port"), u64::from(r.orig_port));
+    o.str(k!("resp_addr"), &r.resp_addr);
+    o.u64(k!("resp_port"), u64::from(r.resp_port));
+    o.opt_str(k!("service"), r.service);
+    o.opt_str(k!("server_name"), r.server_name.as_deref());
     if !r.vlan.is_empty() {
-        o.key("vlan");
+        o.key(k!("vlan"));
         o.out.push(b'[');
         for (i, v) in r.vlan.iter().enumerate() {
             if i > 0 {
@@ -47,47 +55,47 @@ pub fn flow(out: &mut Vec<u8>, r: &FlowRecord) {
         }
         o.out.push(b']');
     }
-    o.key("start");
+    o.key(k!("start"));
     time(o.out, r.start);
-    o.f64("duration", r.duration);
-    o.u64("first_frame", r.first_frame);
-    o.u64("last_frame", r.last_frame);
-    o.u64("orig_pkts", r.orig_pkts);
-    o.u64("resp_pkts", r.resp_pkts);
-    o.u64("orig_frame_bytes", r.orig_frame_bytes);
-    o.u64("resp_frame_bytes", r.resp_frame_bytes);
-    o.u64("orig_ip_bytes", r.orig_ip_bytes);
-    o.u64("resp_ip_bytes", r.resp_ip_bytes);
-    o.u64("orig_payload_bytes", r.orig_payload_bytes);
-    o.u64("resp_payload_bytes", r.resp_payload_bytes);
-    o.bool("flipped", r.flipped);
-    o.str("ended", r.ended);
-    o.opt_str("state", r.state);
-    o.opt_str("history", r.history.as_deref());
-    o.u64("missed_bytes", r.missed_bytes);
-    o.opt_str("handshake", r.handshake);
-    o.opt_str("close", r.close.as_deref());
-    o.u64("syn_retries", u64::from(r.syn_retries));
-    o.opt_f64("initial_rtt_ms", r.initial_rtt_ms);
-    o.opt_f64("rtt_server_ms", r.rtt_server_ms);
-    o.opt_f64("rtt_client_ms", r.rtt_client_ms);
-    o.opt_f64("rtt_min_ms", r.rtt_min_ms);
-    o.opt_f64("rtt_avg_ms", r.rtt_avg_ms);
-    o.opt_f64("rtt_max_ms", r.rtt_max_ms);
-    o.u64("retransmissions", r.retransmissions);
-    o.u64("fast_retransmissions", r.fast_retransmissions);
-    o.u64("spurious_retransmissions", r.spurious_retransmissions);
-    o.u64("out_of_order", r.out_of_order);
-    o.u64("lost_segments", r.lost_segments);
-    o.u64("acked_unseen", r.acked_unseen);
-    o.u64("dup_acks", r.dup_acks);
-    o.u64("zero_windows", r.zero_windows);
-    o.u64("zero_window_probes", r.zero_window_probes);
-    o.u64("keep_alives", r.keep_alives);
-    o.u64("window_full", r.window_full);
-    o.u64("window_updates", r.window_updates);
-    o.opt_str("loss_location", r.loss_location);
-    for (name, d) in [("orig", &r.orig), ("resp", &r.resp)] {
+    o.f64(k!("duration"), r.duration);
+    o.u64(k!("first_frame"), r.first_frame);
+    o.u64(k!("last_frame"), r.last_frame);
+    o.u64(k!("orig_pkts"), r.orig_pkts);
+    o.u64(k!("resp_pkts"), r.resp_pkts);
+    o.u64(k!("orig_frame_bytes"), r.orig_frame_bytes);
+    o.u64(k!("resp_frame_bytes"), r.resp_frame_bytes);
+    o.u64(k!("orig_ip_bytes"), r.orig_ip_bytes);
+    o.u64(k!("resp_ip_bytes"), r.resp_ip_bytes);
+    o.u64(k!("orig_payload_bytes"), r.orig_payload_bytes);
+    o.u64(k!("resp_payload_bytes"), r.resp_payload_bytes);
+    o.bool(k!("flipped"), r.flipped);
+    o.str(k!("ended"), r.ended);
+    o.opt_str(k!("state"), r.state);
+    o.opt_str(k!("history"), r.history.as_deref());
+    o.u64(k!("missed_bytes"), r.missed_bytes);
+    o.opt_str(k!("handshake"), r.handshake);
+    o.opt_str(k!("close"), r.close.as_deref());
+    o.u64(k!("syn_retries"), u64::from(r.syn_retries));
+    o.opt_f64(k!("initial_rtt_ms"), r.initial_rtt_ms);
+    o.opt_f64(k!("rtt_server_ms"), r.rtt_server_ms);
+    o.opt_f64(k!("rtt_client_ms"), r.rtt_client_ms);
+    o.opt_f64(k!("rtt_min_ms"), r.rtt_min_ms);
+    o.opt_f64(k!("rtt_avg_ms"), r.rtt_avg_ms);
+    o.opt_f64(k!("rtt_max_ms"), r.rtt_max_ms);
+    o.u64(k!("retransmissions"), r.retransmissions);
+    o.u64(k!("fast_retransmissions"), r.fast_retransmissions);
+    o.u64(k!("spurious_retransmissions"), r.spurious_retransmissions);
+    o.u64(k!("out_of_order"), r.out_of_order);
+    o.u64(k!("lost_segments"), r.lost_segments);
+    o.u64(k!("acked_unseen"), r.acked_unseen);
+    o.u64(k!("dup_acks"), r.dup_acks);
+    o.u64(k!("zero_windows"), r.zero_windows);
+    o.u64(k!("zero_window_probes"), r.zero_window_probes);
+    o.u64(k!("keep_alives"), r.keep_alives);
+    o.u64(k!("window_full"), r.window_full);
+    o.u64(k!("window_updates"), r.window_updates);
+    o.opt_str(k!("loss_location"), r.loss_location);
+    for (name, d) in [(k!("orig"), &r.orig), (k!("resp"), &r.resp)] {
         if let Some(d) = d {
             o.key(name);
             dir(o.out, d);
@@ -98,28 +106,28 @@ pub fn flow(out: &mut Vec<u8>, r: &FlowRecord) {
 
 fn dir(out: &mut Vec<u8>, d: &TcpDirRecord) {
     let o = &mut Obj::new(out);
-    o.u64("retransmissions", d.retransmissions);
-    o.u64("fast_retransmissions", d.fast_retransmissions);
-    o.u64("spurious_retransmissions", d.spurious_retransmissions);
-    o.u64("out_of_order", d.out_of_order);
-    o.u64("lost_segments", d.lost_segments);
-    o.u64("missing_bytes", d.missing_bytes);
-    o.u64("acked_unseen", d.acked_unseen);
-    o.u64("dup_acks", d.dup_acks);
-    o.u64("zero_windows", d.zero_windows);
-    o.u64("zero_window_probes", d.zero_window_probes);
-    o.u64("keep_alives", d.keep_alives);
-    o.u64("window_full", d.window_full);
-    o.u64("window_updates", d.window_updates);
-    o.key("window_scale");
+    o.u64(k!("retransmissions"), d.retransmissions);
+    o.u64(k!("fast_retransmissions"), d.fast_retransmissions);
+    o.u64(k!("spurious_retransmissions"), d.spurious_retransmissions);
+    o.u64(k!("out_of_order"), d.out_of_order);
+    o.u64(k!("lost_segments"), d.lost_segments);
+    o.u64(k!("missing_bytes"), d.missing_bytes);
+    o.u64(k!("acked_unseen"), d.acked_unseen);
+    o.u64(k!("dup_acks"), d.dup_acks);
+    o.u64(k!("zero_windows"), d.zero_windows);
+    o.u64(k!("zero_window_probes"), d.zero_window_probes);
+    o.u64(k!("keep_alives"), d.keep_alives);
+    o.u64(k!("window_full"), d.window_full);
+    o.u64(k!("window_updates"), d.window_updates);
+    o.key(k!("window_scale"));
     text::i64(o.out, i64::from(d.window_scale));
-    o.u64("rtt_samples", d.rtt_samples);
-    o.opt_f64("rtt_min_ms", d.rtt_min_ms);
-    o.opt_f64("rtt_avg_ms", d.rtt_avg_ms);
-    o.opt_f64("rtt_max_ms", d.rtt_max_ms);
-    o.u64("loss_network_bytes", d.loss_network_bytes);
-    o.u64("loss_capture_bytes", d.loss_capture_bytes);
-    o.u64("reordered_bytes", d.reordered_bytes);
+    o.u64(k!("rtt_samples"), d.rtt_samples);
+    o.opt_f64(k!("rtt_min_ms"), d.rtt_min_ms);
+    o.opt_f64(k!("rtt_avg_ms"), d.rtt_avg_ms);
+    o.opt_f64(k!("rtt_max_ms"), d.rtt_max_ms);
+    o.u64(k!("loss_network_bytes"), d.loss_network_bytes);
+    o.u64(k!("loss_capture_bytes"), d.loss_capture_bytes);
+    o.u64(k!("reordered_bytes"), d.reordered_bytes);
     o.out.push(b'}');
 }
 
@@ -135,33 +143,37 @@ impl<'a> Obj<'a> {
         Obj { out, first: true }
     }
 
-    /// `"k":`, after a comma unless it is the first key. Keys are the
-    /// fields' names: plain ASCII, nothing to escape.
+    /// A key from [`k!`]: `,"name":`, without its comma if it is the first.
+    /// Keys are the fields' names: plain ASCII, nothing to escape. These
+    /// methods are inlined (always) so that each key's length is a
+    /// constant and its copy a few moves, not a call to `memcpy`.
+    #[inline(always)]
     fn key(&mut self, k: &str) {
-        if !self.first {
-            self.out.push(b',');
-        }
+        let k = k.as_bytes();
+        let k = if self.first { &k[1..] } else { k };
         self.first = false;
-        self.out.push(b'"');
-        self.out.extend_from_slice(k.as_bytes());
-        self.out.extend_from_slice(b"\":");
+        self.out.extend_from_slice(k);
     }
 
+    #[inline(always)]
     fn u64(&mut self, k: &str, v: u64) {
         self.key(k);
         text::u64(self.out, v);
     }
 
+    #[inline(always)]
     fn bool(&mut self, k: &str, v: bool) {
         self.key(k);
         self.out.extend_from_slice(if v { b"true" } else { b"false" });
     }
 
+    #[inline(always)]
     fn str(&mut self, k: &str, v: &str) {
         self.key(k);
         string(self.out, v);
     }
 
+    #[inline(always)]
     fn opt_str(&mut self, k: &str, v: Option<&str>) {
         self.key(k);
         match v {
@@ -170,11 +182,13 @@ impl<'a> Obj<'a> {
         }
     }
 
+    #[inline(always)]
     fn f64(&mut self, k: &str, v: f64) {
         self.key(k);
         float(self.out, v);
     }
 
+    #[inline(always)]
     fn opt_f64(&mut self, k: &str, v: Option<f64>) {
         self.key(k);
         match v {
