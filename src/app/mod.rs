@@ -268,19 +268,7 @@ fn collect_flows(
                 }
             }
             names.packet(p, &dns, |_| {});
-            let placed = table.packet(p, |fl, why| {
-                if failed.is_some() {
-                    return;
-                }
-                let r = FlowRecord::from_flow(&fl, why);
-                let done = match view.as_deref_mut() {
-                    Some(v) => v.ended(&r),
-                    None => Ok(()),
-                };
-                if let Err(e) = done.and_then(|()| sink(r)) {
-                    failed = Some(e);
-                }
-            });
+            let placed = table.packet(p, |fl, why| hand_on(&fl, why, view.as_deref_mut(), sink, &mut failed));
             name_new_flow(&mut table, placed.as_ref(), &names);
         });
         match failed.take() {
@@ -289,23 +277,33 @@ fn collect_flows(
         }
     })?;
     // One at a time as well: the flows still open at the end can be most of them.
-    table.finish(|fl, why| {
-        if failed.is_some() {
-            return;
-        }
-        let r = FlowRecord::from_flow(&fl, why);
-        let done = match view.as_deref_mut() {
-            Some(v) => v.ended(&r),
-            None => Ok(()),
-        };
-        if let Err(e) = done.and_then(|()| sink(r)) {
-            failed = Some(e);
-        }
-    });
+    table.finish(|fl, why| hand_on(&fl, why, view.as_deref_mut(), sink, &mut failed));
     if let Some(e) = failed {
         return Err(e.into());
     }
     Ok(Collected { stats: table.stats, fault, source: reader })
+}
+
+/// An ended flow to the live view and the sink, unless one of them has
+/// failed already: the first error is kept in `failed` for the caller.
+fn hand_on(
+    fl: &crate::flow::table::Flow,
+    why: crate::flow::table::EndReason,
+    view: Option<&mut live_flows::LiveFlows>,
+    sink: &mut dyn FnMut(FlowRecord) -> io::Result<()>,
+    failed: &mut Option<io::Error>,
+) {
+    if failed.is_some() {
+        return;
+    }
+    let r = FlowRecord::from_flow(fl, why);
+    let done = match view {
+        Some(v) => v.ended(&r),
+        None => Ok(()),
+    };
+    if let Err(e) = done.and_then(|()| sink(r)) {
+        *failed = Some(e);
+    }
 }
 
 /// Puts the names earlier DNS answers gave its addresses on a new flow.
