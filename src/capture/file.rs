@@ -554,31 +554,9 @@ impl FileReader {
         self.stats.frames += 1;
         Some((m, pos))
     }
-}
 
-impl PacketSource for FileReader {
-    /// Inlined into the callers' loops (always: as a plain `#[inline]` the
-    /// threaded reader still called it); only the mapped fast path is here.
-    #[inline(always)]
-    fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
-        if let Some((m, pos)) = self.next_mapped() {
-            let bytes = self.mapped.as_deref().map_or(&[][..], Map::bytes);
-            let start = pos + m.start;
-            return Ok(Some(Frame {
-                number: self.stats.frames,
-                ts: m.ts,
-                link: m.link,
-                interface: 0,
-                orig_len: m.orig_len,
-                data: bytes.get(start..start + m.caplen).unwrap_or_default(),
-                offset: pos as u64,
-            }));
-        }
-        self.next_frame_general()
-    }
-}
-
-impl FileReader {
+    /// Everything `next_mapped` does not take: the first record, records
+    /// of a stream, pcapng, odd records, the end and faults.
     #[inline(never)]
     fn next_frame_general(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
         if self.done {
@@ -622,5 +600,27 @@ impl FileReader {
                 Err(e)
             }
         }
+    }
+}
+
+impl PacketSource for FileReader {
+    /// Inlined into the callers' loops (always: as a plain `#[inline]` the
+    /// threaded reader still called it); only the mapped fast path is here.
+    #[inline(always)]
+    fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
+        if let Some((m, pos)) = self.next_mapped() {
+            let bytes = self.mapped.as_deref().map_or(&[][..], Map::bytes);
+            let start = pos + m.start;
+            return Ok(Some(Frame {
+                number: self.stats.frames,
+                ts: m.ts,
+                link: m.link,
+                interface: 0,
+                orig_len: m.orig_len,
+                data: bytes.get(start..start + m.caplen).unwrap_or_default(),
+                offset: pos as u64,
+            }));
+        }
+        self.next_frame_general()
     }
 }

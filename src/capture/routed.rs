@@ -151,9 +151,7 @@ impl Routed {
             },
         })
     }
-}
 
-impl Routed {
     /// Swaps the spent batch for the next one; `None` at the end.
     #[inline(never)]
     fn next_batch(&mut self) -> Option<()> {
@@ -226,6 +224,19 @@ struct Out {
 }
 
 impl Out {
+    /// Adds `f` to the batch being filled: its place in a mapped file
+    /// (`place`), or its bytes (none for `Elsewhere`). True when the batch
+    /// has its fill of bytes.
+    #[inline(always)]
+    fn push(&mut self, f: &Frame<'_>, place: Option<u64>, kind: Kind, owner: u32) -> bool {
+        let frame = match place {
+            Some(start) => ahead::Slot::at(f, start, f.data.len() as u32),
+            None => ahead::Slot::copy(f, &mut self.cur.data, kind != Kind::Elsewhere),
+        };
+        self.cur.slots.push(Slot { frame, kind, owner });
+        self.cur.data.len() >= BATCH_BYTES
+    }
+
     /// A batch to fill: one that came back, a new one while fewer than
     /// [`BATCHES`] exist, or else the next to come back. `None`: the
     /// consumer has gone.
@@ -290,12 +301,7 @@ fn deal(
         // The usual frame: one consumer's, the others not told.
         if let (Route::To(k), None) = (deal.route, deal.others) {
             if let Some(o) = outs.get_mut(k) {
-                let frame = match place {
-                    Some(start) => ahead::Slot::at(&f, start, f.data.len() as u32),
-                    None => ahead::Slot::copy(&f, &mut o.cur.data, true),
-                };
-                o.cur.slots.push(Slot { frame, kind: Kind::Own, owner: k as u32 });
-                full = o.cur.data.len() >= BATCH_BYTES;
+                full = o.push(&f, place, Kind::Own, k as u32);
             }
         } else {
             deal_around(&mut outs, &f, deal, place, &mut full);
@@ -328,12 +334,7 @@ fn deal_around(outs: &mut [Out], f: &Frame<'_>, deal: Deal, place: Option<u64>, 
                 None => continue,
             },
         };
-        let frame = match place {
-            Some(start) => ahead::Slot::at(f, start, f.data.len() as u32),
-            None => ahead::Slot::copy(f, &mut o.cur.data, kind != Kind::Elsewhere),
-        };
-        o.cur.slots.push(Slot { frame, kind, owner });
-        *full |= o.cur.data.len() >= BATCH_BYTES;
+        *full |= o.push(f, place, kind, owner);
     }
 }
 

@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 
 pub use packet::*;
 
-use crate::capture::{Frame, LinkType};
+use crate::capture::Frame;
 use defrag::{Defragmenter, Offer};
 use link::{Net, ethertype};
 use tcpdns::TcpDns;
@@ -81,7 +81,7 @@ impl Dissector {
     /// Fills `p`, made by `Packet::new` from a frame, from its bytes.
     fn decode<'a>(&'a mut self, p: &mut Packet<'a>) {
         let Dissector { defrag, tcp_dns, stats } = self;
-        let net = if p.link == LinkType::ETHERNET { link::ethernet(p, p.data) } else { link::decode(p) };
+        let net = link::decode(p);
         // The version the lower layer promises: an ethertype or a link type
         // says which IP it carries; raw IP and MPLS leave it to the first nibble.
         let (ethertype, offset, expect) = match net {

@@ -102,9 +102,7 @@ impl FlowKey {
             | u128::from(hi_port) << 64;
         FlowKey { lo, hi, rest }
     }
-}
 
-impl FlowKey {
     /// A cheap spread of the key over `bits` bits (at most 64), for small
     /// direct-mapped caches in front of a map: the words folded together
     /// and multiplied by a constant of the golden ratio (Fibonacci
