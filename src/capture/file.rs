@@ -138,7 +138,7 @@ impl FileReader {
             return FileReader::open(path);
         }
         let file = File::open(path).map_err(|e| open_error(path, 0, CaptureErrorKind::Io(e)))?;
-        let map = match Map::of(&file) {
+        let map = match Map::of(&file, path) {
             Ok(Some(m)) if !m.bytes().starts_with(&GZIP_MAGIC) => m,
             // Not mappable (a pipe, empty) or compressed: the mapping did not
             // move the file's position, the stream starts at its first byte.

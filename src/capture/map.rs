@@ -16,10 +16,14 @@
 //! those between the slowest consumer and the reader.
 //!
 //! Must not know records or formats: it maps bytes. Only regular files are
-//! mapped; pipes, stdin and gzip streams are read as before. As with any
-//! mapping (ripgrep's included), a file truncated by another program while
-//! it is mapped raises SIGBUS on the next access to the missing pages; a
-//! file that grows is read up to its size when it was opened.
+//! mapped; pipes, stdin and gzip streams are read as before. A file that
+//! grows is read up to its size when it was opened. A file cut short by
+//! another program while it is mapped (a rotation by truncation, say)
+//! raises SIGBUS on the next access to the missing pages, as with any
+//! mapping (ripgrep's included): instead of dying of a bus error, the
+//! process says which file was cut, and where, and exits with 2 (see
+//! [`sigbus`]); the flows of the frames before are not written, as nothing
+//! can be finished from inside a signal handler.
 
 use std::fs::File;
 use std::io;
@@ -46,9 +50,9 @@ fn page_size() -> usize {
 }
 
 impl Map {
-    /// Maps `file` if it is a regular, non-empty file; `None` otherwise
-    /// (the caller reads it as a stream).
-    pub fn of(file: &File) -> io::Result<Option<Map>> {
+    /// Maps `file` (named `name` in errors) if it is a regular, non-empty
+    /// file; `None` otherwise (the caller reads it as a stream).
+    pub fn of(file: &File, name: &str) -> io::Result<Option<Map>> {
         let meta = file.metadata()?;
         if !meta.is_file() || meta.len() == 0 {
             return Ok(None);
@@ -66,6 +70,7 @@ impl Map {
         // only, so its failure changes nothing.
         // SAFETY: the range is exactly the mapping made above.
         unsafe { libc::madvise(ptr.as_ptr().cast(), len, libc::MADV_SEQUENTIAL) };
+        sigbus::watch(ptr.as_ptr() as usize, len, name);
         Ok(Some(Map { ptr, len }))
     }
 
@@ -98,9 +103,137 @@ impl Map {
 
 impl Drop for Map {
     fn drop(&mut self) {
+        sigbus::unwatch(self.ptr.as_ptr() as usize);
         // SAFETY: unmaps exactly the mapping `of` made; no slice of it
         // outlives `self` (they borrow it).
         unsafe { libc::munmap(self.ptr.as_ptr().cast(), self.len) };
+    }
+}
+
+/// A clear end instead of a bus error when the mapped file is cut short.
+///
+/// The handler knows the mapping most recently made (its start, length
+/// and a message naming its file, prepared beforehand: a handler may not
+/// allocate). A SIGBUS at an address inside it writes the message with the
+/// offset and ends the process with exit code 2 (`_exit`: only
+/// async-signal-safe calls). Any other SIGBUS goes to the handler that was
+/// there before (std's, for stack overflows), or to the default action.
+pub(crate) mod sigbus {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+
+    static START: AtomicUsize = AtomicUsize::new(0);
+    static LEN: AtomicUsize = AtomicUsize::new(0);
+    static MSG: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
+    static MSG_LEN: AtomicUsize = AtomicUsize::new(0);
+    /// The action before ours, for the faults that are not ours.
+    static BEFORE: OnceLock<Action> = OnceLock::new();
+
+    struct Action(libc::sigaction);
+    // SAFETY: a plain C struct of a handler address, flags and a mask.
+    unsafe impl Send for Action {}
+    unsafe impl Sync for Action {}
+
+    /// Watches the mapping at `start` of `len` bytes of the file `name`.
+    pub(super) fn watch(start: usize, len: usize, name: &str) {
+        let msg = format!("wirelens: {name}: the file was cut short while it was being read: no byte at offset ");
+        // Leaked: the handler may read it at any time. One per mapped file.
+        let msg: &'static mut [u8] = Box::leak(msg.into_bytes().into_boxed_slice());
+        LEN.store(0, Ordering::SeqCst);
+        MSG_LEN.store(msg.len(), Ordering::SeqCst);
+        MSG.store(msg.as_mut_ptr(), Ordering::SeqCst);
+        START.store(start, Ordering::SeqCst);
+        LEN.store(len, Ordering::SeqCst);
+        BEFORE.get_or_init(install);
+    }
+
+    /// The mapping at `start` is gone: no longer ours to explain.
+    pub(super) fn unwatch(start: usize) {
+        if START.load(Ordering::SeqCst) == start {
+            LEN.store(0, Ordering::SeqCst);
+        }
+    }
+
+    fn install() -> Action {
+        // SAFETY: sigaction with a zeroed struct filled in below; the old
+        // action is written into `old`.
+        unsafe {
+            let mut new: libc::sigaction = std::mem::zeroed();
+            new.sa_sigaction = handler as *const () as usize;
+            new.sa_flags = libc::SA_SIGINFO;
+            libc::sigemptyset(&mut new.sa_mask);
+            let mut old: libc::sigaction = std::mem::zeroed();
+            libc::sigaction(libc::SIGBUS, &new, &mut old);
+            Action(old)
+        }
+    }
+
+    extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
+        // SAFETY: the kernel passes a valid siginfo for an SA_SIGINFO handler.
+        let addr = unsafe { (*info).si_addr() } as usize;
+        let (start, len) = (START.load(Ordering::SeqCst), LEN.load(Ordering::SeqCst));
+        if len > 0 && addr >= start && addr - start < len {
+            let (msg, msg_len) = (MSG.load(Ordering::SeqCst), MSG_LEN.load(Ordering::SeqCst));
+            let mut digits = [0u8; 21];
+            let n = decimal(addr - start, &mut digits);
+            // SAFETY: write(2) and _exit(2) are async-signal-safe; `msg`
+            // points to `msg_len` leaked bytes, `digits` to `n` bytes.
+            unsafe {
+                libc::write(2, msg.cast(), msg_len);
+                libc::write(2, digits.as_ptr().cast(), n);
+                libc::_exit(2);
+            }
+        }
+        // Not ours: the handler before, or the default action (the fault
+        // happens again when this returns).
+        match BEFORE.get() {
+            Some(Action(old)) if old.sa_sigaction != libc::SIG_DFL && old.sa_sigaction != libc::SIG_IGN => {
+                if old.sa_flags & libc::SA_SIGINFO != 0 {
+                    // SAFETY: the previous SA_SIGINFO handler, called as the kernel would.
+                    let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
+                        unsafe { std::mem::transmute(old.sa_sigaction) };
+                    f(sig, info, ctx);
+                } else {
+                    // SAFETY: the previous plain handler.
+                    let f: extern "C" fn(libc::c_int) = unsafe { std::mem::transmute(old.sa_sigaction) };
+                    f(sig);
+                }
+            }
+            _ => {
+                // SAFETY: signal(2) is async-signal-safe.
+                unsafe { libc::signal(libc::SIGBUS, libc::SIG_DFL) };
+            }
+        }
+    }
+
+    /// `n` in decimal, then a newline, into `out`; the bytes written.
+    fn decimal(mut n: usize, out: &mut [u8; 21]) -> usize {
+        let mut tmp = [0u8; 20];
+        let mut i = tmp.len();
+        loop {
+            i -= 1;
+            tmp[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        let k = tmp.len() - i;
+        out[..k].copy_from_slice(&tmp[i..]);
+        out[k] = b'\n';
+        k + 1
+    }
+
+    #[cfg(test)]
+    #[test]
+    fn offsets_in_decimal() {
+        let mut out = [0u8; 21];
+        let n = decimal(0, &mut out);
+        assert_eq!(&out[..n], b"0\n");
+        let n = decimal(8192, &mut out);
+        assert_eq!(&out[..n], b"8192\n");
+        let n = decimal(usize::MAX, &mut out);
+        assert_eq!(&out[..n], format!("{}\n", usize::MAX).as_bytes());
     }
 }
 
@@ -114,7 +247,7 @@ mod tests {
         let mut f = tempfile();
         let data: Vec<u8> = (0..3 * page_size() + 100).map(|i| (i % 251) as u8).collect();
         f.write_all(&data).unwrap();
-        let m = Map::of(&f).unwrap().expect("a regular file maps");
+        let m = Map::of(&f, "t").unwrap().expect("a regular file maps");
         assert_eq!(m.bytes(), &data[..]);
         m.release(0, m.bytes().len());
         m.release(5, 17);
@@ -125,7 +258,42 @@ mod tests {
     #[test]
     fn an_empty_file_is_not_mapped() {
         let f = tempfile();
-        assert!(Map::of(&f).unwrap().is_none());
+        assert!(Map::of(&f, "t").unwrap().is_none());
+    }
+
+    /// A file cut short under its mapping: a clear message and exit code 2,
+    /// not a bus error. The fault ends the process, so this runs the test
+    /// binary again for `cut_short_child`.
+    #[test]
+    fn a_file_cut_short_ends_with_a_message() {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "capture::map::tests::cut_short_child", "--ignored", "--nocapture", "--test-threads=1"])
+            .env("WIRELENS_CUT_SHORT_CHILD", "1")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        let offset = 2 * page_size();
+        assert!(
+            err.contains(&format!(
+                "wirelens: cut.pcap: the file was cut short while it was being read: no byte at offset {offset}\n"
+            )),
+            "{err}"
+        );
+    }
+
+    #[test]
+    #[ignore = "run by a_file_cut_short_ends_with_a_message: it ends its process"]
+    fn cut_short_child() {
+        if std::env::var_os("WIRELENS_CUT_SHORT_CHILD").is_none() {
+            return;
+        }
+        let mut f = tempfile();
+        f.write_all(&vec![7u8; 3 * page_size()]).unwrap();
+        let m = Map::of(&f, "cut.pcap").unwrap().expect("a regular file maps");
+        f.set_len(page_size() as u64).unwrap();
+        let b = std::hint::black_box(m.bytes()[2 * page_size()]);
+        panic!("read {b} past the end of a file cut short");
     }
 
     fn tempfile() -> File {
