@@ -8,7 +8,7 @@ use super::*;
 /// One scripted segment: `TIME DIR FLAGS SEQ ACK WIN LEN [ws=N] [sack=L-R,..] [ts]`,
 /// DIR `c` (Fwd) or `s` (Rev), FLAGS letters of S A F R P.
 pub(super) struct Line {
-    dir: Dir,
+    pub(super) dir: Dir,
     frame: u64,
     ts_ns: i64,
     seq: u32,
@@ -109,7 +109,7 @@ fn assert_kinds(all: &[Analysis], expected: &[(usize, &[Kind])]) {
 
 const MS: i64 = 1_000_000;
 
-const HANDSHAKE: &str = "
+pub(super) const HANDSHAKE: &str = "
 0.000 c S 1000 0 64240 0 ws=7 ts
 0.010 s SA 5000 1001 65160 0 ws=7 ts
 0.020 c A 1001 5001 502 0 ts

@@ -1,6 +1,6 @@
 //! The connection summary: handshake, close, counts, RTTs, loss location.
 
-use super::tests::run;
+use super::tests::{parse, run};
 use super::*;
 
 const MS: i64 = 1_000_000;
@@ -220,4 +220,55 @@ fn zero_window_counts() {
     let (f, r) = (s.dir(Dir::Fwd), s.dir(Dir::Rev));
     assert_eq!((f.zero_window_probes, f.keep_alives, f.window_full), (1, 1, 2));
     assert_eq!((r.zero_windows, r.zero_window_probe_acks, r.window_updates), (3, 1, 2));
+}
+
+/// A connection that keeps a lone SYN (`State::Syn`) answers as one that
+/// kept the full state from its first segment: each segment's analysis,
+/// the summary after every segment, the window scaling and whether a SYN
+/// opens a new connection.
+#[test]
+fn a_lone_syn_kept_and_replayed_answers_as_the_full_state() {
+    let scripts = [
+        // One SYN, then nothing (a SYN flood's flows).
+        "0.000 c S 1000 0 64240 0 ws=7 ts\n",
+        // Retried, with the same number; then answered.
+        "0.000 c S 1000 0 64240 0 ws=7\n1.000 c S 1000 0 64240 0 ws=7\n1.010 s SA 5000 1001 65160 0 ws=7\n",
+        // Refused.
+        "0.000 c S 1000 0 64240 0\n0.001 s RA 0 1001 0 0\n",
+        // A SYN without the window scale option, then the whole exchange.
+        "0.000 c S 1000 0 64240 0\n0.010 s SA 5000 1001 65160 0 ws=7\n0.020 c A 1001 5001 502 0\n",
+        // Data first (no SYN): never kept.
+        "0.000 c AP 1001 5001 502 100\n0.010 s A 5001 1101 509 0\n",
+        // A SYN with SACK blocks (not kept: they are borrowed).
+        "0.000 c S 1000 0 64240 0 sack=900-950\n0.010 s SA 5000 1001 65160 0\n",
+        super::tests::HANDSHAKE,
+    ];
+    for script in scripts {
+        for reuses in [false, true] {
+            let (mut kept, mut full) = if reuses {
+                (TcpConn::reusing_ports(), TcpConn(State::Full(Full::new(true))))
+            } else {
+                (TcpConn::new(), TcpConn(State::Full(Full::new(false))))
+            };
+            for (i, l) in parse(script).iter().enumerate() {
+                let s = l.segment();
+                let what = format!("{script:?} (reusing ports: {reuses}), segment {i}");
+                assert_eq!(kept.is_new_connection(l.dir, &s), full.is_new_connection(l.dir, &s), "{what}");
+                assert_eq!(kept.segment(l.dir, &s), full.segment(l.dir, &s), "{what}");
+                assert_eq!(kept.summary(), full.summary(), "{what}");
+                for d in [Dir::Fwd, Dir::Rev] {
+                    assert_eq!(kept.scaling(d), full.scaling(d), "{what}");
+                }
+            }
+        }
+    }
+    // A new SYN number from the same side opens a new connection; the
+    // other side's SYN does not.
+    let mut c = TcpConn::new();
+    let syn = parse("0.000 c S 1000 0 64240 0\n1.000 c S 7000 0 64240 0\n1.000 s S 7000 0 64240 0\n");
+    c.segment(syn[0].dir, &syn[0].segment());
+    assert!(matches!(c.0, State::Syn { .. }), "a lone SYN is kept as it came");
+    assert!(c.is_new_connection(syn[1].dir, &syn[1].segment()));
+    assert!(!c.is_new_connection(syn[2].dir, &syn[2].segment()));
+    assert!(!c.is_new_connection(syn[0].dir, &syn[0].segment()), "a retry is not");
 }
