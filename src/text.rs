@@ -27,8 +27,9 @@ pub fn decimal_len(n: u64) -> usize {
     n.checked_ilog10().map_or(1, |l| l as usize + 1)
 }
 
-/// Writes the decimal digits of `n` at the end of `buf`; returns where they start.
-fn digits(mut n: u64, buf: &mut [u8; 20]) -> usize {
+/// Writes the decimal digits of `n` at the end of `buf`; returns where they
+/// start. No allocation: a signal handler may use it.
+pub fn digits(mut n: u64, buf: &mut [u8; 20]) -> usize {
     let mut i = buf.len();
     // Four digits per 64-bit division while the number is wide, then the
     // rest in machine-word arithmetic.

@@ -174,13 +174,14 @@ pub(crate) mod sigbus {
         let (start, len) = (START.load(Ordering::SeqCst), LEN.load(Ordering::SeqCst));
         if len > 0 && addr >= start && addr - start < len {
             let (msg, msg_len) = (MSG.load(Ordering::SeqCst), MSG_LEN.load(Ordering::SeqCst));
-            let mut digits = [0u8; 21];
-            let n = decimal(addr - start, &mut digits);
+            let mut digits = [0u8; 20];
+            let from = crate::text::digits((addr - start) as u64, &mut digits);
             // SAFETY: write(2) and _exit(2) are async-signal-safe; `msg`
-            // points to `msg_len` leaked bytes, `digits` to `n` bytes.
+            // points to `msg_len` leaked bytes, `digits[from..]` is in bounds.
             unsafe {
                 libc::write(2, msg.cast(), msg_len);
-                libc::write(2, digits.as_ptr().cast(), n);
+                libc::write(2, digits[from..].as_ptr().cast(), digits.len() - from);
+                libc::write(2, b"\n".as_ptr().cast(), 1);
                 libc::_exit(2);
             }
         }
@@ -206,34 +207,17 @@ pub(crate) mod sigbus {
         }
     }
 
-    /// `n` in decimal, then a newline, into `out`; the bytes written.
-    fn decimal(mut n: usize, out: &mut [u8; 21]) -> usize {
-        let mut tmp = [0u8; 20];
-        let mut i = tmp.len();
-        loop {
-            i -= 1;
-            tmp[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        let k = tmp.len() - i;
-        out[..k].copy_from_slice(&tmp[i..]);
-        out[k] = b'\n';
-        k + 1
-    }
-
     #[cfg(test)]
     #[test]
     fn offsets_in_decimal() {
-        let mut out = [0u8; 21];
-        let n = decimal(0, &mut out);
-        assert_eq!(&out[..n], b"0\n");
-        let n = decimal(8192, &mut out);
-        assert_eq!(&out[..n], b"8192\n");
-        let n = decimal(usize::MAX, &mut out);
-        assert_eq!(&out[..n], format!("{}\n", usize::MAX).as_bytes());
+        // The handler's digits: `text::digits`, which allocates nothing.
+        let mut out = [0u8; 20];
+        let from = crate::text::digits(0, &mut out);
+        assert_eq!(&out[from..], b"0");
+        let from = crate::text::digits(8192, &mut out);
+        assert_eq!(&out[from..], b"8192");
+        let from = crate::text::digits(usize::MAX as u64, &mut out);
+        assert_eq!(&out[from..], format!("{}", usize::MAX).as_bytes());
     }
 }
 

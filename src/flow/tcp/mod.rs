@@ -155,52 +155,31 @@ impl Scaling {
 /// question only the full state can answer, replays the SYN into a fresh
 /// state first: the rules and the summary depend on nothing but the
 /// segments they were given, so the result is the same.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct TcpConn(State);
 
 #[derive(Debug, Clone)]
 enum State {
-    /// No segment yet.
-    New {
-        reuses_ports: bool,
-    },
-    /// One segment so far: a SYN without ACK and without SACK blocks.
-    Syn {
-        dir: Dir,
-        seg: Kept,
-        reuses_ports: bool,
-    },
+    Lone(Lone),
     Full(Box<Full>),
 }
 
-impl Default for State {
+impl Default for TcpConn {
     fn default() -> Self {
-        State::New { reuses_ports: false }
+        TcpConn(State::Lone(Lone::default()))
     }
 }
 
-/// The rules' state and the summary.
+/// A connection before its full state: no segment yet, or one SYN without
+/// ACK and without SACK blocks.
 #[derive(Debug, Clone, Default)]
-struct Full {
-    engine: analyze::Engine,
-    summary: summary::Tracker,
+struct Lone {
+    reuses_ports: bool,
+    syn: Option<(Dir, Kept)>,
 }
 
-impl Full {
-    fn new(reuses_ports: bool) -> Box<Full> {
-        let mut f = Box::<Full>::default();
-        f.engine.first_reuses_ports = reuses_ports;
-        f
-    }
-
-    #[inline(always)]
-    fn segment_into(&mut self, dir: Dir, s: &Segment<'_>, a: &mut Analysis) {
-        self.engine.segment(dir, s, a);
-        self.summary.record(dir, s, a, &self.engine);
-    }
-}
-
-/// A segment without SACK blocks, kept whole to be replayed.
+/// A segment without SACK blocks, kept to be replayed: a `Segment`'s
+/// fields without its SACK slice, which would add 16 bytes to every flow.
 #[derive(Debug, Clone, Copy)]
 struct Kept {
     frame: u64,
@@ -216,32 +195,53 @@ struct Kept {
 
 impl Kept {
     fn of(s: &Segment<'_>) -> Kept {
-        Kept {
-            frame: s.frame,
-            ts_ns: s.ts_ns,
-            seq: s.seq,
-            ack: s.ack,
-            payload_len: s.payload_len,
-            flags: s.flags,
-            window: s.window,
-            wscale: s.wscale,
-            has_timestamps: s.has_timestamps,
-        }
+        let Segment { frame, ts_ns, seq, ack, flags, window, payload_len, sack: _, wscale, has_timestamps } = *s;
+        Kept { frame, ts_ns, seq, ack, payload_len, flags, window, wscale, has_timestamps }
     }
 
-    fn segment(&self) -> Segment<'static> {
-        Segment {
-            frame: self.frame,
-            ts_ns: self.ts_ns,
-            seq: self.seq,
-            ack: self.ack,
-            flags: self.flags,
-            window: self.window,
-            payload_len: self.payload_len,
-            sack: &[],
-            wscale: self.wscale,
-            has_timestamps: self.has_timestamps,
+    fn segment(self) -> Segment<'static> {
+        let Kept { frame, ts_ns, seq, ack, payload_len, flags, window, wscale, has_timestamps } = self;
+        Segment { frame, ts_ns, seq, ack, flags, window, payload_len, sack: &[], wscale, has_timestamps }
+    }
+}
+
+impl Lone {
+    /// A fresh full state, the kept SYN replayed into it.
+    fn replayed(&self) -> Box<Full> {
+        let mut f = Box::<Full>::default();
+        f.engine.first_reuses_ports = self.reuses_ports;
+        if let Some((dir, syn)) = self.syn {
+            f.segment_into(dir, &syn.segment(), &mut Analysis::default());
         }
+        f
+    }
+
+    /// Analyses the next segment; the full state once it must be kept.
+    #[cold]
+    #[inline(never)]
+    fn segment(&mut self, dir: Dir, s: &Segment<'_>, a: &mut Analysis) -> Option<Box<Full>> {
+        let mut full = self.replayed();
+        full.segment_into(dir, s, a);
+        if self.syn.is_none() && s.is_pure_syn() && s.sack.is_empty() {
+            self.syn = Some((dir, Kept::of(s)));
+            return None;
+        }
+        Some(full)
+    }
+}
+
+/// The rules' state and the summary.
+#[derive(Debug, Clone, Default)]
+struct Full {
+    engine: analyze::Engine,
+    summary: summary::Tracker,
+}
+
+impl Full {
+    #[inline(always)]
+    fn segment_into(&mut self, dir: Dir, s: &Segment<'_>, a: &mut Analysis) {
+        self.engine.segment(dir, s, a);
+        self.summary.record(dir, s, a, &self.engine);
     }
 }
 
@@ -255,7 +255,15 @@ impl TcpConn {
     /// [`Kind::ReusedPorts`], as tshark flags the SYN that opens a new
     /// `tcp.stream` on the same addresses and ports.
     pub fn reusing_ports() -> Self {
-        TcpConn(State::New { reuses_ports: true })
+        TcpConn(State::Lone(Lone { reuses_ports: true, syn: None }))
+    }
+
+    /// The full state, kept or replayed.
+    fn with_full<R>(&self, f: impl FnOnce(&Full) -> R) -> R {
+        match &self.0 {
+            State::Full(full) => f(full),
+            State::Lone(lone) => f(&lone.replayed()),
+        }
     }
 
     /// Whether `s`, travelling in `dir` of this connection, opens a new
@@ -271,8 +279,7 @@ impl TcpConn {
             State::Full(f) => f.engine.is_new_connection(dir, s),
             // A SYN's own number is the base of its side; the other side has
             // none yet (a SYN without ACK gives none).
-            State::Syn { dir: d, seg, .. } => s.is_pure_syn() && *d == dir && seg.seq != s.seq,
-            State::New { .. } => false,
+            State::Lone(l) => l.syn.is_some_and(|(d, syn)| s.is_pure_syn() && d == dir && syn.seq != s.seq),
         }
     }
 
@@ -290,54 +297,21 @@ impl TcpConn {
     pub fn segment_into(&mut self, dir: Dir, s: &Segment<'_>, a: &mut Analysis) {
         match &mut self.0 {
             State::Full(f) => f.segment_into(dir, s, a),
-            _ => self.first_segments(dir, s, a),
-        }
-    }
-
-    /// A connection's first segment, or its second after a lone SYN.
-    #[cold]
-    #[inline(never)]
-    fn first_segments(&mut self, dir: Dir, s: &Segment<'_>, a: &mut Analysis) {
-        let mut full = self.replayed();
-        full.segment_into(dir, s, a);
-        self.0 = match self.0 {
-            State::New { reuses_ports } if s.is_pure_syn() && s.sack.is_empty() => {
-                State::Syn { dir, seg: Kept::of(s), reuses_ports }
-            }
-            _ => State::Full(full),
-        };
-    }
-
-    /// The full state of a connection that has not kept it: its segment
-    /// replayed into a fresh one.
-    fn replayed(&self) -> Box<Full> {
-        match &self.0 {
-            State::Full(f) => f.clone(),
-            State::New { reuses_ports } => Full::new(*reuses_ports),
-            State::Syn { dir, seg, reuses_ports } => {
-                let mut f = Full::new(*reuses_ports);
-                f.segment_into(*dir, &seg.segment(), &mut Analysis::default());
-                f
+            State::Lone(l) => {
+                if let Some(full) = l.segment(dir, s, a) {
+                    self.0 = State::Full(full);
+                }
             }
         }
     }
 
     /// Window scaling currently known for the segments travelling in `dir`.
     pub fn scaling(&self, dir: Dir) -> Scaling {
-        match &self.0 {
-            State::Full(f) => f.engine.scaling(dir),
-            _ => self.replayed().engine.scaling(dir),
-        }
+        self.with_full(|f| f.engine.scaling(dir))
     }
 
     /// What happened to the connection so far.
     pub fn summary(&self) -> ConnSummary {
-        match &self.0 {
-            State::Full(f) => f.summary.summary(&f.engine),
-            _ => {
-                let f = self.replayed();
-                f.summary.summary(&f.engine)
-            }
-        }
+        self.with_full(|f| f.summary.summary(&f.engine))
     }
 }

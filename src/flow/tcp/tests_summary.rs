@@ -222,7 +222,7 @@ fn zero_window_counts() {
     assert_eq!((r.zero_windows, r.zero_window_probe_acks, r.window_updates), (3, 1, 2));
 }
 
-/// A connection that keeps a lone SYN (`State::Syn`) answers as one that
+/// A connection that keeps a lone SYN (`Lone`) answers as one that
 /// kept the full state from its first segment: each segment's analysis,
 /// the summary after every segment, the window scaling and whether a SYN
 /// opens a new connection.
@@ -245,10 +245,11 @@ fn a_lone_syn_kept_and_replayed_answers_as_the_full_state() {
     ];
     for script in scripts {
         for reuses in [false, true] {
+            let kept_from_start = |reuses_ports| TcpConn(State::Full(Lone { reuses_ports, syn: None }.replayed()));
             let (mut kept, mut full) = if reuses {
-                (TcpConn::reusing_ports(), TcpConn(State::Full(Full::new(true))))
+                (TcpConn::reusing_ports(), kept_from_start(true))
             } else {
-                (TcpConn::new(), TcpConn(State::Full(Full::new(false))))
+                (TcpConn::new(), kept_from_start(false))
             };
             for (i, l) in parse(script).iter().enumerate() {
                 let s = l.segment();
@@ -267,7 +268,7 @@ fn a_lone_syn_kept_and_replayed_answers_as_the_full_state() {
     let mut c = TcpConn::new();
     let syn = parse("0.000 c S 1000 0 64240 0\n1.000 c S 7000 0 64240 0\n1.000 s S 7000 0 64240 0\n");
     c.segment(syn[0].dir, &syn[0].segment());
-    assert!(matches!(c.0, State::Syn { .. }), "a lone SYN is kept as it came");
+    assert!(matches!(c.0, State::Lone(Lone { syn: Some(_), .. })), "a lone SYN is kept as it came");
     assert!(c.is_new_connection(syn[1].dir, &syn[1].segment()));
     assert!(!c.is_new_connection(syn[2].dir, &syn[2].segment()));
     assert!(!c.is_new_connection(syn[0].dir, &syn[0].segment()), "a retry is not");
