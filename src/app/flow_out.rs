@@ -193,6 +193,67 @@ fn sort_key(sort: FlowSort, r: &FlowRecord) -> f64 {
     }
 }
 
+/// What `collect_flows` hands each ended flow to.
+pub(super) trait FlowOut {
+    /// A flow, with its id.
+    fn push(&mut self, r: FlowRecord) -> io::Result<()>;
+
+    /// How this output's rows can be rendered before the flows' ids are
+    /// known, when it writes rows as they come: the flows open at the end
+    /// of a capture (most of them) are rendered while the analysis still
+    /// runs, and [`FlowOut::push_ahead`] only puts the id in.
+    fn ahead(&self) -> Option<Ahead> {
+        None
+    }
+
+    /// A row [`Ahead::render`] made, now that its flow's id is known.
+    fn push_ahead(&mut self, id: u64, row: &[u8]) -> io::Result<()> {
+        let _ = (id, row);
+        Err(io::Error::other("this output takes no rows rendered ahead"))
+    }
+}
+
+/// A closure as an output: each flow to it.
+pub(super) struct Each<F>(pub F);
+
+impl<F: FnMut(FlowRecord) -> io::Result<()>> FlowOut for Each<F> {
+    fn push(&mut self, r: FlowRecord) -> io::Result<()> {
+        (self.0)(r)
+    }
+}
+
+/// Renders a stream's rows without their ids (a pure function of the
+/// record: any thread may call it).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Ahead {
+    format: Format,
+}
+
+impl Ahead {
+    /// `r`'s row, with the id 0 where its id goes (see [`id_at`]).
+    pub(super) fn render(self, r: &mut FlowRecord, out: &mut Vec<u8>) {
+        r.id = 0;
+        render_row(self.format, r, out);
+    }
+}
+
+/// Where the id's digits start in a row: every format puts it first.
+fn id_at(format: Format) -> usize {
+    match format {
+        Format::Csv => 0,
+        // `{"id":`
+        _ => 6,
+    }
+}
+
+/// A row of a stream (JSON, NDJSON, CSV), without the separator.
+fn render_row(format: Format, r: &FlowRecord, row: &mut Vec<u8>) {
+    match format {
+        Format::Csv => row.extend_from_slice(&report::csv_line(r.csv_row())),
+        _ => report::json::flow(row, r),
+    }
+}
+
 /// Where ended flows go.
 pub(super) enum FlowSink<W: Write> {
     /// Machine formats in start order: written as they are unblocked.
@@ -212,6 +273,23 @@ pub(super) enum FlowSink<W: Write> {
     All(Vec<FlowRecord>),
     /// A live event stream already wrote every flow.
     Discard,
+}
+
+impl<W: Write> FlowOut for FlowSink<W> {
+    fn push(&mut self, r: FlowRecord) -> io::Result<()> {
+        FlowSink::push(self, r)
+    }
+
+    fn ahead(&self) -> Option<Ahead> {
+        match self {
+            FlowSink::Stream { format, .. } => Some(Ahead { format: *format }),
+            _ => None,
+        }
+    }
+
+    fn push_ahead(&mut self, id: u64, row: &[u8]) -> io::Result<()> {
+        FlowSink::push_ahead(self, id, row)
+    }
 }
 
 impl<W: Write> FlowSink<W> {
@@ -256,10 +334,7 @@ impl<W: Write> FlowSink<W> {
         match self {
             FlowSink::Stream { out, format, reorder, written, limit, row, .. } => {
                 row.clear();
-                match format {
-                    Format::Csv => row.extend_from_slice(&report::csv_line(r.csv_row())),
-                    _ => report::json::flow(row, &r),
-                }
+                render_row(*format, &r, row);
                 let (format, limit) = (*format, *limit);
                 reorder.push(r.id, row, &mut |b| write_row(out, format, written, limit, b))
             }
@@ -282,6 +357,24 @@ impl<W: Write> FlowSink<W> {
             }
             FlowSink::Discard => Ok(()),
         }
+    }
+
+    /// A row rendered ahead with id 0 (see [`Ahead`]), its id put in.
+    fn push_ahead(&mut self, id: u64, ahead: &[u8]) -> io::Result<()> {
+        self.start()?;
+        let FlowSink::Stream { out, format, reorder, written, limit, row, .. } = self else {
+            return Err(io::Error::other("a row rendered ahead for an output that keeps records"));
+        };
+        let at = id_at(*format);
+        if ahead.get(at) != Some(&b'0') {
+            return Err(io::Error::other("a row rendered ahead without its id in place"));
+        }
+        row.clear();
+        row.extend_from_slice(&ahead[..at]);
+        crate::text::u64(row, id);
+        row.extend_from_slice(&ahead[at + 1..]);
+        let (format, limit) = (*format, *limit);
+        reorder.push(id, row, &mut |b| write_row(out, format, written, limit, b))
     }
 
     /// Ends a stream (`None`), or hands back the rows to sort and render.
@@ -404,5 +497,67 @@ mod tests {
         }
         let rows = s.finish(FlowSort::Packets, Some(2)).unwrap().unwrap();
         assert_eq!(rows.iter().map(|r| r.id).collect::<Vec<_>>(), [2, 3]);
+    }
+
+    /// The output of a stream whose rows come as records, or rendered ahead
+    /// (with id 0) and given their ids later, in a mixed order.
+    fn stream(format: Format, top: Option<usize>, ahead: &[bool]) -> Vec<u8> {
+        let mut s: FlowSink<Vec<u8>> = FlowSink::new(format, FlowSort::Start, top, Vec::new()).unwrap();
+        for (i, &early) in ahead.iter().enumerate() {
+            let id = [2, 1, 3, 5, 4, 6][i % 6] + 6 * (i as u64 / 6);
+            let r = FlowRecord {
+                id: if early { 77 } else { id },
+                proto: "tcp",
+                orig_addr: "10.0.0.1".into(),
+                resp_addr: "fd00::2".into(),
+                orig_pkts: id * 3,
+                history: Some(format!("Sh\"{id}")),
+                close: Some("fin_orig_first"),
+                ..Default::default()
+            };
+            if early {
+                let mut r = r;
+                let mut row = Vec::new();
+                FlowOut::ahead(&s).unwrap().render(&mut r, &mut row);
+                FlowOut::push_ahead(&mut s, id, &row).unwrap();
+            } else {
+                FlowOut::push(&mut s, r).unwrap();
+            }
+        }
+        let FlowSink::Stream { out, .. } = &s else { panic!("a stream") };
+        let mut out = out.clone();
+        // The tail `finish` writes: JSON's closing bracket.
+        if let FlowSink::Stream { reorder, written, limit, format, .. } = &mut s {
+            reorder.drain(&mut |b| write_row(&mut out, *format, written, *limit, b)).unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn rows_rendered_ahead_are_the_rows_of_their_records() {
+        for format in [Format::Json, Format::Ndjson, Format::Csv] {
+            for top in [None, Some(4)] {
+                let plain = stream(format, top, &[false; 14]);
+                let mixed = stream(
+                    format,
+                    top,
+                    &[true, false, true, true, false, false, true, true, true, false, true, false, false, true],
+                );
+                let all = stream(format, top, &[true; 14]);
+                assert!(plain.len() > 200, "{format:?}: {}", String::from_utf8_lossy(&plain));
+                assert_eq!(String::from_utf8_lossy(&mixed), String::from_utf8_lossy(&plain), "{format:?} {top:?}");
+                assert_eq!(String::from_utf8_lossy(&all), String::from_utf8_lossy(&plain), "{format:?} {top:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_row_without_its_id_in_place_is_refused() {
+        let mut s: FlowSink<Vec<u8>> = FlowSink::new(Format::Json, FlowSort::Start, None, Vec::new()).unwrap();
+        assert!(FlowOut::push_ahead(&mut s, 1, b"{\"id\":7,\"proto\":\"tcp\"}").is_err());
+        assert!(FlowOut::push_ahead(&mut s, 1, b"").is_err());
+        let mut table: FlowSink<Vec<u8>> = FlowSink::new(Format::Table, FlowSort::Start, None, Vec::new()).unwrap();
+        assert!(FlowOut::ahead(&table).is_none());
+        assert!(FlowOut::push_ahead(&mut table, 1, b"{\"id\":0}").is_err());
     }
 }

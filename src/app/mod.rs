@@ -18,6 +18,7 @@ mod interfaces;
 mod live;
 mod live_flows;
 mod live_reports;
+mod merge;
 mod sharded;
 mod source;
 mod summary;
@@ -230,7 +231,7 @@ fn collect_flows(
     idle: crate::flow::table::Idle,
     threads: usize,
     mut view: Option<&mut live_flows::LiveFlows>,
-    sink: &mut dyn FnMut(FlowRecord) -> io::Result<()>,
+    sink: &mut dyn flow_out::FlowOut,
 ) -> Result<Collected> {
     if let Some(n) = sharded::threads_for(input, threads, max_flows).filter(|_| view.is_none()) {
         return sharded::collect_flows(input, n, idle, sink);
@@ -290,7 +291,7 @@ fn hand_on(
     fl: &crate::flow::table::Flow,
     why: crate::flow::table::EndReason,
     view: Option<&mut live_flows::LiveFlows>,
-    sink: &mut dyn FnMut(FlowRecord) -> io::Result<()>,
+    sink: &mut dyn flow_out::FlowOut,
     failed: &mut Option<io::Error>,
 ) {
     if failed.is_some() {
@@ -301,7 +302,7 @@ fn hand_on(
         Some(v) => v.ended(&r),
         None => Ok(()),
     };
-    if let Err(e) = done.and_then(|()| sink(r)) {
+    if let Err(e) = done.and_then(|()| sink.push(r)) {
         *failed = Some(e);
     }
 }
@@ -459,7 +460,7 @@ fn run_ladder(c: &LadderConfig) -> Result<u8> {
         orig: ep(&rec.orig_addr, rec.orig_port),
         resp: ep(&rec.resp_addr, rec.resp_port),
         handshake: rec.handshake.map(str::to_string),
-        close: rec.close.clone(),
+        close: rec.close.map(str::to_string),
         initial_rtt_ms: rec.initial_rtt_ms,
     };
     let stdout = io::stdout();
@@ -553,11 +554,17 @@ fn run_conv(c: &ConvConfig) -> Result<u8> {
     let mut view = live_flows::LiveFlows::new(&c.input, c.format, c.styled, c.top, live_flows::Body::Conv(c.by));
     // Grouped as flows end: memory follows the conversations, not the flows.
     let mut groups = crate::record::conv::ConvGroups::new(c.by);
-    let Collected { fault, mut source, .. } =
-        collect_flows(&c.input, 0, crate::flow::table::Idle::ZeekDefaults, c.threads, view.as_mut(), &mut |r| {
+    let Collected { fault, mut source, .. } = collect_flows(
+        &c.input,
+        0,
+        crate::flow::table::Idle::ZeekDefaults,
+        c.threads,
+        view.as_mut(),
+        &mut flow_out::Each(|r: FlowRecord| {
             groups.add(&r);
             Ok(())
-        })?;
+        }),
+    )?;
     if let Some(v) = view.as_mut() {
         v.finish()?;
     }
@@ -588,7 +595,7 @@ fn run_flows(c: &FlowsConfig) -> Result<u8> {
         None => flow_out::FlowSink::new(c.format, c.sort, c.top, out)?,
     };
     let Collected { stats, fault, mut source } =
-        collect_flows(&c.input, c.max_flows, c.idle, c.threads, view.as_mut(), &mut |r| sink.push(r))?;
+        collect_flows(&c.input, c.max_flows, c.idle, c.threads, view.as_mut(), &mut sink)?;
     if let Some(v) = view.as_mut() {
         v.finish()?;
     }

@@ -29,12 +29,11 @@
 //! `--max-flows` (the cap is on all flows together, and which flows it
 //! finishes first depends on all of them).
 
-use std::collections::VecDeque;
-use std::io;
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 
 use anyhow::{Context, Result, anyhow};
 
+use super::flow_out::FlowOut;
 use super::{Collected, name_new_flow};
 use crate::capture::routed::{self, Deal, Item, Route, Routed};
 use crate::capture::{FileReader, Frame};
@@ -46,9 +45,11 @@ use crate::flow::sweep::{self, SweepClock};
 use crate::flow::table::{EndReason, Flow, FlowKey, FlowTable, Idle, TableStats, key_of};
 use crate::record::{self, flow::FlowRecord};
 
-/// Open flows per report at the end, and frames between two looks of the
-/// router at the flows the threads have ended.
-const REPORT_EVERY: usize = 4096;
+/// Open flows per report at the end: small, so that the merge renders
+/// them while the thread ends the next ones.
+const REPORT_EVERY: usize = 256;
+/// Frames between two looks of the router at the flows the threads have
+/// ended.
 const DRAIN_EVERY: u32 = 4096;
 /// Rounds a thread's progress reports may be ahead of the merge, which
 /// takes them in turn. With 4, a thread busy with a burst of its own flows
@@ -199,7 +200,7 @@ fn is_dns(port: u16) -> bool {
 /// (so the reports of all threads cover the same frames), the last
 /// progress (`upto` = `u64::MAX`), the flows still open at the end in
 /// chunks, and its totals.
-enum Report {
+pub(super) enum Report {
     Progress {
         /// Every frame up to this one has been handled.
         upto: u64,
@@ -214,12 +215,7 @@ enum Report {
 
 /// Runs the flow analysis of a capture file on `n` threads; hands every
 /// flow to `sink` as it ends, with its id, as `collect_flows` does.
-pub(super) fn collect_flows(
-    input: &Input,
-    n: usize,
-    idle: Idle,
-    sink: &mut dyn FnMut(FlowRecord) -> io::Result<()>,
-) -> Result<Collected> {
+pub(super) fn collect_flows(input: &Input, n: usize, idle: Idle, sink: &mut dyn FlowOut) -> Result<Collected> {
     let InputSource::File(path) = &input.source else {
         return Err(anyhow!("a live capture is analysed on one thread"));
     };
@@ -252,7 +248,7 @@ pub(super) fn collect_flows(
         workers.push(w);
     }
     drop(ended_tx);
-    let merged = merge(&reports, sink);
+    let merged = super::merge::merge(&reports, sink);
     // On a failed sink (a closed pipe) the threads see their reports refused,
     // and the reader its batches: everything winds down before the joins.
     drop(reports);
@@ -354,138 +350,4 @@ fn analyse(
     if !gone && (out.records.is_empty() || tx.send(Report::Open(out.records)).is_ok()) {
         let _ = tx.send(Report::Done(table.stats));
     }
-}
-
-/// Gives flows their ids in order of their first frames, across threads.
-struct Ids {
-    /// Per thread: first frames not yet given an id, and the last frame seen.
-    started: Vec<VecDeque<u64>>,
-    upto: Vec<u64>,
-    next: u64,
-    /// Ids of flows that have not ended yet, by first frame.
-    open: FastMap<u64, u64>,
-    /// Flows that ended before their id was known, by first frame.
-    waiting: FastMap<u64, FlowRecord>,
-}
-
-impl Ids {
-    fn new(n: usize) -> Ids {
-        Ids {
-            started: vec![VecDeque::new(); n],
-            upto: vec![0; n],
-            next: 1,
-            open: FastMap::default(),
-            waiting: FastMap::default(),
-        }
-    }
-
-    fn report(
-        &mut self,
-        thread: usize,
-        upto: u64,
-        started: Vec<u64>,
-        ended: Vec<FlowRecord>,
-        sink: &mut dyn FnMut(FlowRecord) -> io::Result<()>,
-    ) -> io::Result<()> {
-        self.upto[thread] = upto;
-        self.started[thread].extend(started);
-        // The earliest start any thread reported gets the next id, once
-        // every other thread is past it: a thread with starts of its own
-        // waiting is past them, and reports its starts in frame order.
-        while let Some((t, first)) =
-            self.started.iter().enumerate().filter_map(|(t, q)| q.front().map(|&f| (t, f))).min_by_key(|&(_, f)| f)
-        {
-            let settled = (0..self.upto.len()).all(|o| o == t || !self.started[o].is_empty() || self.upto[o] >= first);
-            if !settled {
-                break;
-            }
-            self.started[t].pop_front();
-            let id = self.next;
-            self.next += 1;
-            match self.waiting.remove(&first) {
-                Some(mut r) => {
-                    r.id = id;
-                    sink(r)?;
-                }
-                None => {
-                    self.open.insert(first, id);
-                }
-            }
-        }
-        for r in ended {
-            self.ended(r, sink)?;
-        }
-        Ok(())
-    }
-
-    /// A flow that ended: to the sink with its id, or held until its id is known.
-    fn ended(&mut self, mut r: FlowRecord, sink: &mut dyn FnMut(FlowRecord) -> io::Result<()>) -> io::Result<()> {
-        match self.open.remove(&r.first_frame) {
-            Some(id) => {
-                r.id = id;
-                sink(r)
-            }
-            None => {
-                self.waiting.insert(r.first_frame, r);
-                Ok(())
-            }
-        }
-    }
-}
-
-/// Takes the threads' reports until every thread is done; the tables'
-/// totals summed (`None` if a thread ended without its own).
-///
-/// The threads' progress reports are taken in turn, one from each: they
-/// cover the same frames, so no thread's reports wait long for another's.
-/// The flows open at the end are merged by first frame (their id order),
-/// so they go to the sink in order.
-fn merge(
-    reports: &[Receiver<Report>],
-    sink: &mut dyn FnMut(FlowRecord) -> io::Result<()>,
-) -> io::Result<Option<TableStats>> {
-    let n = reports.len();
-    let mut ids = Ids::new(n);
-    let mut running = n;
-    while running > 0 {
-        for (t, rx) in reports.iter().enumerate() {
-            if ids.upto[t] == u64::MAX {
-                continue;
-            }
-            let Ok(Report::Progress { upto, started, ended }) = rx.recv() else { return Ok(None) };
-            ids.report(t, upto, started, ended, sink)?;
-            if upto == u64::MAX {
-                running -= 1;
-            }
-        }
-    }
-    if !ids.waiting.is_empty() || ids.started.iter().any(|q| !q.is_empty()) {
-        return Err(io::Error::other("flows were left without an id"));
-    }
-    let mut open: Vec<VecDeque<FlowRecord>> = (0..n).map(|_| VecDeque::new()).collect();
-    let mut totals: Vec<Option<TableStats>> = vec![None; n];
-    loop {
-        for (t, rx) in reports.iter().enumerate() {
-            while open[t].is_empty() && totals[t].is_none() {
-                match rx.recv() {
-                    Ok(Report::Open(v)) => open[t].extend(v),
-                    Ok(Report::Done(s)) => totals[t] = Some(s),
-                    _ => return Ok(None),
-                }
-            }
-        }
-        let Some(t) = (0..n).filter(|&t| !open[t].is_empty()).min_by_key(|&t| open[t][0].first_frame) else { break };
-        if let Some(r) = open[t].pop_front() {
-            // Every id is known by now: the threads have all reported their last progress.
-            ids.ended(r, sink)?;
-        }
-    }
-    if !ids.open.is_empty() || !ids.waiting.is_empty() {
-        return Err(io::Error::other("flows were left without an id or an end"));
-    }
-    let mut total = TableStats::default();
-    for s in totals.iter().flatten() {
-        total.add(s);
-    }
-    Ok(Some(total))
 }

@@ -30,8 +30,8 @@ pub fn problems(f: &FlowRecord) -> Vec<String> {
     if f.acked_unseen > 0 {
         p.push(format!("{} ACKs of data the capture missed", f.acked_unseen));
     }
-    if f.close.as_deref().is_some_and(|c| c.starts_with("rst_")) && f.handshake != Some("refused") {
-        p.push(format!("reset ({})", f.close.as_deref().unwrap_or_default().replace('_', " ")));
+    if f.close.is_some_and(|c| c.starts_with("rst_")) && f.handshake != Some("refused") {
+        p.push(format!("reset ({})", f.close.unwrap_or_default().replace('_', " ")));
     }
     if f.proto == "udp" && f.resp_pkts == 0 && f.orig_pkts > 0 {
         p.push("no answer".to_string());
@@ -46,7 +46,7 @@ pub fn score(f: &FlowRecord) -> u64 {
         s += 1000;
     }
     s += 100 * f.lost_segments + 50 * f.retransmissions + 20 * f.zero_windows + 10 * (f.out_of_order + f.acked_unseen);
-    if f.close.as_deref().is_some_and(|c| c.starts_with("rst_")) {
+    if f.close.is_some_and(|c| c.starts_with("rst_")) {
         s += 5;
     }
     s
@@ -105,7 +105,7 @@ pub fn anomalies(flows: &[FlowRecord]) -> Anomalies {
             _ => {}
         }
         // A refused connection is reset too; count it once, as refused.
-        if f.close.as_deref().is_some_and(|c| c.starts_with("rst_")) && f.handshake != Some("refused") {
+        if f.close.is_some_and(|c| c.starts_with("rst_")) && f.handshake != Some("refused") {
             a.reset += 1;
         }
         a.retransmissions += f.retransmissions;

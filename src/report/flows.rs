@@ -206,7 +206,7 @@ pub fn csv_row(r: &FlowRecord) -> Vec<String> {
         r.history.clone().unwrap_or_default(),
         r.missed_bytes.to_string(),
         r.handshake.unwrap_or("").to_string(),
-        r.close.clone().unwrap_or_default(),
+        r.close.unwrap_or_default().to_string(),
         f(r.initial_rtt_ms),
         f(r.rtt_min_ms),
         f(r.rtt_avg_ms),

@@ -74,7 +74,7 @@ pub fn flow(out: &mut Vec<u8>, r: &FlowRecord) {
     o.opt_str(k!("history"), r.history.as_deref());
     o.u64(k!("missed_bytes"), r.missed_bytes);
     o.opt_str(k!("handshake"), r.handshake);
-    o.opt_str(k!("close"), r.close.as_deref());
+    o.opt_str(k!("close"), r.close);
     o.u64(k!("syn_retries"), u64::from(r.syn_retries));
     o.opt_f64(k!("initial_rtt_ms"), r.initial_rtt_ms);
     o.opt_f64(k!("rtt_server_ms"), r.rtt_server_ms);
@@ -306,7 +306,7 @@ mod tests {
             state: Some("SF"),
             history: Some("ShADadFf".into()),
             handshake: Some("complete"),
-            close: Some("fin_orig_first".into()),
+            close: Some("fin_orig_first"),
             syn_retries: u32::MAX,
             initial_rtt_ms: Some(-0.0),
             rtt_server_ms: Some(f64::INFINITY),
