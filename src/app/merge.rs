@@ -117,7 +117,17 @@ struct OpenFlows {
     ahead: Option<Ahead>,
 }
 
+/// Rows rendered ahead per thread, at most, while other threads are still
+/// at work (about 1.4 KB each in JSON): beyond that, a thread's open flows
+/// wait in its channel, as records, and it waits for the merge.
+const AHEAD_ROWS: usize = 16_384;
+
 impl OpenFlows {
+    /// Whether more of thread `t`'s open flows may be taken before their turn.
+    fn wants(&self, t: usize) -> bool {
+        self.ahead.is_some() && self.queued[t].len() < AHEAD_ROWS
+    }
+
     /// A thread's report after its last progress: open flows (rendered
     /// now, if the output can take rows ahead) or its totals. `false` for
     /// anything else (a thread that broke off).
@@ -179,7 +189,9 @@ pub(super) fn merge(reports: &[Receiver<Report>], sink: &mut dyn FlowOut) -> io:
     while ids.upto.iter().any(|&u| u != u64::MAX) {
         let mut took = false;
         for (t, rx) in reports.iter().enumerate() {
-            while open.totals[t].is_none() {
+            // A thread done with its frames sends its open flows: taken
+            // ahead only to be rendered, and only so many.
+            while open.totals[t].is_none() && (ids.upto[t] != u64::MAX || open.wants(t)) {
                 match rx.try_recv() {
                     Ok(r) => {
                         if !take(t, r, &mut ids, &mut open)? {
