@@ -68,6 +68,15 @@ impl Default for Reassembler {
     }
 }
 
+/// An ACK at or past the FIN acknowledges data up to the FIN's octet only.
+#[inline]
+fn clamp_to_fin(seq: u64, fin_seq: Option<u64>) -> u64 {
+    match fin_seq {
+        Some(fin) if seq >= fin => fin.wrapping_sub(1),
+        _ => seq,
+    }
+}
+
 impl Reassembler {
     /// `DataSeq()`: how far the stream was delivered.
     pub fn data_seq(&self) -> u64 {
@@ -113,18 +122,21 @@ impl Reassembler {
         gaps
     }
 
+    /// Whether an ACK up to `seq` moves anything here ([`Self::ack_received`]
+    /// does nothing otherwise). Most ACKs of a connection whose data was all
+    /// seen do not: the caller asks first and makes the endpoint's view
+    /// (its size from the sequence numbers, 25 instructions) only when
+    /// they do.
+    #[inline]
+    pub fn ack_moves(&self, seq: u64, fin_seq: Option<u64>) -> bool {
+        clamp_to_fin(seq, fin_seq) > self.trim_seq
+    }
+
     /// `TCP_Reassembler::AckReceived`: the peer acknowledged up to `seq`
     /// (relative); a FIN's octet is not data (`fin_seq` from the endpoint).
-    /// Inlined down to the test of the trim point: most ACKs of a
-    /// connection whose data was all seen move nothing here.
-    #[inline]
-    pub fn ack_received(&mut self, mut seq: u64, fin_seq: Option<u64>, ep: EndpointView) -> Gaps {
+    pub fn ack_received(&mut self, seq: u64, fin_seq: Option<u64>, ep: EndpointView) -> Gaps {
         let mut gaps = Gaps::default();
-        if let Some(fin) = fin_seq {
-            if seq >= fin {
-                seq = fin.wrapping_sub(1);
-            }
-        }
+        let seq = clamp_to_fin(seq, fin_seq);
         if seq <= self.trim_seq {
             return gaps;
         }

@@ -282,8 +282,13 @@ impl TcpSession {
         let seq_one_past = f.seq.wrapping_add(seg_len);
         self.init_endpoint(s, flags, f.seq, seq_one_past, t);
 
+        // The relative sequence number serves SYN, FIN and RST (history, the
+        // FIN's place) and data the reassembler gets; most segments are
+        // neither (pure ACKs, payloads cut by the snaplen).
         let e = &self.ep[s];
-        let (rel_seq, seq_underflow) = e.relative_seq(f.seq, e.last_seq, e.seq_wraps);
+        let needs_rel = flags.syn() || flags.fin() || flags.rst() || (len > 0 && !f.payload_truncated);
+        let (rel_seq, seq_underflow) =
+            if needs_rel { e.relative_seq(f.seq, e.last_seq, e.seq_wraps) } else { (0, false) };
         update_history(h, &mut self.ep[s], is_orig, flags, rel_seq, len);
 
         // update_window: only the zero-window history matters here.
@@ -342,10 +347,12 @@ impl TcpSession {
         if flags.ack() {
             // After the state machine, so that gaps revealed by a FIN or RST
             // see the closing states and are not flagged.
-            let view = self.view(p);
             let fin = (self.ep[p].fin_cnt > 0).then_some(self.ep[p].fin_seq);
-            let gaps = self.ep[p].reasm.ack_received(rel_ack, fin, view);
-            self.report_gaps(h, p, gaps);
+            if self.ep[p].reasm.ack_moves(rel_ack, fin) {
+                let view = self.view(p);
+                let gaps = self.ep[p].reasm.ack_received(rel_ack, fin, view);
+                self.report_gaps(h, p, gaps);
+            }
             self.check_eof(h, p);
         }
 
