@@ -151,7 +151,7 @@ fn run_packets(c: &PacketsConfig) -> Result<u8> {
         // (tshark's frame.time_relative counts from the first packet read).
         let placed = table.packet(&p, |_, _| {});
         let (flow, analysis) = match &placed {
-            Some(pl) => (Some(pl.id), pl.analysis.as_ref()),
+            Some(pl) => (Some(pl.id), table.analysis(pl)),
             None => (None, None),
         };
         let t = Time { secs: p.ts.secs, nanos: p.ts.nanos };
@@ -260,18 +260,22 @@ fn collect_flows(
         if let Some(v) = view.as_deref_mut() {
             v.packet(f.orig_len);
         }
-        dissector.dissect_with(f, |p| {
-            // Parsed once: the filter and the names both use it.
-            let dns = record::parse_dns(p);
-            if let Some(flt) = &filter {
-                if !flt.matches(&EvalContext::new(p).with_dns(&dns)) {
-                    return;
+        dissector.dissect_with(
+            f,
+            #[inline(always)]
+            |p| {
+                // Parsed once: the filter and the names both use it.
+                let dns = record::parse_dns(p);
+                if let Some(flt) = &filter {
+                    if !flt.matches(&EvalContext::new(p).with_dns(&dns)) {
+                        return;
+                    }
                 }
-            }
-            names.packet(p, &dns, |_| {});
-            let placed = table.packet(p, |fl, why| hand_on(&fl, why, view.as_deref_mut(), sink, &mut failed));
-            name_new_flow(&mut table, placed.as_ref(), &names);
-        });
+                names.packet(p, &dns, |_| {});
+                let placed = table.packet(p, |fl, why| hand_on(&fl, why, view.as_deref_mut(), sink, &mut failed));
+                name_new_flow(&mut table, placed.as_ref(), &names);
+            },
+        );
         match failed.take() {
             Some(e) => Err(e.into()),
             None => Ok(()),
@@ -357,7 +361,7 @@ fn run_expert(c: &ExpertConfig) -> Result<u8> {
         }
         let p = dissector.dissect(f);
         let Some(pl) = table.packet(&p, |_, _| {}) else { return Ok(()) };
-        let Some(a) = pl.analysis.as_ref().filter(|a| !a.kinds.is_empty()) else { return Ok(()) };
+        let Some(a) = table.analysis(&pl).filter(|a| !a.kinds.is_empty()) else { return Ok(()) };
         if let Some(flt) = &filter {
             let dns = if flt.needs_dns() { record::parse_dns(&p) } else { Vec::new() };
             let extra = AnalysisFields { flow: Some(pl.id), analysis: Some(a) };
@@ -436,8 +440,7 @@ fn run_ladder(c: &LadderConfig) -> Result<u8> {
             }
         });
         if let Some(pl) = placed.filter(|pl| pl.id == c.flow) {
-            if let Some(row) = pl.analysis.as_ref().and_then(|a| crate::record::ladder::LadderRow::new(&p, pl.side, a))
-            {
+            if let Some(row) = table.analysis(&pl).and_then(|a| crate::record::ladder::LadderRow::new(&p, pl.side, a)) {
                 rows.push(row);
             }
         }
@@ -681,7 +684,7 @@ fn run_info(c: &InfoConfig) -> Result<u8> {
                 for r in &flows[before_flows..] {
                     v.flow(r)?;
                 }
-                if let Some(a) = placed.as_ref().and_then(|pl| pl.analysis.as_ref().map(|a| (pl.id, a))) {
+                if let Some(a) = placed.as_ref().and_then(|pl| t.analysis(pl).map(|a| (pl.id, a))) {
                     let ts = Time { secs: p.ts.secs, nanos: p.ts.nanos };
                     for e in crate::record::expert::events(p.number, ts, a.0, a.1) {
                         v.analysis(&e)?;

@@ -303,21 +303,25 @@ fn analyse(
                 }
             }
             Item::Frame { frame, shared, owner } => {
-                dissector.dissect_with(&frame, |p| {
-                    let dns = record::parse_dns(p);
-                    names.packet(p, &dns, |_| {});
-                    // A frame every thread has: its owner counts it; the first
-                    // thread counts a frame of no flow.
-                    if !shared || owner == Some(me) || (owner.is_none() && me == 0) {
-                        let placed = table.packet(p, |fl, why| out.push(&fl, why));
-                        if placed.as_ref().is_some_and(|pl| pl.new) {
-                            started.push(p.number);
+                dissector.dissect_with(
+                    &frame,
+                    #[inline(always)]
+                    |p| {
+                        let dns = record::parse_dns(p);
+                        names.packet(p, &dns, |_| {});
+                        // A frame every thread has: its owner counts it; the first
+                        // thread counts a frame of no flow.
+                        if !shared || owner == Some(me) || (owner.is_none() && me == 0) {
+                            let placed = table.packet(p, |fl, why| out.push(&fl, why));
+                            if placed.as_ref().is_some_and(|pl| pl.new) {
+                                started.push(p.number);
+                            }
+                            name_new_flow(&mut table, placed.as_ref(), &names);
+                        } else if owner.is_some() {
+                            table.tick(p.ts, |fl, why| out.push(&fl, why));
                         }
-                        name_new_flow(&mut table, placed.as_ref(), &names);
-                    } else if owner.is_some() {
-                        table.tick(p.ts, |fl, why| out.push(&fl, why));
-                    }
-                });
+                    },
+                );
             }
             Item::Through(upto) => {
                 if !out.keys.is_empty() {

@@ -261,8 +261,8 @@ pub struct Placement {
     pub side: Side,
     /// The packet opened this flow.
     pub new: bool,
-    /// The TCP analysis of this segment (TCP flows).
-    pub analysis: Option<Analysis>,
+    /// The segment was analysed (TCP flows): [`FlowTable::analysis`] has it.
+    pub analysed: bool,
 }
 
 /// The analysis view of a TCP segment; `ts_ns` is the packet's time.
@@ -296,6 +296,10 @@ pub struct FlowTable {
     /// as the one before (86 % in the benchmark's capture), and this saves
     /// them the hash and the probe. Only a hint: the slot's key must match.
     last: usize,
+    /// The TCP analysis of the last packet, when [`Placement::analysed`].
+    /// Kept here, not in the `Placement`: returned with it, its 216 bytes
+    /// were copied once per packet that most callers (`flows`) never read.
+    analysis: Analysis,
     pub stats: TableStats,
 }
 
@@ -356,6 +360,7 @@ impl FlowTable {
             ignore_checksums: false,
             sweeps: SweepClock::default(),
             last: 0,
+            analysis: Analysis::default(),
             stats: TableStats::default(),
         }
     }
@@ -468,13 +473,13 @@ impl FlowTable {
             f.tcp.rst[i] |= t.has(tcp_flags::RST);
         }
         let forward = side == f.first_side;
-        // The analysis is written in place: it is 216 bytes, moved otherwise.
-        let mut placed = Placement { slot, id: f.id, side, new, analysis: None };
+        let placed = Placement { slot, id: f.id, side, new, analysed: seg.is_some() };
         if let Some(s) = seg {
             let conn =
                 f.tcp_conn.get_or_insert_with(|| if reuses_ports { TcpConn::reusing_ports() } else { TcpConn::new() });
             let dir = if forward { Dir::Fwd } else { Dir::Rev };
-            conn.segment_into(dir, &s, placed.analysis.insert(Analysis::default()));
+            self.analysis = Analysis::default();
+            conn.segment_into(dir, &s, &mut self.analysis);
         }
         if let Some(facts) = PacketFacts::from_packet(p, forward, self.ignore_checksums) {
             f.zeek.get_or_insert_with(|| Box::new(ZeekConn::new(facts.proto))).packet(&facts);
@@ -600,6 +605,12 @@ impl FlowTable {
     }
 
     /// Finishes every remaining flow (end of capture), in order of id.
+    /// The TCP analysis of the packet `pl` placed, if it was analysed and
+    /// is the last packet the table has seen.
+    pub fn analysis(&self, pl: &Placement) -> Option<&Analysis> {
+        pl.analysed.then_some(&self.analysis)
+    }
+
     pub fn finish(&mut self, mut ended: impl FnMut(Flow, EndReason)) {
         // Sorted by (id, slot) pairs, then taken one at a time: each flow is
         // handed on and freed before the next, so the end of a capture with
