@@ -709,7 +709,9 @@ mod tests {
         // a pointer to the full state (1,472 bytes, boxed).
         assert!(size_of::<Flow>() <= 272, "Flow: {}", size_of::<Flow>());
         assert!(size_of::<TcpConn>() <= 56, "TcpConn: {}", size_of::<TcpConn>());
-        assert!(size_of::<ZeekConn>() <= 120, "ZeekConn: {}", size_of::<ZeekConn>());
+        // Zeek's state (boxed in the flow) holds a connection's first
+        // packet until the second, not the 368-byte TCP session.
+        assert!(size_of::<ZeekConn>() <= 200, "ZeekConn: {}", size_of::<ZeekConn>());
         assert!(size_of::<FlowKey>() <= 48, "FlowKey: {}", size_of::<FlowKey>());
         assert!(size_of::<Packet<'_>>() <= 408, "Packet: {}", size_of::<Packet<'_>>());
     }

@@ -359,3 +359,84 @@ mod never_panics {
         }
     }
 }
+
+/// Everything a connection answers, the TCP session itself included.
+fn answers(c: &ZeekConn, now: i64) -> String {
+    let probes = [tcp(true, SYN, 1000, 0, 0), tcp(true, SYN, 7777, 0, 0), tcp(false, SYN | ACK, 5000, 1001, 0)];
+    let reuse: Vec<bool> = probes.iter().map(|p| c.is_reuse(p)).collect();
+    let expired: Vec<bool> = [0, 1, 10, 400, 8_000].iter().map(|s| c.expired(now + s * 1_000_000_000)).collect();
+    format!(
+        "{} {} {} {:?} {:?} {} {:?} {:?} {reuse:?} {expired:?} {:?}",
+        c.history(),
+        c.conn_state(),
+        c.missed_bytes(),
+        c.tcp_states(),
+        c.tcp_sizes(),
+        c.flipped(),
+        (c.orig_pkts(), c.resp_pkts(), c.orig_ip_bytes(), c.resp_ip_bytes()),
+        c.last_time,
+        c.with_session(|t| format!("{t:?}")),
+    )
+}
+
+#[test]
+fn a_lone_packet_kept_and_replayed_answers_as_the_full_session() {
+    let mut cut = tcp(true, SYN, 1000, 0, 0);
+    cut.header_truncated = true;
+    let mut bad = tcp(true, SYN, 1000, 0, 0);
+    bad.checksum_bad = true;
+    let mut zero = tcp(false, ACK, 5001, 1001, 0);
+    zero.window = 0;
+    let mut short = tcp(true, PSH | ACK, 1001, 5001, 100);
+    short.payload_truncated = true;
+    let firsts = [
+        tcp(true, SYN, 1000, 0, 0),
+        tcp(false, SYN, 5000, 0, 0),
+        tcp(false, SYN | ACK, 5000, 1001, 0),
+        tcp(true, SYN | ACK, 1000, 5001, 0),
+        tcp(true, RST, 0, 0, 0),
+        tcp(true, RST | ACK, 1001, 5001, 0),
+        tcp(true, FIN | ACK, 1001, 5001, 0),
+        tcp(true, SYN | FIN, 1000, 0, 0),
+        tcp(true, PSH | ACK, 1001, 5001, 10),
+        tcp(false, PSH | ACK, 5001, 1001, 20),
+        tcp(true, ACK, 1001, 5001, 0),
+        short,
+        zero,
+        cut,
+        bad,
+    ];
+    let mut rest = handshake();
+    rest.push(tcp(true, PSH | ACK, 1001, 5001, 10));
+    rest.push(tcp(false, ACK, 5001, 1200, 0));
+    rest.push(tcp(false, FIN | ACK, 5001, 1011, 0));
+    rest.push(tcp(true, FIN | ACK, 1011, 5002, 0));
+    rest.push(tcp(true, RST, 1012, 0, 0));
+    let mut compared = 0;
+    for ports in [ServerPorts::NONE, ServerPorts::ZEEK_BASE] {
+        for first in firsts {
+            for (n, flip_after) in [(0, false), (1, false), (3, false), (rest.len(), false), (1, true), (0, true)] {
+                let script: Vec<PacketFacts> = std::iter::once(first).chain(rest[..n].iter().copied()).collect();
+                let mut lone = ZeekConn::with_server_ports(Proto::Tcp, ports);
+                let mut full = ZeekConn::with_server_ports(Proto::Tcp, ports);
+                for (i, f) in script.iter().enumerate() {
+                    let mut f = *f;
+                    f.ts_ns += i as i64 * 1_000_000;
+                    lone.packet(&f);
+                    full.packet(&f);
+                    full.make_full();
+                    assert!(i > 0 || matches!(lone.tcp, Some(Tcp::Lone(_))), "{first:?}: not kept");
+                    assert_eq!(answers(&lone, f.ts_ns), answers(&full, f.ts_ns), "{first:?}, packet {i}");
+                    compared += 1;
+                }
+                if flip_after {
+                    lone.flip_roles();
+                    full.flip_roles();
+                    let now = T0 + 100_000_000;
+                    assert_eq!(answers(&lone, now), answers(&full, now), "{first:?}, flipped");
+                }
+            }
+        }
+    }
+    assert!(compared > 300, "{compared}");
+}
