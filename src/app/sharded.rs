@@ -17,10 +17,11 @@
 //! thread, so a flow ends for the same reason).
 //!
 //! Flow ids are the order in which flows started. A thread cannot know how
-//! many flows the others started before a frame, so ids are given here, on
-//! the calling thread: each analysis thread reports, batch by batch, the
-//! frames that started its flows and the last frame it has seen; a start
-//! gets the next id once no other thread can still report an earlier one.
+//! many flows the others started before a frame, so ids are given by the
+//! merge (`merge.rs`), on the calling thread: each analysis thread reports,
+//! batch by batch, the frames that started its flows and the last frame it
+//! has seen; a start gets the next id once no other thread can still report
+//! an earlier one.
 //! Ended flows then go to the caller's sink as on one thread (which puts
 //! them in id order).
 //!
@@ -51,11 +52,11 @@ const REPORT_EVERY: usize = 256;
 /// Frames between two looks of the router at the flows the threads have
 /// ended.
 const DRAIN_EVERY: u32 = 4096;
-/// Rounds a thread's progress reports may be ahead of the merge, which
-/// takes them in turn. With 4, a thread busy with a burst of its own flows
-/// held the other up within 16,384 frames, and each waited for the other in
-/// turn (lab.pcap: 591 -> 554 ms with 64; 256 gains nothing more). A report
-/// is a few vectors, most of them empty.
+/// Rounds a thread's progress reports may be ahead of the merge. With 4
+/// (when the merge took them in turn, one from each thread), a thread busy
+/// with a burst of its own flows held the other up within 16,384 frames,
+/// and each waited for the other in turn (lab.pcap: 591 -> 554 ms with 64;
+/// 256 gained nothing more). A report is a few vectors, most of them empty.
 const REPORTS_AHEAD: usize = 64;
 
 /// How many analysis threads `flows` should use for `input`: `None` for one

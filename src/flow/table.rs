@@ -604,13 +604,13 @@ impl FlowTable {
         self.sweep(ns(ts), &mut ended);
     }
 
-    /// Finishes every remaining flow (end of capture), in order of id.
     /// The TCP analysis of the packet `pl` placed, if it was analysed and
     /// is the last packet the table has seen.
     pub fn analysis(&self, pl: &Placement) -> Option<&Analysis> {
         pl.analysed.then_some(&self.analysis)
     }
 
+    /// Finishes every remaining flow (end of capture), in order of id.
     pub fn finish(&mut self, mut ended: impl FnMut(Flow, EndReason)) {
         // Sorted by (id, slot) pairs, then taken one at a time: each flow is
         // handed on and freed before the next, so the end of a capture with

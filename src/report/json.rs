@@ -230,9 +230,10 @@ fn string(out: &mut Vec<u8>, s: &str) {
 fn needs_escape(b: &[u8]) -> bool {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
-    // A byte of `x` is zero, or (for `below`) under `n`: its high bit in
-    // the result. Exact when no byte of `x` has its high bit set, so such
-    // bytes are masked out first (they are never escaped).
+    // `zero(x)` sets the high bit of a byte of `x` that is zero, `low` of a
+    // byte under 0x20. As a whole word's answer both are exact; a byte
+    // above the first hit may be flagged wrongly (the borrow), and bytes
+    // with the high bit set (never escaped) are masked out by `ascii`.
     let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
     let mut chunks = b.chunks_exact(8);
     for c in &mut chunks {

@@ -311,9 +311,10 @@ enum Tcp {
 struct LoneTcp {
     /// The session's creation: the connection's first packet.
     t0: i64,
-    /// The packet the session has had, and its side; none when the
-    /// session was only created (the first packet's header was cut).
-    first: Option<(PacketFacts, u8)>,
+    /// The packet the session has had (its side is `is_orig`'s); none
+    /// when the session was only created (the first packet's header was
+    /// cut).
+    first: Option<PacketFacts>,
     /// What conn.log reads of the session, by side: endpoint states and
     /// sizes, and missed bytes.
     states: [EndpointState; 2],
@@ -323,7 +324,7 @@ struct LoneTcp {
 
 impl LoneTcp {
     /// What to keep of session `t`, created at `t0`, after `first`.
-    fn of(t0: i64, first: Option<(PacketFacts, u8)>, t: &TcpSession) -> Self {
+    fn of(t0: i64, first: Option<PacketFacts>, t: &TcpSession) -> Self {
         LoneTcp {
             t0,
             first,
@@ -468,7 +469,7 @@ impl ZeekConn {
             self.count(f, side);
         }
         if let Some(t0) = first {
-            self.relone(t0, f, side);
+            self.relone(t0, f);
         }
     }
 
@@ -489,9 +490,9 @@ impl ZeekConn {
     /// The session's first packet kept instead of the session.
     #[cold]
     #[inline(never)]
-    fn relone(&mut self, t0: i64, f: &PacketFacts, side: usize) {
+    fn relone(&mut self, t0: i64, f: &PacketFacts) {
         if let Some(Tcp::Full(t)) = &self.tcp {
-            self.tcp = Some(Tcp::Lone(LoneTcp::of(t0, Some((*f, side as u8)), t)));
+            self.tcp = Some(Tcp::Lone(LoneTcp::of(t0, Some(*f), t)));
         }
     }
 
@@ -504,9 +505,7 @@ impl ZeekConn {
         scratch.started = true;
         scratch.hist.flipped = self.hist.flipped;
         scratch.tcp = Some(Tcp::Full(Box::new(TcpSession::new(lone.t0))));
-        if let Some((f, side)) = &lone.first {
-            let mut f = *f;
-            f.is_orig = *side == 0;
+        if let Some(f) = lone.first {
             scratch.packet(&f);
         }
         match scratch.tcp {
