@@ -247,40 +247,46 @@ fn collect_flows(
     if let Some(v) = view.as_deref_mut() {
         v.start()?;
     }
-    let fault = for_each_frame(&mut reader, input, &mut bpf, |step| {
-        let f = match step {
-            Step::Frame(f) => f,
-            Step::Tick(t) => {
-                if let Some(v) = view.as_deref_mut() {
-                    v.tick(&t, &table)?;
-                }
-                return Ok(());
-            }
-        };
-        if let Some(v) = view.as_deref_mut() {
-            v.packet(f.orig_len);
-        }
-        dissector.dissect_with(
-            f,
-            #[inline(always)]
-            |p| {
-                // Parsed once: the filter and the names both use it.
-                let dns = record::parse_dns(p);
-                if let Some(flt) = &filter {
-                    if !flt.matches(&EvalContext::new(p).with_dns(&dns)) {
-                        return;
+    let fault = for_each_frame(
+        &mut reader,
+        input,
+        &mut bpf,
+        #[inline(always)]
+        |step| {
+            let f = match step {
+                Step::Frame(f) => f,
+                Step::Tick(t) => {
+                    if let Some(v) = view.as_deref_mut() {
+                        v.tick(&t, &table)?;
                     }
+                    return Ok(());
                 }
-                names.packet(p, &dns, |_| {});
-                let placed = table.packet(p, |fl, why| hand_on(&fl, why, view.as_deref_mut(), sink, &mut failed));
-                name_new_flow(&mut table, placed.as_ref(), &names);
-            },
-        );
-        match failed.take() {
-            Some(e) => Err(e.into()),
-            None => Ok(()),
-        }
-    })?;
+            };
+            if let Some(v) = view.as_deref_mut() {
+                v.packet(f.orig_len);
+            }
+            dissector.dissect_with(
+                f,
+                #[inline(always)]
+                |p| {
+                    // Parsed once: the filter and the names both use it.
+                    let dns = record::parse_dns(p);
+                    if let Some(flt) = &filter {
+                        if !flt.matches(&EvalContext::new(p).with_dns(&dns)) {
+                            return;
+                        }
+                    }
+                    names.packet(p, &dns, |_| {});
+                    let placed = table.packet(p, |fl, why| hand_on(&fl, why, view.as_deref_mut(), sink, &mut failed));
+                    name_new_flow(&mut table, placed.as_ref(), &names);
+                },
+            );
+            match failed.take() {
+                Some(e) => Err(e.into()),
+                None => Ok(()),
+            }
+        },
+    )?;
     // One at a time as well: the flows still open at the end can be most of them.
     table.finish(|fl, why| hand_on(&fl, why, view.as_deref_mut(), sink, &mut failed));
     if let Some(e) = failed {
@@ -327,7 +333,7 @@ fn name_new_flow(
 
 fn name_flow(table: &mut FlowTable, slot: usize, names: &crate::flow::dns::DnsTracker) {
     if let Some(f) = table.get_mut(slot) {
-        f.names = [names.name_for(&f.orig.0), names.name_for(&f.resp.0)];
+        f.names = [names.name_for(&f.orig().0), names.name_for(&f.resp().0)];
     }
 }
 

@@ -276,7 +276,7 @@ struct Ended {
 
 impl Ended {
     fn push(&mut self, fl: &Flow, why: EndReason) {
-        self.keys.push((FlowKey::new(fl.proto, fl.vlan, fl.orig, fl.resp), fl.last_frame));
+        self.keys.push((fl.key, fl.last_frame));
         self.records.push(FlowRecord::from_flow(fl, why));
     }
 }

@@ -17,11 +17,13 @@
 //! finishing the least recently seen flows first; evictions are counted.
 //! Finished flows are handed to the caller as they end.
 
-use std::net::IpAddr;
+use std::hash::BuildHasher;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use hashbrown::HashTable;
 
 use crate::capture::Timestamp;
 use crate::dissect::{Packet, Transport, tcp_flags};
-use crate::flow::FastMap;
 use crate::flow::sweep::{SweepClock, ns};
 use crate::flow::tcp::{Analysis, Dir, Segment, TcpConn};
 use crate::flow::zeek::{PacketFacts, ZeekConn};
@@ -86,7 +88,16 @@ impl std::hash::Hash for FlowKey {
 }
 
 impl FlowKey {
+    #[inline]
     pub fn new(proto: u8, vlan: [u16; 2], src: Endpoint, dst: Endpoint) -> FlowKey {
+        Self::oriented(proto, vlan, src, dst).0
+    }
+
+    /// The key, and whether `src` is its lower endpoint: a packet's side
+    /// in its flow is this bit against the originator's, no comparison of
+    /// addresses (see [`Flow::side_of`]).
+    #[inline]
+    pub fn oriented(proto: u8, vlan: [u16; 2], src: Endpoint, dst: Endpoint) -> (FlowKey, bool) {
         let (a, b) = (key_part(&src), key_part(&dst));
         // Any total order works, as long as it is the same both ways.
         // The tuples' order, with the addresses alone deciding unless equal
@@ -100,7 +111,25 @@ impl FlowKey {
             | u128::from(vlan[1]) << 32
             | u128::from(lo_port) << 48
             | u128::from(hi_port) << 64;
-        FlowKey { lo, hi, rest }
+        (FlowKey { lo, hi, rest }, a_first)
+    }
+
+    /// The lower endpoint, as `oriented` was given it.
+    pub fn lo(&self) -> Endpoint {
+        endpoint(self.lo, self.rest >> 8 & 1 == 1, (self.rest >> 48) as u16)
+    }
+
+    /// The higher endpoint.
+    pub fn hi(&self) -> Endpoint {
+        endpoint(self.hi, self.rest >> 9 & 1 == 1, (self.rest >> 64) as u16)
+    }
+
+    /// Both endpoints are the same (address, family and port): a packet
+    /// from one to the other cannot tell its side by them.
+    fn same_ends(&self) -> bool {
+        self.lo == self.hi
+            && self.rest >> 8 & 1 == self.rest >> 9 & 1
+            && self.rest >> 48 & 0xffff == self.rest >> 64 & 0xffff
     }
 
     /// A cheap spread of the key over `bits` bits (at most 64), for small
@@ -122,6 +151,12 @@ fn key_part(e: &Endpoint) -> (u128, bool, u16) {
         IpAddr::V4(v4) => (u128::from(v4.to_bits()), false, e.1),
         IpAddr::V6(v6) => (v6.to_bits(), true, e.1),
     }
+}
+
+/// `key_part` backwards.
+fn endpoint(addr: u128, v6: bool, port: u16) -> Endpoint {
+    let ip = if v6 { IpAddr::V6(Ipv6Addr::from_bits(addr)) } else { IpAddr::V4(Ipv4Addr::from_bits(addr as u32)) };
+    (ip, port)
 }
 
 /// Which side sent a packet, relative to the flow's originator.
@@ -166,8 +201,11 @@ pub struct Flow {
     pub id: u64,
     pub proto: u8,
     pub vlan: [u16; 2],
-    pub orig: (IpAddr, u16),
-    pub resp: (IpAddr, u16),
+    /// The flow's key, which holds both endpoints (`orig` and `resp` say
+    /// which is which): the table finds flows by it, and keeps no second copy.
+    pub key: FlowKey,
+    /// The originator is the key's lower endpoint.
+    orig_is_lo: bool,
     pub flipped: bool,
     pub first_frame: u64,
     pub last_frame: u64,
@@ -190,6 +228,24 @@ pub struct Flow {
 }
 
 impl Flow {
+    /// The originator's address and port (ICMP: see `endpoints`).
+    pub fn orig(&self) -> Endpoint {
+        if self.orig_is_lo { self.key.lo() } else { self.key.hi() }
+    }
+
+    /// The responder's.
+    pub fn resp(&self) -> Endpoint {
+        if self.orig_is_lo { self.key.hi() } else { self.key.lo() }
+    }
+
+    /// The side of a packet of this flow whose source is the key's lower
+    /// endpoint when `src_is_lo` (from [`FlowKey::oriented`]). A packet
+    /// between two equal endpoints is the originator's.
+    #[inline]
+    fn side_of(&self, src_is_lo: bool) -> Side {
+        if src_is_lo == self.orig_is_lo || self.key.same_ends() { Side::Orig } else { Side::Resp }
+    }
+
     pub fn is_closed(&self) -> bool {
         self.tcp.rst.iter().any(|&r| r) || self.tcp.fin.iter().all(|&f| f)
     }
@@ -283,8 +339,14 @@ fn segment<'a>(p: &'a Packet<'_>, ts_ns: i64) -> Option<Segment<'a>> {
 }
 
 pub struct FlowTable {
-    map: FastMap<FlowKey, usize>,
-    slots: Vec<Option<(FlowKey, Flow)>>,
+    /// The live slots, found by the key their slot holds. A map from keys
+    /// to slots kept a second copy of every key: 56 bytes a bucket instead
+    /// of 8, and when tombstones made it grow, old and new buckets together
+    /// were 25 MB of a SYN flood's 84 MB peak with `--max-flows 100000`.
+    map: HashTable<usize>,
+    /// Seeded per table, as `FastMap`'s (see there why it must be).
+    hasher: foldhash::fast::RandomState,
+    slots: Vec<Option<Flow>>,
     free: Vec<usize>,
     next_id: u64,
     max_flows: usize,
@@ -351,7 +413,8 @@ impl FlowTable {
     /// `max_flows` of 0 means unlimited.
     pub fn new(max_flows: usize) -> Self {
         FlowTable {
-            map: FastMap::default(),
+            map: HashTable::new(),
+            hasher: foldhash::fast::RandomState::default(),
             slots: Vec::new(),
             free: Vec::new(),
             next_id: 1,
@@ -388,11 +451,11 @@ impl FlowTable {
     }
 
     pub fn get(&self, slot: usize) -> Option<&Flow> {
-        self.slots.get(slot)?.as_ref().map(|(_, f)| f)
+        self.slots.get(slot)?.as_ref()
     }
 
     pub fn get_mut(&mut self, slot: usize) -> Option<&mut Flow> {
-        self.slots.get_mut(slot)?.as_mut().map(|(_, f)| f)
+        self.slots.get_mut(slot)?.as_mut()
     }
 
     pub fn active(&self) -> usize {
@@ -401,7 +464,7 @@ impl FlowTable {
 
     /// The active flows, in no particular order.
     pub fn flows(&self) -> impl Iterator<Item = &Flow> {
-        self.slots.iter().filter_map(|s| s.as_ref().map(|(_, f)| f))
+        self.slots.iter().filter_map(Option::as_ref)
     }
 
     /// Places a packet in its flow, creating or replacing flows as needed.
@@ -415,44 +478,44 @@ impl FlowTable {
         let now = ns(p.ts);
         self.sweep(now, &mut ended);
         let vlan = vlan_ids(p);
-        let key = FlowKey::new(proto, vlan, src, dst);
+        let (key, src_is_lo) = FlowKey::oriented(proto, vlan, src, dst);
         let tcp = p.tcp();
         let seg = segment(p, now);
         let syn_only = tcp.is_some_and(|t| t.has(tcp_flags::SYN) && !t.has(tcp_flags::ACK));
         let mut new = false;
         let mut reuses_ports = false;
-        let hint = Some(self.last).filter(|&s| matches!(self.slots.get(s), Some(Some((k, _))) if *k == key));
-        let slot = match hint.or_else(|| self.map.get(&key).copied()) {
+        let hint = Some(self.last).filter(|&s| matches!(self.slots.get(s), Some(Some(f)) if f.key == key));
+        let slot = match hint.or_else(|| self.find(&key)) {
             Some(slot) => {
-                let f = &self.slots[slot].as_ref().expect("mapped slot is live").1;
+                let f = self.slots[slot].as_ref().expect("mapped slot is live");
                 let idle = self.is_idle(f, now);
                 // A SYN on a closed connection, or (tshark's rule) a SYN whose
                 // sequence number differs from that side's initial one.
-                let dir = if (f.orig == src) == (f.first_side == Side::Orig) { Dir::Fwd } else { Dir::Rev };
+                let dir = if f.side_of(src_is_lo) == f.first_side { Dir::Fwd } else { Dir::Rev };
                 let reused = syn_only
                     && (f.is_closed()
                         || matches!((&f.tcp_conn, &seg), (Some(c), Some(s)) if c.is_new_connection(dir, s)));
                 if idle || reused {
-                    let (_, old) = self.remove(slot);
+                    let old = self.remove(slot);
                     if idle {
                         self.stats.expired += 1;
                     }
                     ended(old, if idle { EndReason::Idle } else { EndReason::Reused });
                     new = true;
                     reuses_ports = reused && !idle;
-                    self.insert(key, proto, vlan, p, src, dst, &mut ended)
+                    self.insert(key, src_is_lo, proto, vlan, p, &mut ended)
                 } else {
                     slot
                 }
             }
             None => {
                 new = true;
-                self.insert(key, proto, vlan, p, src, dst, &mut ended)
+                self.insert(key, src_is_lo, proto, vlan, p, &mut ended)
             }
         };
         self.last = slot;
-        let f = &mut self.slots[slot].as_mut().expect("slot just placed").1;
-        let side = if f.orig == src && f.resp == dst { Side::Orig } else { Side::Resp };
+        let f = self.slots[slot].as_mut().expect("slot just placed");
+        let side = f.side_of(src_is_lo);
         let i = side.index();
         f.last = p.ts.max(f.last);
         f.last_frame = p.number;
@@ -491,11 +554,10 @@ impl FlowTable {
     fn insert(
         &mut self,
         key: FlowKey,
+        src_is_lo: bool,
         proto: u8,
         vlan: [u16; 2],
         p: &Packet<'_>,
-        src: (IpAddr, u16),
-        dst: (IpAddr, u16),
         ended: &mut impl FnMut(Flow, EndReason),
     ) -> usize {
         if self.max_flows > 0 && self.map.len() >= self.max_flows {
@@ -503,13 +565,12 @@ impl FlowTable {
         }
         // Zeek: a SYN-ACK seen first means its receiver opened the connection.
         let flipped = p.tcp().is_some_and(|t| t.has(tcp_flags::SYN) && t.has(tcp_flags::ACK));
-        let (orig, resp) = if flipped { (dst, src) } else { (src, dst) };
         let flow = Flow {
             id: self.next_id,
             proto,
             vlan,
-            orig,
-            resp,
+            key,
+            orig_is_lo: src_is_lo != flipped,
             flipped,
             first_frame: p.number,
             last_frame: p.number,
@@ -527,20 +588,28 @@ impl FlowTable {
         self.stats.flows += 1;
         let slot = match self.free.pop() {
             Some(s) => {
-                self.slots[s] = Some((key, flow));
+                self.slots[s] = Some(flow);
                 s
             }
             None => {
                 if self.max_flows > 0 && self.slots.len() == self.slots.capacity() {
                     self.grow_to_cap();
                 }
-                self.slots.push(Some((key, flow)));
+                self.slots.push(Some(flow));
                 self.slots.len() - 1
             }
         };
-        self.map.insert(key, slot);
+        let (slots, hasher) = (&self.slots, &self.hasher);
+        self.map.insert_unique(hasher.hash_one(key), slot, |&s| slot_hash(hasher, slots, s));
         self.stats.peak_active = self.stats.peak_active.max(self.map.len() as u64);
         slot
+    }
+
+    /// The slot of a live flow with this key.
+    #[inline]
+    fn find(&self, key: &FlowKey) -> Option<usize> {
+        let slots = &self.slots;
+        self.map.find(self.hasher.hash_one(key), |&s| matches!(slots.get(s), Some(Some(f)) if f.key == *key)).copied()
     }
 
     /// Room for more slots, but never more than `max_flows`: growing by
@@ -554,22 +623,24 @@ impl FlowTable {
         self.slots.reserve_exact(want - self.slots.len());
     }
 
-    fn remove(&mut self, slot: usize) -> (FlowKey, Flow) {
-        let (key, flow) = self.slots[slot].take().expect("removing a live slot");
-        self.map.remove(&key);
+    fn remove(&mut self, slot: usize) -> Flow {
+        let flow = self.slots[slot].take().expect("removing a live slot");
+        if let Ok(e) = self.map.find_entry(self.hasher.hash_one(flow.key), |&s| s == slot) {
+            e.remove();
+        }
         self.free.push(slot);
-        (key, flow)
+        flow
     }
 
     /// Finishes the least recently seen tenth of the table at once, so that
     /// a flood of new flows costs O(log n) per flow, not a scan each.
     fn evict(&mut self, ended: &mut impl FnMut(Flow, EndReason)) {
         let mut by_age: Vec<(i64, usize)> =
-            self.slots.iter().enumerate().filter_map(|(i, s)| s.as_ref().map(|(_, f)| (ns(f.last), i))).collect();
+            self.slots.iter().enumerate().filter_map(|(i, s)| s.as_ref().map(|f| (ns(f.last), i))).collect();
         let n = (by_age.len() / 10).max(1);
         by_age.select_nth_unstable(n - 1);
         for &(_, slot) in &by_age[..n] {
-            let (_, f) = self.remove(slot);
+            let f = self.remove(slot);
             self.stats.evicted += 1;
             ended(f, EndReason::Evicted);
         }
@@ -585,12 +656,12 @@ impl FlowTable {
             .iter()
             .enumerate()
             .filter_map(|(i, s)| {
-                let f = &s.as_ref()?.1;
+                let f = s.as_ref()?;
                 self.is_idle(f, now).then_some(i)
             })
             .collect();
         for slot in idle {
-            let (_, f) = self.remove(slot);
+            let f = self.remove(slot);
             self.stats.expired += 1;
             ended(f, EndReason::Idle);
         }
@@ -616,16 +687,25 @@ impl FlowTable {
         // handed on and freed before the next, so the end of a capture with
         // many open flows needs no second copy of them.
         let mut order: Vec<(u64, usize)> =
-            self.slots.iter().enumerate().filter_map(|(i, s)| s.as_ref().map(|(_, f)| (f.id, i))).collect();
+            self.slots.iter().enumerate().filter_map(|(i, s)| s.as_ref().map(|f| (f.id, i))).collect();
         order.sort_unstable();
         self.map.clear();
         self.free.clear();
         for (_, slot) in order {
-            if let Some((_, f)) = self.slots[slot].take() {
+            if let Some(f) = self.slots[slot].take() {
                 ended(f, EndReason::EndOfCapture);
             }
         }
         self.slots.clear();
+    }
+}
+
+/// The hash of the key in a live slot, for the map's growth (every slot
+/// the map holds is live).
+fn slot_hash(hasher: &foldhash::fast::RandomState, slots: &[Option<Flow>], slot: usize) -> u64 {
+    match slots.get(slot) {
+        Some(Some(f)) => hasher.hash_one(f.key),
+        _ => 0,
     }
 }
 
@@ -707,7 +787,8 @@ mod tests {
         use std::mem::size_of;
         // The TCP analysis is in the flow: a lone SYN kept as it came, or
         // a pointer to the full state (1,472 bytes, boxed).
-        assert!(size_of::<Flow>() <= 272, "Flow: {}", size_of::<Flow>());
+        // The flow holds its key (a slot was the key and a 272-byte flow).
+        assert!(size_of::<Option<Flow>>() <= 288, "Flow: {}", size_of::<Option<Flow>>());
         assert!(size_of::<TcpConn>() <= 56, "TcpConn: {}", size_of::<TcpConn>());
         // Zeek's state (boxed in the flow) holds a connection's first
         // packet until the second, not the 368-byte TCP session.
@@ -736,7 +817,57 @@ mod tests {
         assert_eq!(p.side, Side::Resp);
         let f = r.t.get(p.slot).unwrap();
         assert!(f.flipped);
-        assert_eq!(f.orig, (IpAddr::V4(A.into()), 1000));
+        assert_eq!(f.orig(), (IpAddr::V4(A.into()), 1000));
+    }
+
+    /// The flow keeps its endpoints only in its key: the originator and
+    /// the sides of later packets come back from it, whichever endpoint
+    /// sorts lower, in both families.
+    #[test]
+    fn endpoints_and_sides_come_back_from_the_key() {
+        for (first, flags) in [(true, SYN), (false, SYN), (true, SYNACK), (false, SYNACK)] {
+            let (a, b) = if first { (A, B) } else { (B, A) };
+            let mut r = Run::new(0);
+            let p = r.feed(&tcp(a, 1000, b, 80, flags), 0);
+            let back = r.feed(&tcp(b, 80, a, 1000, ACK), 0);
+            let again = r.feed(&tcp(a, 1000, b, 80, ACK), 0);
+            let f = r.t.get(p.slot).unwrap();
+            let (src, dst) = ((IpAddr::V4(a.into()), 1000), (IpAddr::V4(b.into()), 80));
+            if flags == SYN {
+                assert_eq!(
+                    (f.orig(), f.resp(), p.side, back.side, again.side),
+                    (src, dst, Side::Orig, Side::Resp, Side::Orig)
+                );
+            } else {
+                assert_eq!(
+                    (f.orig(), f.resp(), p.side, back.side, again.side),
+                    (dst, src, Side::Resp, Side::Orig, Side::Resp)
+                );
+            }
+        }
+        let v6 = |a: &str, b: &str| {
+            let (x, y): (IpAddr, IpAddr) = (a.parse().unwrap(), b.parse().unwrap());
+            let (k, x_lo) = FlowKey::oriented(17, [7, 0], (x, 53), (y, 5353));
+            let (lo, hi) = if x_lo { ((x, 53), (y, 5353)) } else { ((y, 5353), (x, 53)) };
+            assert_eq!((k.lo(), k.hi()), (lo, hi), "{a} {b}");
+        };
+        v6("fd00::1", "fd00::2");
+        v6("fd00::2", "fd00::1");
+        v6("10.0.0.1", "::a00:1");
+    }
+
+    /// A packet from an endpoint to itself (a LAND attack, or loopback
+    /// tests) has no other side: every packet is the originator's.
+    #[test]
+    fn a_flow_between_equal_endpoints_is_all_the_originators() {
+        for flags in [SYN, SYNACK] {
+            let mut r = Run::new(0);
+            let p = r.feed(&tcp(A, 1000, A, 1000, flags), 0);
+            let q = r.feed(&tcp(A, 1000, A, 1000, ACK), 0);
+            assert_eq!((p.slot, p.side, q.side), (q.slot, Side::Orig, Side::Orig));
+            let f = r.t.get(p.slot).unwrap();
+            assert_eq!((f.dirs[0].packets, f.dirs[1].packets), (2, 0));
+        }
     }
 
     #[test]

@@ -207,7 +207,7 @@ impl FlowRecord {
         // own flips (UDP/ICMP towards a likely server port, ...).
         let orig_side = zeek_orig_side(f);
         let (o, r) = (orig_side.index(), 1 - orig_side.index());
-        let ends = [f.orig, f.resp];
+        let ends = [f.orig(), f.resp()];
         let service = match f.proto {
             6 | 17 => services::name(ends[r].1),
             _ => None,
