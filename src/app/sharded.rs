@@ -192,8 +192,12 @@ impl Router {
     }
 }
 
+/// DNS, mDNS or LLMNR. mDNS (5353) and LLMNR (5355) differ only in bit 1:
+/// two compares instead of three (the router asks twice a frame).
+#[inline]
 fn is_dns(port: u16) -> bool {
-    matches!(port, ports::DNS | ports::MDNS | ports::LLMNR)
+    const _: () = assert!(ports::MDNS | 2 == ports::LLMNR);
+    port == ports::DNS || port | 2 == ports::LLMNR
 }
 
 /// What an analysis thread reports, on a channel of its own, in this

@@ -500,11 +500,10 @@ impl PcapState {
     /// as written (the lengths before any swap).
     #[inline]
     fn fields(&self, h: &[u8; 16]) -> [u32; 4] {
-        let word = |at: usize| {
-            let v = u32::from_le_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]]);
-            if self.big_endian { v.swap_bytes() } else { v }
-        };
-        [word(0), word(4), word(8), word(12)]
+        let word = |at: usize| u32::from_le_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]]);
+        let words = [word(0), word(4), word(8), word(12)];
+        // One test of the byte order a record, not one a field.
+        if self.big_endian { words.map(u32::swap_bytes) } else { words }
     }
 
     /// A checked record's frame, everything but its bytes.

@@ -252,7 +252,9 @@ impl Out {
             Ok(b) => b,
             Err(_) if self.spare < BATCHES => {
                 self.spare += 1;
-                Batch::default()
+                // A round's slots from the start: grown by doubling, the
+                // first batches were copied 12 times over.
+                Batch { slots: Vec::with_capacity(ROUND_FRAMES), ..Batch::default() }
             }
             Err(_) => self.back.recv().ok()?,
         };
