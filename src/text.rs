@@ -29,15 +29,8 @@ pub fn decimal_len(n: u64) -> usize {
 
 /// Writes the decimal digits of `n` at the end of `buf`; returns where they
 /// start. No allocation: a signal handler may use it.
-pub fn digits(n: u64, buf: &mut [u8; 20]) -> usize {
-    digits_to(n, buf, 20)
-}
-
-/// Writes the decimal digits of `n` to end before `buf[end]` (`end` at
-/// least their number); returns where they start.
-#[inline(always)]
-fn digits_to(mut n: u64, buf: &mut [u8; 20], end: usize) -> usize {
-    let mut i = end;
+pub fn digits(mut n: u64, buf: &mut [u8; 20]) -> usize {
+    let mut i = buf.len();
     // Four digits per 64-bit division while the number is wide, then the
     // rest in machine-word arithmetic.
     while n >= 10_000 {
@@ -80,19 +73,14 @@ fn put<const N: usize>(out: &mut Vec<u8>, buf: &[u8; N], len: usize) {
 }
 
 /// `n` as `{}` prints it.
-///
-/// The digits are written at the start of a buffer that is copied whole
-/// (`put`): with the digits at its end, the copy of their variable length
-/// was a call to `memcpy`, 66 a row of `flows --format json`.
 pub fn u64(out: &mut Vec<u8>, n: u64) {
     if n < 10 {
         out.push(b'0' + n as u8);
         return;
     }
-    let len = decimal_len(n);
     let mut buf = [0u8; 20];
-    digits_to(n, &mut buf, len);
-    put(out, &buf, len);
+    let start = digits(n, &mut buf);
+    out.extend_from_slice(&buf[start..]);
 }
 
 /// `n` as `{}` prints it.
