@@ -206,6 +206,9 @@ pub struct Flow {
     pub key: FlowKey,
     /// The originator is the key's lower endpoint.
     orig_is_lo: bool,
+    /// Both endpoints are the same (see `FlowKey::same_ends`), known
+    /// once: asked of the key, every packet of the responder's paid for it.
+    same_ends: bool,
     pub flipped: bool,
     pub first_frame: u64,
     pub last_frame: u64,
@@ -243,7 +246,7 @@ impl Flow {
     /// between two equal endpoints is the originator's.
     #[inline]
     fn side_of(&self, src_is_lo: bool) -> Side {
-        if src_is_lo == self.orig_is_lo || self.key.same_ends() { Side::Orig } else { Side::Resp }
+        if src_is_lo == self.orig_is_lo || self.same_ends { Side::Orig } else { Side::Resp }
     }
 
     pub fn is_closed(&self) -> bool {
@@ -571,6 +574,7 @@ impl FlowTable {
             vlan,
             key,
             orig_is_lo: src_is_lo != flipped,
+            same_ends: key.same_ends(),
             flipped,
             first_frame: p.number,
             last_frame: p.number,
