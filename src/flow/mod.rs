@@ -20,7 +20,7 @@ pub mod zeek;
 /// The hash map of the per-packet paths (flow table, DNS tracker).
 ///
 /// std's SipHash-1-3 cost 18 % of all instructions of `wirelens flows` (one
-/// hash of the flow key per packet; bench/results/profile.md). foldhash is
+/// hash of the flow key per packet; bench/results/profile-history.md). foldhash is
 /// several times cheaper for short keys. Its `fast::RandomState` draws a
 /// random seed per process (and per map), so packets crafted to collide under
 /// a known seed cannot turn the map's lookups quadratic: the property std's

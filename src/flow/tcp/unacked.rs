@@ -7,7 +7,7 @@
 //! at the ACK; a segment that ends at or before the ACK is freed.
 //!
 //! Why a type of its own: walking the whole list on every ACK cost 16 % of
-//! the instructions of `wirelens flows` (bench/results/profile.md). Most of
+//! the instructions of `wirelens flows` (bench/results/profile-history.md). Most of
 //! the time the list is in sequence order, and then an ACK can only change
 //! its front: every segment from the first one that starts at or after the
 //! ACK is kept as it is. The list remembers whether it is in that order
