@@ -251,26 +251,11 @@ fn needs_escape(b: &[u8]) -> bool {
     chunks.remainder().iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\')
 }
 
-/// `Time::rfc3339` as a JSON string, without chrono's format parser for
-/// the usual case (years 0 to 9999, no leap second): the date's fields
-/// still come from chrono, only the digits are written here.
+/// `Time::rfc3339` as a JSON string (it has nothing to escape).
 fn time(out: &mut Vec<u8>, t: Time) {
-    use chrono::{Datelike, Timelike};
-    let dt = chrono::DateTime::from_timestamp(t.secs, t.nanos);
-    let Some(dt) = dt.filter(|d| (0..=9999).contains(&d.year()) && t.nanos < 1_000_000_000) else {
-        string(out, &t.rfc3339());
-        return;
-    };
     out.push(b'"');
-    text::u64_zeros(out, dt.year() as u64, 4);
-    for (sep, v) in [(b'-', dt.month()), (b'-', dt.day()), (b'T', dt.hour()), (b':', dt.minute()), (b':', dt.second())]
-    {
-        out.push(sep);
-        text::u64_zeros(out, u64::from(v), 2);
-    }
-    out.push(b'.');
-    text::u64_zeros(out, u64::from(t.nanos), 9);
-    out.extend_from_slice(b"Z\"");
+    t.push_rfc3339(out);
+    out.push(b'"');
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod conv;
 pub mod dns;
 pub mod expert;
 pub mod flows;
+pub mod grid;
 pub mod hexdump;
 pub mod info;
 pub mod interfaces;

@@ -1,0 +1,165 @@
+//! A table of many rows, written byte for byte as comfy-table writes it
+//! with content arrangement disabled, in the two presets the reports use
+//! (`ASCII_MARKDOWN`, `UTF8_FULL_CONDENSED`).
+//!
+//! Why not comfy-table itself for these: it keeps every cell as a vector
+//! of owned lines, measures each with `unicode-width` and pads each into a
+//! new string. The flows table of the benchmark capture (9,597 rows) took
+//! the main thread 200 ms, alone at the end of the run, a third of
+//! `wirelens flows`. Here the cells are written into one buffer and
+//! measured as they are written.
+//!
+//! Only plain cells: printable ASCII, one line. A table with any other
+//! cell (a name with UTF-8 or a control character, a line break) is left
+//! to comfy-table (`render` says `None`), which knows display widths and
+//! multi-line cells; a test holds the two together. The header may hold
+//! narrow non-ASCII characters (arrows): its widths are counted in `char`s,
+//! which the same test checks for the headers in use.
+
+use std::io::Write as _;
+
+/// The two presets, as comfy-table draws them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// `ASCII_MARKDOWN`: no top or bottom border, `|` between cells.
+    Markdown,
+    /// `UTF8_FULL_CONDENSED`: box-drawing borders, `┆` between cells.
+    Boxes,
+}
+
+/// The cells of a table, row after row, in one buffer.
+pub struct Grid {
+    header: Vec<&'static str>,
+    right: Vec<bool>,
+    /// Each column's widest content, in columns of the terminal.
+    widths: Vec<usize>,
+    text: Vec<u8>,
+    /// Where each cell ends in `text`, row after row.
+    ends: Vec<usize>,
+    /// Every cell so far is printable ASCII on one line.
+    plain: bool,
+}
+
+impl Grid {
+    /// A table with these column titles; `right[i]` aligns column `i`'s
+    /// cells (not its title) to the right.
+    pub fn new(header: Vec<&'static str>, right: Vec<bool>) -> Grid {
+        let widths = header.iter().map(|h| h.chars().count()).collect();
+        Grid { header, right, widths, text: Vec::new(), ends: Vec::new(), plain: true }
+    }
+
+    /// Appends the next cell, written by `f` (rows fill left to right).
+    #[inline]
+    pub fn cell(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
+        let start = self.text.len();
+        f(&mut self.text);
+        let c = &self.text[start..];
+        self.plain &= c.iter().all(|&b| (0x20..0x7f).contains(&b));
+        let col = self.ends.len() % self.header.len();
+        self.widths[col] = self.widths[col].max(c.len());
+        self.ends.push(self.text.len());
+    }
+
+    /// A cell of plain text.
+    #[inline]
+    pub fn str(&mut self, s: &str) {
+        self.cell(|t| t.extend_from_slice(s.as_bytes()));
+    }
+
+    /// A cell of anything `Display`.
+    #[inline]
+    pub fn display(&mut self, v: impl std::fmt::Display) {
+        self.cell(|t| {
+            let _ = write!(t, "{v}");
+        });
+    }
+
+    /// The table, lines joined by `\n` without a last one (as comfy-table's
+    /// `to_string`); `None` when a cell is not plain (see the module).
+    pub fn render(&self, style: Style) -> Option<String> {
+        let cols = self.header.len();
+        if !self.plain || cols == 0 || self.ends.len() % cols != 0 {
+            return None;
+        }
+        // (left, fill, between, right) of each kind of line.
+        let (top, head, sep, body, bottom) = match style {
+            Style::Markdown => (None, ("|", " ", "|", "|"), Some(("|", "-", "|", "|")), ("|", " ", "|", "|"), None),
+            Style::Boxes => (
+                Some(("┌", "─", "┬", "┐")),
+                ("│", " ", "┆", "│"),
+                Some(("╞", "═", "╪", "╡")),
+                ("│", " ", "┆", "│"),
+                Some(("└", "─", "┴", "┘")),
+            ),
+        };
+        let line_len: usize = self.widths.iter().map(|w| w + 3).sum::<usize>() * 3 + 3;
+        let mut out = String::with_capacity(line_len * (self.ends.len() / cols + 4));
+        let mut lines = 0;
+        let mut newline = |out: &mut String| {
+            if lines > 0 {
+                out.push('\n');
+            }
+            lines += 1;
+        };
+        let rule = |out: &mut String, (l, fill, mid, r): (&str, &str, &str, &str)| {
+            out.push_str(l);
+            for (i, w) in self.widths.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(mid);
+                }
+                for _ in 0..w + 2 {
+                    out.push_str(fill);
+                }
+            }
+            out.push_str(r);
+        };
+        let cells = |out: &mut String,
+                     (l, _, mid, r): (&str, &str, &str, &str),
+                     row: &mut dyn Iterator<Item = (&str, bool)>| {
+            out.push_str(l);
+            for (i, ((c, right), w)) in row.zip(&self.widths).enumerate() {
+                if i > 0 {
+                    out.push_str(mid);
+                }
+                // Widths of plain cells are their lengths; the title's, in chars.
+                let pad = w - c.chars().count();
+                out.push(' ');
+                if right {
+                    out.extend(std::iter::repeat_n(' ', pad));
+                }
+                out.push_str(c);
+                if !right {
+                    out.extend(std::iter::repeat_n(' ', pad));
+                }
+                out.push(' ');
+            }
+            out.push_str(r);
+        };
+        if let Some(t) = top {
+            newline(&mut out);
+            rule(&mut out, t);
+        }
+        newline(&mut out);
+        cells(&mut out, head, &mut self.header.iter().map(|h| (*h, false)));
+        if let Some(s) = sep {
+            newline(&mut out);
+            rule(&mut out, s);
+        }
+        let mut start = 0;
+        for row in self.ends.chunks(cols) {
+            newline(&mut out);
+            let mut it = row.iter().zip(&self.right).map(|(&end, &right)| {
+                // Plain cells are ASCII: always UTF-8.
+                let c = std::str::from_utf8(&self.text[start..end]).unwrap_or_default();
+                start = end;
+                (c, right)
+            });
+            cells(&mut out, body, &mut it);
+        }
+        if let Some(b) = bottom {
+            newline(&mut out);
+            rule(&mut out, b);
+        }
+        Some(out)
+    }
+}
