@@ -9,12 +9,11 @@
 //! `wirelens flows`. Here the cells are written into one buffer and
 //! measured as they are written.
 //!
-//! Only plain cells: printable ASCII, one line. A table with any other
-//! cell (a name with UTF-8 or a control character, a line break) is left
-//! to comfy-table (`render` says `None`), which knows display widths and
-//! multi-line cells; a test holds the two together. The header may hold
-//! narrow non-ASCII characters (arrows): its widths are counted in `char`s,
-//! which the same test checks for the headers in use.
+//! Only plain cells: printable ASCII and two arrows, one line. A table with
+//! any other cell (a name with UTF-8 or a control character, a line break)
+//! is left to comfy-table (`render` says `None`), which knows display
+//! widths and multi-line cells; tests hold the two together. The header
+//! may hold the same arrows: its widths are counted in `char`s.
 
 use std::io::Write as _;
 
@@ -26,6 +25,11 @@ pub enum Style {
     /// `UTF8_FULL_CONDENSED`: box-drawing borders, `┆` between cells.
     Boxes,
 }
+
+/// Characters other than printable ASCII a plain cell may hold: one column
+/// wide each in `unicode-width`, as comfy-table measures (the `dns` report's
+/// frame arrows; a test holds it).
+const NARROW: [char; 2] = ['→', '←'];
 
 /// The cells of a table, row after row, in one buffer.
 pub struct Grid {
@@ -54,10 +58,24 @@ impl Grid {
         let start = self.text.len();
         f(&mut self.text);
         let c = &self.text[start..];
-        self.plain &= c.iter().all(|&b| (0x20..0x7f).contains(&b));
+        let width = if c.iter().all(|&b| (0x20..0x7f).contains(&b)) { c.len() } else { self.narrow(start) };
         let col = self.ends.len() % self.header.len();
-        self.widths[col] = self.widths[col].max(c.len());
+        self.widths[col] = self.widths[col].max(width);
         self.ends.push(self.text.len());
+    }
+
+    /// The width of the cell from `start` when it is printable ASCII and
+    /// [`NARROW`] characters only (one column each); else the grid is no
+    /// longer plain.
+    #[cold]
+    fn narrow(&mut self, start: usize) -> usize {
+        match std::str::from_utf8(&self.text[start..]) {
+            Ok(s) if s.chars().all(|c| (' '..='~').contains(&c) || NARROW.contains(&c)) => s.chars().count(),
+            _ => {
+                self.plain = false;
+                0
+            }
+        }
     }
 
     /// A cell of plain text.
@@ -121,7 +139,7 @@ impl Grid {
                 if i > 0 {
                     out.push_str(mid);
                 }
-                // Widths of plain cells are their lengths; the title's, in chars.
+                // Plain cells and titles are one column a char.
                 let pad = w - c.chars().count();
                 out.push(' ');
                 if right {
@@ -149,7 +167,7 @@ impl Grid {
         for row in self.ends.chunks(cols) {
             newline(&mut out);
             let mut it = row.iter().zip(&self.right).map(|(&end, &right)| {
-                // Plain cells are ASCII: always UTF-8.
+                // Plain cells are checked UTF-8.
                 let c = std::str::from_utf8(&self.text[start..end]).unwrap_or_default();
                 start = end;
                 (c, right)
