@@ -21,3 +21,5 @@ pub mod report;
 pub mod services;
 pub mod stats;
 pub mod text;
+#[cfg(test)]
+pub(crate) mod testutil;

@@ -116,14 +116,8 @@ mod tests {
     /// the dissector agrees.
     #[test]
     fn agrees_with_the_dissector_on_the_corpus() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/captures");
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            eprintln!("*** SKIPPED: no corpus at {} ***", dir.display());
-            return;
-        };
+        let Some(paths) = crate::testutil::captures() else { return };
         let (mut answered, mut frames) = (0u64, 0u64);
-        let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        paths.sort();
         for path in paths {
             let Ok(mut r) = FileReader::open(&path.to_string_lossy()) else { continue };
             let mut d = Dissector::new();

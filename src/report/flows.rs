@@ -357,13 +357,7 @@ mod tests {
 
     #[test]
     fn the_grid_writes_what_comfy_table_writes_on_the_corpus() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/captures");
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            eprintln!("*** SKIPPED: no corpus at {} ***", dir.display());
-            return;
-        };
-        let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        paths.sort();
+        let Some(paths) = crate::testutil::captures() else { return };
         let mut tables = 0;
         for path in paths {
             let mut rows = records(&path);

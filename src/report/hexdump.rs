@@ -111,9 +111,8 @@ mod tests {
     /// Byte-for-byte against `tshark -x` on the corpus when both are available.
     #[test]
     fn matches_tshark_on_corpus() {
-        let dir = std::path::Path::new("/work/shared/corpus/captures");
         for name in ["td_dns_udp.pcap", "zk_tcp-option-sack.pcap", "zk_q-in-q.pcap", "zk_linux_dlt_sll2.pcap"] {
-            let path = dir.join(name);
+            let path = crate::testutil::capture(name);
             let Ok(bytes) = std::fs::read(&path) else {
                 continue;
             };
