@@ -5,6 +5,10 @@
 //! borrowed views or any parsing crate's types; it sees only `record` and
 //! `stats` snapshots. Exporters are pure functions returning bytes or
 //! strings (hyperfine's rule), so they are trivially testable.
+//!
+//! Tables are comfy-table's; the two that run to thousands of rows (`flows`,
+//! `dns`) are written by `grid` with comfy-table's bytes, and fall back to
+//! comfy-table for any cell `grid` does not measure.
 
 pub mod conv;
 pub mod dns;
