@@ -140,7 +140,7 @@ impl Grid {
                     out.push_str(mid);
                 }
                 // Plain cells and titles are one column a char.
-                let pad = w - c.chars().count();
+                let pad = w.saturating_sub(c.chars().count());
                 out.push(' ');
                 if right {
                     out.extend(std::iter::repeat_n(' ', pad));
