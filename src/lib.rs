@@ -20,6 +20,6 @@ pub mod record;
 pub mod report;
 pub mod services;
 pub mod stats;
-pub mod text;
 #[cfg(test)]
 pub(crate) mod testutil;
+pub mod text;

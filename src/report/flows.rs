@@ -1,7 +1,5 @@
 //! The `flows` report: one row per flow.
 
-use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
-
 use std::io::Write as _;
 
 use super::grid;
@@ -18,14 +16,6 @@ pub fn human_bytes(n: u64) -> String {
         u += 1;
     }
     if u == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[u]) }
-}
-
-fn endpoint(addr: &str, port: u16, proto: &str) -> String {
-    let a = if addr.contains(':') { format!("[{addr}]") } else { addr.to_string() };
-    match proto {
-        "tcp" | "udp" => format!("{a}:{port}"),
-        _ => a,
-    }
 }
 
 /// The column titles: the server name only when some flow has one.
@@ -51,10 +41,14 @@ fn header(named: bool) -> Vec<&'static str> {
 }
 
 /// The human table. `styled` turns on the box-drawing preset (a terminal).
-///
-/// Written by `grid` (the same bytes, several times faster on thousands of
-/// rows), unless a cell needs comfy-table's care (see `grid`).
 pub fn table(rows: &[FlowRecord], styled: bool) -> String {
+    let mut s = grid(rows).render(if styled { grid::Style::Boxes } else { grid::Style::Markdown });
+    s.push('\n');
+    s
+}
+
+/// The table's cells (see `grid` for who writes them out).
+fn grid(rows: &[FlowRecord]) -> grid::Grid {
     let named = rows.iter().any(|r| r.server_name.is_some());
     let header = header(named);
     let right: Vec<bool> = header
@@ -104,17 +98,11 @@ pub fn table(rows: &[FlowRecord], styled: bool) -> String {
             }
         });
     }
-    let style = if styled { grid::Style::Boxes } else { grid::Style::Markdown };
-    match g.render(style) {
-        Some(mut s) => {
-            s.push('\n');
-            s
-        }
-        None => comfy(rows, styled),
-    }
+    g
 }
 
-/// `endpoint`, written in place.
+/// An endpoint as the table and the event lines show it: `[v6]:port`,
+/// `v4:port`, the address alone without ports.
 fn push_endpoint(t: &mut Vec<u8>, addr: &str, port: u16, proto: &str) {
     if addr.contains(':') {
         t.push(b'[');
@@ -129,46 +117,10 @@ fn push_endpoint(t: &mut Vec<u8>, addr: &str, port: u16, proto: &str) {
     }
 }
 
-/// The table through comfy-table: the reference `grid` must match, and
-/// what writes a table with cells `grid` leaves alone.
-fn comfy(rows: &[FlowRecord], styled: bool) -> String {
-    let mut t = Table::new();
-    t.load_preset(if styled { presets::UTF8_FULL_CONDENSED } else { presets::ASCII_MARKDOWN });
-    t.set_content_arrangement(ContentArrangement::Disabled);
-    let named = rows.iter().any(|r| r.server_name.is_some());
-    t.set_header(header(named));
-    for r in rows {
-        let right = |s: String| Cell::new(s).set_alignment(CellAlignment::Right);
-        let count = |n: u64, tcp: bool| if tcp { n.to_string() } else { String::new() };
-        let tcp = r.handshake.is_some();
-        let mut row = vec![
-            right(r.id.to_string()),
-            Cell::new(r.proto),
-            Cell::new(endpoint(&r.orig_addr, r.orig_port, r.proto)),
-            Cell::new(endpoint(&r.resp_addr, r.resp_port, r.proto)),
-            Cell::new(r.service.unwrap_or("")),
-        ];
-        if named {
-            row.push(Cell::new(r.server_name.as_deref().unwrap_or("")));
-        }
-        row.extend([
-            Cell::new(r.start.rfc3339()),
-            right(format!("{:.3}s", r.duration)),
-            right(format!("{}/{}", r.orig_pkts, r.resp_pkts)),
-            right(format!("{} / {}", human_bytes(r.orig_frame_bytes), human_bytes(r.resp_frame_bytes))),
-            Cell::new(r.state.unwrap_or("")),
-            Cell::new(r.history.as_deref().unwrap_or("")),
-            right(count(r.retransmissions, tcp)),
-            right(count(r.lost_segments, tcp)),
-            right(count(r.dup_acks, tcp)),
-            right(count(r.zero_windows, tcp)),
-            right(r.initial_rtt_ms.map(|v| format!("{v:.3}")).unwrap_or_default()),
-        ]);
-        t.add_row(row);
-    }
-    let mut s = t.to_string();
-    s.push('\n');
-    s
+fn endpoint(addr: &str, port: u16, proto: &str) -> String {
+    let mut t = Vec::with_capacity(addr.len() + 8);
+    push_endpoint(&mut t, addr, port, proto);
+    String::from_utf8(t).unwrap_or_default()
 }
 
 /// One line for a flow that has ended, written while a live capture runs
@@ -338,21 +290,14 @@ mod tests {
         out
     }
 
-    /// The grid writes what comfy-table writes, in both presets, or leaves
-    /// the table to it; `plain` says which was expected.
+    /// The grid writes what comfy-table writes from the same cells, in
+    /// both presets (or leaves the table to it: `plain` says which).
     fn same(rows: &[FlowRecord], plain: bool, what: &str) {
-        for styled in [false, true] {
-            assert_eq!(table(rows, styled), comfy(rows, styled), "{what}, styled {styled}");
+        let g = grid(rows);
+        for style in [grid::Style::Markdown, grid::Style::Boxes] {
+            assert_eq!(g.render(style), g.comfy(style), "{what}, {style:?}");
         }
-        let named = rows.iter().any(|r| r.server_name.is_some());
-        let mut g = grid::Grid::new(header(named), vec![false; header(named).len()]);
-        for r in rows {
-            for _ in 0..header(named).len() - 1 {
-                g.str("x");
-            }
-            g.str(r.server_name.as_deref().unwrap_or(""));
-        }
-        assert_eq!(g.render(grid::Style::Markdown).is_some(), plain, "{what}: the grid's own answer");
+        assert_eq!(g.is_plain(), plain, "{what}: written by the grid");
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //!
 //! Only plain cells: printable ASCII and two arrows, one line. A table with
 //! any other cell (a name with UTF-8 or a control character, a line break)
-//! is left to comfy-table (`render` says `None`), which knows display
+//! is written by comfy-table, from the same cells, which knows display
 //! widths and multi-line cells; tests hold the two together. The header
 //! may hold the same arrows: its widths are counted in `char`s.
 
@@ -92,33 +92,62 @@ impl Grid {
         });
     }
 
-    /// The table, lines joined by `\n` without a last one (as comfy-table's
-    /// `to_string`); `None` when a cell is not plain (see the module).
-    pub fn render(&self, style: Style) -> Option<String> {
+    /// Every cell is plain and every row whole: `render` writes the table
+    /// itself.
+    pub fn is_plain(&self) -> bool {
         let cols = self.header.len();
-        if !self.plain || cols == 0 || self.ends.len() % cols != 0 {
-            return None;
+        self.plain && cols > 0 && self.ends.len() % cols == 0
+    }
+
+    /// The cells, row after row.
+    fn cells(&self) -> impl Iterator<Item = &str> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        // Every cell was written whole from a `str`.
+        starts.zip(&self.ends).map(|(a, &b)| std::str::from_utf8(&self.text[a..b]).unwrap_or_default())
+    }
+
+    /// The table, lines joined by `\n` without a last one (as comfy-table's
+    /// `to_string`): written here when every cell is plain, else by
+    /// comfy-table.
+    pub fn render(&self, style: Style) -> String {
+        if self.is_plain() { self.write(style) } else { self.comfy(style) }
+    }
+
+    /// The table through comfy-table, from the same cells: what a table
+    /// that is not plain is written by, and what `render` must match.
+    pub fn comfy(&self, style: Style) -> String {
+        use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
+        let mut t = Table::new();
+        t.load_preset(match style {
+            Style::Markdown => presets::ASCII_MARKDOWN,
+            Style::Boxes => presets::UTF8_FULL_CONDENSED,
+        });
+        t.set_content_arrangement(ContentArrangement::Disabled);
+        t.set_header(self.header.clone());
+        let cols = self.header.len();
+        let mut cells = self.cells().peekable();
+        while cells.peek().is_some() {
+            t.add_row(cells.by_ref().take(cols).zip(&self.right).map(|(c, &right)| {
+                let c = Cell::new(c);
+                if right { c.set_alignment(CellAlignment::Right) } else { c }
+            }));
         }
-        // (left, fill, between, right) of each kind of line.
-        let (top, head, sep, body, bottom) = match style {
-            Style::Markdown => (None, ("|", " ", "|", "|"), Some(("|", "-", "|", "|")), ("|", " ", "|", "|"), None),
-            Style::Boxes => (
-                Some(("┌", "─", "┬", "┐")),
-                ("│", " ", "┆", "│"),
-                Some(("╞", "═", "╪", "╡")),
-                ("│", " ", "┆", "│"),
-                Some(("└", "─", "┴", "┘")),
-            ),
-        };
-        let line_len: usize = self.widths.iter().map(|w| w + 3).sum::<usize>() * 3 + 3;
-        let mut out = String::with_capacity(line_len * (self.ends.len() / cols + 4));
-        let mut lines = 0;
-        let mut newline = |out: &mut String| {
-            if lines > 0 {
-                out.push('\n');
+        t.to_string()
+    }
+
+    /// `render` for plain cells: each is as wide as its chars.
+    fn write(&self, style: Style) -> String {
+        // (left, fill, between, right) of each kind of line; the header and
+        // the rows are drawn alike.
+        let (top, line_of_cells, sep, bottom) = match style {
+            Style::Markdown => (None, ("|", " ", "|", "|"), ("|", "-", "|", "|"), None),
+            Style::Boxes => {
+                (Some(("┌", "─", "┬", "┐")), ("│", " ", "┆", "│"), ("╞", "═", "╪", "╡"), Some(("└", "─", "┴", "┘")))
             }
-            lines += 1;
         };
+        let cols = self.header.len();
+        let line: usize = self.widths.iter().map(|w| w + 5).sum();
+        let mut out = String::with_capacity(line * (self.ends.len() / cols + 4));
         let rule = |out: &mut String, (l, fill, mid, r): (&str, &str, &str, &str)| {
             out.push_str(l);
             for (i, w) in self.widths.iter().enumerate() {
@@ -131,15 +160,13 @@ impl Grid {
             }
             out.push_str(r);
         };
-        let cells = |out: &mut String,
-                     (l, _, mid, r): (&str, &str, &str, &str),
-                     row: &mut dyn Iterator<Item = (&str, bool)>| {
+        let cells = |out: &mut String, row: &mut dyn Iterator<Item = (&str, bool)>| {
+            let (l, _, mid, r) = line_of_cells;
             out.push_str(l);
             for (i, ((c, right), w)) in row.zip(&self.widths).enumerate() {
                 if i > 0 {
                     out.push_str(mid);
                 }
-                // Plain cells and titles are one column a char.
                 let pad = w.saturating_sub(c.chars().count());
                 out.push(' ');
                 if right {
@@ -154,30 +181,21 @@ impl Grid {
             out.push_str(r);
         };
         if let Some(t) = top {
-            newline(&mut out);
             rule(&mut out, t);
+            out.push('\n');
         }
-        newline(&mut out);
-        cells(&mut out, head, &mut self.header.iter().map(|h| (*h, false)));
-        if let Some(s) = sep {
-            newline(&mut out);
-            rule(&mut out, s);
-        }
-        let mut start = 0;
-        for row in self.ends.chunks(cols) {
-            newline(&mut out);
-            let mut it = row.iter().zip(&self.right).map(|(&end, &right)| {
-                // Plain cells are checked UTF-8.
-                let c = std::str::from_utf8(&self.text[start..end]).unwrap_or_default();
-                start = end;
-                (c, right)
-            });
-            cells(&mut out, body, &mut it);
+        cells(&mut out, &mut self.header.iter().map(|h| (*h, false)));
+        out.push('\n');
+        rule(&mut out, sep);
+        let mut all = self.cells();
+        for _ in 0..self.ends.len() / cols {
+            out.push('\n');
+            cells(&mut out, &mut all.by_ref().take(cols).zip(self.right.iter().copied()));
         }
         if let Some(b) = bottom {
-            newline(&mut out);
+            out.push('\n');
             rule(&mut out, b);
         }
-        Some(out)
+        out
     }
 }
