@@ -57,7 +57,7 @@ pub(super) struct LiveFlows {
 pub(super) fn newly_closed(table: &FlowTable, tick: &Tick, written: &mut HashSet<u64>) -> Vec<FlowRecord> {
     let closed: Vec<FlowRecord> = table
         .flows()
-        .filter(|f| f.proto == 6 && f.is_closed() && tick.now.nanos_since(f.last) >= CLOSE_QUIET_NS)
+        .filter(|f| f.proto() == 6 && f.is_closed() && tick.now.nanos_since(f.last) >= CLOSE_QUIET_NS)
         .filter(|f| !written.contains(&f.id))
         .map(|f| FlowRecord::from_flow(f, EndReason::Closed))
         .collect();

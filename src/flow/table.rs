@@ -114,6 +114,17 @@ impl FlowKey {
         (FlowKey { lo, hi, rest }, a_first)
     }
 
+    /// The protocol, as `oriented` was given it.
+    #[inline]
+    pub fn proto(&self) -> u8 {
+        self.rest as u8
+    }
+
+    /// The VLAN ids.
+    pub fn vlan(&self) -> [u16; 2] {
+        [(self.rest >> 16) as u16, (self.rest >> 32) as u16]
+    }
+
     /// The lower endpoint, as `oriented` was given it.
     pub fn lo(&self) -> Endpoint {
         endpoint(self.lo, self.rest >> 8 & 1 == 1, (self.rest >> 48) as u16)
@@ -199,10 +210,9 @@ pub struct TcpFlags {
 pub struct Flow {
     /// Sequential id in order of first packet, from 1.
     pub id: u64,
-    pub proto: u8,
-    pub vlan: [u16; 2],
-    /// The flow's key, which holds both endpoints (`orig` and `resp` say
-    /// which is which): the table finds flows by it, and keeps no second copy.
+    /// The flow's key, which holds the protocol, the VLAN ids and both
+    /// endpoints (`orig` and `resp` say which is which): the table finds
+    /// flows by it, and the flow keeps no second copy of any of them.
     pub key: FlowKey,
     /// The originator is the key's lower endpoint.
     orig_is_lo: bool,
@@ -231,6 +241,17 @@ pub struct Flow {
 }
 
 impl Flow {
+    /// The IP protocol number.
+    #[inline]
+    pub fn proto(&self) -> u8 {
+        self.key.proto()
+    }
+
+    /// The two outer VLAN ids (0 where there is no tag).
+    pub fn vlan(&self) -> [u16; 2] {
+        self.key.vlan()
+    }
+
     /// The originator's address and port (ICMP: see `endpoints`).
     pub fn orig(&self) -> Endpoint {
         if self.orig_is_lo { self.key.lo() } else { self.key.hi() }
@@ -254,7 +275,7 @@ impl Flow {
     }
 
     fn default_idle_ns(&self) -> i64 {
-        match self.proto {
+        match self.proto() {
             6 => TCP_IDLE_NS,
             17 => UDP_IDLE_NS,
             _ => ICMP_IDLE_NS,
@@ -506,14 +527,14 @@ impl FlowTable {
                     ended(old, if idle { EndReason::Idle } else { EndReason::Reused });
                     new = true;
                     reuses_ports = reused && !idle;
-                    self.insert(key, src_is_lo, proto, vlan, p, &mut ended)
+                    self.insert(key, src_is_lo, p, &mut ended)
                 } else {
                     slot
                 }
             }
             None => {
                 new = true;
-                self.insert(key, src_is_lo, proto, vlan, p, &mut ended)
+                self.insert(key, src_is_lo, p, &mut ended)
             }
         };
         self.last = slot;
@@ -558,8 +579,6 @@ impl FlowTable {
         &mut self,
         key: FlowKey,
         src_is_lo: bool,
-        proto: u8,
-        vlan: [u16; 2],
         p: &Packet<'_>,
         ended: &mut impl FnMut(Flow, EndReason),
     ) -> usize {
@@ -570,8 +589,6 @@ impl FlowTable {
         let flipped = p.tcp().is_some_and(|t| t.has(tcp_flags::SYN) && t.has(tcp_flags::ACK));
         let flow = Flow {
             id: self.next_id,
-            proto,
-            vlan,
             key,
             orig_is_lo: src_is_lo != flipped,
             same_ends: key.same_ends(),
@@ -852,8 +869,9 @@ mod tests {
         let v6 = |a: &str, b: &str| {
             let (x, y): (IpAddr, IpAddr) = (a.parse().unwrap(), b.parse().unwrap());
             let (k, x_lo) = FlowKey::oriented(17, [7, 0], (x, 53), (y, 5353));
+            assert_eq!(FlowKey::oriented(6, [4095, 1], (x, 53), (y, 5353)).0.vlan(), [4095, 1]);
             let (lo, hi) = if x_lo { ((x, 53), (y, 5353)) } else { ((y, 5353), (x, 53)) };
-            assert_eq!((k.lo(), k.hi()), (lo, hi), "{a} {b}");
+            assert_eq!((k.lo(), k.hi(), k.proto(), k.vlan()), (lo, hi, 17, [7, 0]), "{a} {b}");
         };
         v6("fd00::1", "fd00::2");
         v6("fd00::2", "fd00::1");

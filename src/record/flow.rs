@@ -208,21 +208,21 @@ impl FlowRecord {
         let orig_side = zeek_orig_side(f);
         let (o, r) = (orig_side.index(), 1 - orig_side.index());
         let ends = [f.orig(), f.resp()];
-        let service = match f.proto {
+        let service = match f.proto() {
             6 | 17 => services::name(ends[r].1),
             _ => None,
         };
         // ICMP flows carry Zeek's type/counterpart "ports" in their key.
         FlowRecord {
             id: f.id,
-            proto: proto_name(f.proto),
+            proto: proto_name(f.proto()),
             orig_addr: addr_text(&ends[o].0),
             orig_port: ends[o].1,
             resp_addr: addr_text(&ends[r].0),
             resp_port: ends[r].1,
             service,
             server_name: f.names[r].as_deref().map(str::to_string),
-            vlan: f.vlan.iter().copied().filter(|&v| v != 0).collect(),
+            vlan: f.vlan().iter().copied().filter(|&v| v != 0).collect(),
             start,
             duration: last.since(start).max(0.0),
             first_frame: f.first_frame,
