@@ -480,11 +480,9 @@ impl ZeekConn {
     #[inline(never)]
     fn unlone(&mut self) -> Option<i64> {
         let Some(Tcp::Lone(lone)) = &self.tcp else { return None };
-        let t0 = lone.t0;
-        let first = lone.first.is_none();
-        let session = if first { Box::new(TcpSession::new(t0)) } else { self.replayed(lone) };
-        self.tcp = Some(Tcp::Full(session));
-        first.then_some(t0)
+        let first = lone.first.is_none().then_some(lone.t0);
+        self.make_full();
+        first
     }
 
     /// The session's first packet kept instead of the session.
