@@ -12,6 +12,8 @@
 //! - `zeek`: Zeek's conn_state and history per connection;
 
 pub mod dns;
+#[cfg(test)]
+pub(crate) mod sim;
 pub mod sweep;
 pub mod table;
 pub mod tcp;

@@ -154,6 +154,13 @@ impl Engine {
     /// Analyses one segment into `a` (which must be `Analysis::default()`):
     /// filled in place, as the 216-byte result is not moved per packet.
     pub(super) fn segment(&mut self, dir: Dir, s: &Segment<'_>, a: &mut Analysis) {
+        if !self.steady(dir, s, a) {
+            self.rules(dir, s, a);
+        }
+    }
+
+    /// [`Engine::segment`] through every rule, in Wireshark's order.
+    pub(super) fn rules(&mut self, dir: Dir, s: &Segment<'_>, a: &mut Analysis) {
         let mut kinds = Kinds::EMPTY;
         if self.is_new_connection(dir, s) {
             // The caller kept a new connection on this state; start over as
@@ -182,6 +189,96 @@ impl Engine {
         self.sequence(dir, s, &mut kinds, a);
         a.kinds = kinds;
         self.after_analysis(dir, s, a);
+    }
+
+    /// The segments that move an established connection on, analysed
+    /// without walking the rules: an ACK, with data or without, at the next
+    /// expected sequence number; no SYN, FIN, RST or window scale option;
+    /// both windows open; acknowledging no more than the other side's
+    /// contiguous data, and no data already acknowledged; not a repeat of
+    /// the last ACK without data; the initial RTT settled (or no SYN seen).
+    /// For such a segment every check of `sequence` but window-full finds
+    /// nothing (it is neither ahead of nor behind `nextseq`, and every
+    /// duplicate-ACK, keep-alive and window rule needs a repeated ACK or a
+    /// zero window), and `after_analysis` only numbers it: what follows is
+    /// what the two do then, field for field. Most segments of a transfer
+    /// are such (and `tests.rs` compares this path with the rules on
+    /// random connections). Returns false, having changed nothing, for any
+    /// other segment.
+    #[inline(always)]
+    fn steady(&mut self, dir: Dir, s: &Segment<'_>, a: &mut Analysis) -> bool {
+        let first_rtt = self.ts_first_rtt;
+        if s.flags & (SYN | FIN | RST | ACK) != ACK
+            || s.wscale.is_some()
+            || self.first_reuses_ports
+            || (first_rtt == 0 && self.ts_mru_syn.is_some())
+        {
+            return false;
+        }
+        let (fwd, rev) = pair(&mut self.halves, dir);
+        let (seq, ack, seglen, now) = (s.seq, s.ack, s.payload_len, s.ts_ns);
+        let (Some(base), Some(rbase)) = (fwd.base_seq, rev.base_seq) else { return false };
+        if fwd.nextseq == 0
+            || seq != fwd.nextseq
+            || s.window == 0
+            || rev.window == 0
+            || (seglen == 0 && ack == fwd.lastack)
+            || (rev.maxseqtobeacked != 0 && gt(ack, rev.maxseqtobeacked))
+            || (seglen > 0 && rev.lastack != 0 && le(seq.wrapping_add(seglen), rev.lastack))
+        {
+            return false;
+        }
+        let mut kinds = Kinds::EMPTY;
+        if seglen > 0 && rev.scaling != Scaling::Unknown {
+            let shift = if rev.is_first_ack { 0 } else { rev.scaling.shift().unwrap_or(0) };
+            let edge = rev.lastack.wrapping_add(rev.window.wrapping_shl(u32::from(shift)));
+            if seq.wrapping_add(seglen) == edge {
+                kinds.insert(Kind::WindowFull);
+            }
+        }
+        if ack != fwd.lastack {
+            fwd.lastnondupack = s.frame;
+            fwd.dupacknum = 0;
+        }
+        if seglen > 0 {
+            let nextseq = seq.wrapping_add(seglen);
+            if fwd.unacked.len() >= MAX_UNACKED {
+                fwd.unacked.pop_front();
+                fwd.unacked_dropped += 1;
+            }
+            fwd.unacked.push_back(Unacked { frame: s.frame, ts: now, seq, nextseq, retransmitted: false });
+            if gt(nextseq, fwd.nextseq) {
+                fwd.nextseq = nextseq;
+                fwd.nextseq_frame = s.frame;
+                fwd.nextseq_ts = now;
+            }
+        }
+        if seq == fwd.maxseqtobeacked || fwd.maxseqtobeacked == 0 {
+            fwd.maxseqtobeacked = fwd.nextseq;
+        }
+        fwd.window = u32::from(s.window);
+        fwd.lastack = ack;
+        fwd.lastack_ts = now;
+        fwd.lastsegmentflags = kinds;
+        fwd.is_first_ack = false;
+        a.acks = rev.unacked.ack(ack, now);
+        a.kinds = kinds;
+        a.rel_seq = seq.wrapping_sub(base);
+        a.rel_ack = Some(ack.wrapping_sub(rbase));
+        a.window = s.window;
+        a.scaling = fwd.scaling;
+        a.scaled_window = match fwd.scaling {
+            Scaling::Shift(n) => u32::from(s.window) << n,
+            _ => u32::from(s.window),
+        };
+        a.initial_rtt_ns = (first_rtt != 0).then_some(first_rtt);
+        true
+    }
+
+    /// Whether [`Engine::steady`] takes the segment (it analyses it too).
+    #[cfg(test)]
+    pub(super) fn steady_for_test(&mut self, dir: Dir, s: &Segment<'_>) -> bool {
+        self.steady(dir, s, &mut Analysis::default())
     }
 
     /// `tcp_analyze_sequence_number`.

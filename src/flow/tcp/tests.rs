@@ -591,3 +591,40 @@ mod props {
         }
     }
 }
+
+/// The fast path for in-order segments (`Engine::steady`) against the
+/// rules, on plausible connections: the same analysis of every segment and
+/// the same state after it.
+#[test]
+fn the_steady_path_is_the_rules_on_in_order_segments() {
+    let mut rng = crate::text::xorshift::Rng(0x2545_f491_4f6c_dd1d);
+    let (mut steady, mut total) = (0usize, 0usize);
+    for _ in 0..400 {
+        let segs = crate::flow::sim::connection(&mut rng, 300);
+        let (mut fast, mut rules) = (analyze::Engine::default(), analyze::Engine::default());
+        for (i, g) in segs.iter().enumerate() {
+            let s = Segment {
+                frame: i as u64 + 1,
+                ts_ns: g.ts_ns,
+                seq: g.seq,
+                ack: g.ack,
+                flags: g.flags,
+                window: g.window,
+                payload_len: g.len,
+                sack: &[],
+                wscale: g.wscale,
+                has_timestamps: false,
+            };
+            let dir = if g.fwd { Dir::Fwd } else { Dir::Rev };
+            let (mut a, mut b) = (Analysis::default(), Analysis::default());
+            steady += usize::from(fast.clone().steady_for_test(dir, &s));
+            total += 1;
+            fast.segment(dir, &s, &mut a);
+            rules.rules(dir, &s, &mut b);
+            assert_eq!(a, b, "segment {i} of {segs:?}");
+            assert_eq!(format!("{fast:?}"), format!("{rules:?}"), "state after segment {i} of {segs:?}");
+        }
+    }
+    // Both paths are taken often (a fifth of these segments are steady).
+    assert!(steady * 10 > total && steady * 10 < total * 9, "{steady} of {total}");
+}
