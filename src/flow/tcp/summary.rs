@@ -239,7 +239,38 @@ fn le(a: u32, b: u32) -> bool {
 }
 
 impl Tracker {
+    /// Counts a segment. Most segments have no verdict, no SYN, FIN or RST
+    /// and no SACK blocks, and come while no gap is open: for them, only
+    /// the counts and times move (and the RTT, and the handshake's last
+    /// ACK); the rest is out of line.
+    #[inline(always)]
     pub(super) fn record(&mut self, dir: Dir, seg: &Segment<'_>, a: &Analysis, engine: &Engine) {
+        let plain = seg.flags & (SYN | FIN | RST) == 0
+            && a.kinds.is_empty()
+            && seg.sack.is_empty()
+            && self.gaps[0].is_empty()
+            && self.gaps[1].is_empty()
+            && self.s.handshake.ack.is_some();
+        if !plain {
+            return self.record_all(dir, seg, a, engine);
+        }
+        let at = FrameTime { frame: seg.frame, ts_ns: seg.ts_ns };
+        self.s.first.get_or_insert(at);
+        self.s.last = Some(at);
+        let d = &mut self.s.dirs[dir.index()];
+        d.packets += 1;
+        d.payload_bytes += u64::from(seg.payload_len);
+        d.first.get_or_insert(at);
+        d.last = Some(at);
+        d.timestamps |= seg.has_timestamps;
+        if let Some(rtt) = a.acks.and_then(|x| x.rtt_ns) {
+            self.s.dirs[dir.other().index()].rtt.add(rtt);
+        }
+    }
+
+    /// [`Tracker::record`] for any segment.
+    #[inline(never)]
+    pub(super) fn record_all(&mut self, dir: Dir, seg: &Segment<'_>, a: &Analysis, engine: &Engine) {
         let at = FrameTime { frame: seg.frame, ts_ns: seg.ts_ns };
         self.s.first.get_or_insert(at);
         self.s.last = Some(at);
