@@ -199,16 +199,17 @@ pub(crate) fn connection(rng: &mut Rng, n: usize) -> Vec<SimSeg> {
                     }
                 }
             }
-            // A FIN (its octet counted), a RST, a SYN with a new or the same ISN.
-            880..=909 if !since_fin || pick(rng, 4) == 0 => {
+            // Rarely (most connections run on for hundreds of segments): a FIN
+            // (its octet counted), a RST, a SYN with a new or the same ISN.
+            880..=885 if !since_fin || pick(rng, 4) == 0 => {
                 since_fin = true;
                 let seq = sides[me].nxt;
                 seg(&mut out, fwd, ts, seq, ack, FIN | ACK, window, 0);
                 sides[me].nxt = seq.wrapping_add(1);
                 sides[me].delivered = sides[me].hole.unwrap_or(sides[me].nxt);
             }
-            910..=919 => seg(&mut out, fwd, ts, sides[me].nxt, ack, RST | (ACK * pick(rng, 2) as u16), window, 0),
-            920..=924 => {
+            886..=887 => seg(&mut out, fwd, ts, sides[me].nxt, ack, RST | (ACK * pick(rng, 2) as u16), window, 0),
+            888 => {
                 let seq = if pick(rng, 2) == 0 { sides[me].nxt } else { rng.next() as u32 };
                 seg(&mut out, fwd, ts, seq, 0, SYN, window, 0);
             }

@@ -592,9 +592,10 @@ mod props {
     }
 }
 
-/// The fast path for in-order segments (`Engine::steady`) against the
-/// rules, on plausible connections: the same analysis of every segment and
-/// the same state after it.
+/// The fast paths for in-order segments (`Engine::steady`, the plain
+/// segments of `Tracker::record`) against the rules and the full summary,
+/// on plausible connections: the same analysis of every segment and the
+/// same state after it.
 #[test]
 fn the_steady_path_is_the_rules_on_in_order_segments() {
     let mut rng = crate::text::xorshift::Rng(0x2545_f491_4f6c_dd1d);
@@ -602,6 +603,7 @@ fn the_steady_path_is_the_rules_on_in_order_segments() {
     for _ in 0..400 {
         let segs = crate::flow::sim::connection(&mut rng, 300);
         let (mut fast, mut rules) = (analyze::Engine::default(), analyze::Engine::default());
+        let (mut fast_sum, mut all_sum) = (summary::Tracker::default(), summary::Tracker::default());
         for (i, g) in segs.iter().enumerate() {
             let s = Segment {
                 frame: i as u64 + 1,
@@ -623,6 +625,9 @@ fn the_steady_path_is_the_rules_on_in_order_segments() {
             rules.rules(dir, &s, &mut b);
             assert_eq!(a, b, "segment {i} of {segs:?}");
             assert_eq!(format!("{fast:?}"), format!("{rules:?}"), "state after segment {i} of {segs:?}");
+            fast_sum.record(dir, &s, &a, &fast);
+            all_sum.record_all(dir, &s, &b, &rules);
+            assert_eq!(format!("{fast_sum:?}"), format!("{all_sum:?}"), "summary after segment {i} of {segs:?}");
         }
     }
     // Both paths are taken often (a fifth of these segments are steady).

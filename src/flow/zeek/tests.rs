@@ -440,3 +440,32 @@ fn a_lone_packet_kept_and_replayed_answers_as_the_full_session() {
     }
     assert!(compared > 300, "{compared}");
 }
+
+/// The fast path for established connections (`TcpSession::steady`)
+/// against the whole of `process`, on plausible connections (snaplen-cut
+/// payloads in half of them): the same session and history after every
+/// packet.
+#[test]
+fn the_steady_path_is_the_state_machine_on_established_connections() {
+    let mut rng = crate::text::xorshift::Rng(0x9e37_79b9_7f4a_7c15);
+    let (mut steady, mut total) = (0usize, 0usize);
+    for _ in 0..400 {
+        let segs = crate::flow::sim::connection(&mut rng, 300);
+        let t0 = segs[0].ts_ns;
+        let (mut fast, mut all) = (tcp::TcpSession::new(t0), tcp::TcpSession::new(t0));
+        let (mut hf, mut ha) = (Hist::default(), Hist::default());
+        for (i, g) in segs.iter().enumerate() {
+            let mut f = tcp(g.fwd, g.flags, g.seq, g.ack, g.len);
+            (f.ts_ns, f.window, f.payload_truncated) = (g.ts_ns, g.window, g.truncated);
+            let s = usize::from(!g.fwd);
+            steady += usize::from(fast.clone().steady_for_test(&mut hf.clone(), &f, s));
+            total += 1;
+            fast.process(&mut hf, &f, s);
+            all.process_all(&mut ha, &f, s);
+            let (a, b) = (format!("{fast:?} {hf:?}"), format!("{all:?} {ha:?}"));
+            assert_eq!(a, b, "after packet {i} of {segs:?}");
+        }
+    }
+    // Both paths are taken often.
+    assert!(steady * 10 > total && steady * 10 < total * 9, "{steady} of {total}");
+}
