@@ -565,10 +565,11 @@ fn fwd_checks(fwd: &mut Half, rev: &Half, s: &Segment<'_>, kinds: &mut Kinds, a:
 fn retransmission_evidence(fwd: &mut Half, s: &Segment<'_>) -> Retransmission {
     let now = s.ts_ns;
     let end = s.seq.wrapping_add(s.payload_len).wrapping_add(u32::from(s.has(SYN) || s.has(FIN)));
-    let mut original = None;
+    let mut original: Option<(u64, i64)> = None;
     for u in fwd.unacked.iter_mut() {
         let covers = if s.payload_len == 0 { u.seq == s.seq } else { !lt(s.seq, u.seq) && lt(s.seq, u.nextseq) };
-        if covers && original.is_none() {
+        // The oldest covering segment: the list's order is not the pushes'.
+        if covers && original.is_none_or(|(frame, _)| u.frame < frame) {
             original = Some((u.frame, now.wrapping_sub(u.ts)));
         }
         if covers || (lt(u.seq, end) && lt(s.seq, u.nextseq)) {
