@@ -229,6 +229,7 @@ impl Hist {
     }
 
     /// `TCP_Endpoint::CheckHistory`: the responder's bits sit 16 higher.
+    #[inline]
     pub fn check_for(&mut self, is_orig: bool, mask: u32, upper: char) -> bool {
         if is_orig { self.check(mask, upper) } else { self.check(mask << 16, upper.to_ascii_lowercase()) }
     }

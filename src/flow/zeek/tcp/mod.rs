@@ -182,6 +182,7 @@ impl Endpoint {
 
     /// `get_relative_seq`: `cur` relative to this endpoint's start, and
     /// whether it lies before the start ("underflow").
+    #[inline]
     fn relative_seq(&self, cur: u32, last: u32, mut wraps: u32) -> (u64, bool) {
         let delta = seq_delta(cur, last);
         if delta < 0 {
