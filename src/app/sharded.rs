@@ -101,6 +101,14 @@ struct Router {
     /// one entry (the frame before) the misses cost the reader 56
     /// instructions a frame.
     recent: Box<[Option<(FlowKey, usize, u64)>; RECENT]>,
+    /// The tuple of the frame before, as the quick look read it, with its
+    /// flow's thread and entry in `recent`: most frames are of the same flow
+    /// as the one before, in either direction (86 % in the benchmark's
+    /// capture, 31 % the other way), and the tuple (or its mirror) being
+    /// the same says so without making the key and looking it up (17
+    /// instructions a frame fewer on the reader thread, callgrind). Cleared
+    /// whenever `recent` may change other than through it.
+    last: Option<(quick::Tuple, usize, usize)>,
 }
 
 /// Entries of the router's cache of recent flows (a power of two).
@@ -118,11 +126,28 @@ impl Router {
         }
         let (route, flow) = match quick::flow_tuple(f.link, f.data) {
             Some(t) => {
-                let owner = self.owner(FlowKey::new(t.proto, t.vlan, t.src, t.dst), f.number);
+                let owner = match self.last {
+                    Some((l, owner, i)) if l.same_flow(&t) => {
+                        if let Some((_, _, sent)) = &mut self.recent[i] {
+                            *sent = f.number;
+                        }
+                        if let Some(l) = self.load.get_mut(owner) {
+                            *l += 1;
+                        }
+                        owner
+                    }
+                    _ => {
+                        let key = FlowKey::new(t.proto, t.vlan, t.src, t.dst);
+                        let owner = self.owner(key, f.number);
+                        self.last = Some((t, owner, key.spread(RECENT.trailing_zeros())));
+                        owner
+                    }
+                };
                 // DNS (and mDNS, LLMNR) goes to every thread: each learns the names.
                 (if is_dns(t.src.1) || is_dns(t.dst.1) { Route::All(Some(owner)) } else { Route::To(owner) }, true)
             }
             None => {
+                self.last = None;
                 let key = key_of(&self.dissector.dissect(f));
                 (Route::All(key.map(|k| self.owner(k, f.number))), key.is_some())
             }
@@ -181,6 +206,7 @@ impl Router {
     /// A flow a thread has ended is forgotten unless frames of its key went
     /// to that thread after its last one (they started a new flow there).
     fn forget_ended(&mut self) {
+        self.last = None;
         self.write_back();
         while let Ok(ended) = self.ended.try_recv() {
             for (key, last) in ended {
@@ -237,6 +263,7 @@ pub(super) fn collect_flows(input: &Input, n: usize, idle: Idle, sink: &mut dyn 
         idle,
         flow_clock: SweepClock::default(),
         recent: Box::new([None; RECENT]),
+        last: None,
     };
     let (frames, reader) = routed::spawn(reader, n, input.count, move |f| router.route(f))
         .with_context(|| format!("{path}: cannot start the reader thread"))?;

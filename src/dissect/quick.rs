@@ -31,6 +31,17 @@ pub struct Tuple {
     pub dst: (IpAddr, u16),
 }
 
+impl Tuple {
+    /// Whether `o` is of the same flow: the same tuple, or its mirror (the
+    /// other direction).
+    #[inline]
+    pub fn same_flow(&self, o: &Tuple) -> bool {
+        self.proto == o.proto
+            && self.vlan == o.vlan
+            && ((self.src == o.src && self.dst == o.dst) || (self.src == o.dst && self.dst == o.src))
+    }
+}
+
 /// The flow tuple of an Ethernet frame carrying TCP or UDP, when it can be
 /// read without dissecting; `None` means "dissect it to know".
 #[inline]
@@ -111,6 +122,25 @@ mod tests {
     use crate::capture::{FileReader, PacketSource};
     use crate::dissect::Dissector;
     use crate::flow::table::endpoints;
+
+    #[test]
+    fn same_flow_is_the_tuple_or_its_mirror() {
+        let a: IpAddr = Ipv4Addr::new(10, 0, 0, 1).into();
+        let b: IpAddr = Ipv4Addr::new(10, 0, 0, 2).into();
+        let t = Tuple { proto: 6, vlan: [5, 0], src: (a, 40000), dst: (b, 80) };
+        let mirror = Tuple { src: t.dst, dst: t.src, ..t };
+        assert!(t.same_flow(&t) && t.same_flow(&mirror) && mirror.same_flow(&t));
+        for other in [
+            Tuple { proto: 17, ..t },
+            Tuple { vlan: [6, 0], ..t },
+            Tuple { src: (a, 40001), ..t },
+            Tuple { dst: (a, 80), ..t },
+            Tuple { src: (b, 40000), dst: (a, 81), ..t },
+            Tuple { dst: (IpAddr::V6(Ipv6Addr::from_bits(0x0a00_0002)), 80), ..t },
+        ] {
+            assert!(!t.same_flow(&other) && !other.same_flow(&t), "{other:?}");
+        }
+    }
 
     /// Every frame of every corpus capture: where the quick look answers,
     /// the dissector agrees.
