@@ -382,6 +382,13 @@ pub struct FlowTable {
     /// as the one before (86 % in the benchmark's capture), and this saves
     /// them the hash and the probe. Only a hint: the slot's key must match.
     last: usize,
+    /// The tuple of a packet of the flow in `last` (protocol, VLAN ids,
+    /// source, destination), and whether its source is the key's lower
+    /// end; `None` once that slot is freed. A packet with the same tuple,
+    /// or its mirror, is of that flow, on the same side or the other: no
+    /// key to make and compare (`FlowKey::oriented` and the compare are
+    /// most of the cost of finding a flow).
+    last_tuple: Option<(u8, [u16; 2], Endpoint, Endpoint, bool)>,
     /// The TCP analysis of the last packet, when [`Placement::analysed`].
     /// Kept here, not in the `Placement`: returned with it, its 216 bytes
     /// were copied once per packet that most callers (`flows`) never read.
@@ -447,6 +454,7 @@ impl FlowTable {
             ignore_checksums: false,
             sweeps: SweepClock::default(),
             last: 0,
+            last_tuple: None,
             analysis: Analysis::default(),
             stats: TableStats::default(),
         }
@@ -502,14 +510,24 @@ impl FlowTable {
         let now = ns(p.ts);
         self.sweep(now, &mut ended);
         let vlan = vlan_ids(p);
-        let (key, src_is_lo) = FlowKey::oriented(proto, vlan, src, dst);
+        let mut by_key = false;
+        let (hint, src_is_lo) = match self.last_tuple {
+            Some((lp, lv, ls, ld, lo)) if lp == proto && lv == vlan && ls == src && ld == dst => (Some(self.last), lo),
+            Some((lp, lv, ls, ld, lo)) if lp == proto && lv == vlan && ls == dst && ld == src => (Some(self.last), !lo),
+            _ => {
+                by_key = true;
+                let (key, src_is_lo) = FlowKey::oriented(proto, vlan, src, dst);
+                let hint = Some(self.last).filter(|&s| matches!(self.slots.get(s), Some(Some(f)) if f.key == key));
+                (hint.or_else(|| self.find(&key)), src_is_lo)
+            }
+        };
+        let key = || FlowKey::oriented(proto, vlan, src, dst).0;
         let tcp = p.tcp();
         let seg = segment(p, now);
         let syn_only = tcp.is_some_and(|t| t.has(tcp_flags::SYN) && !t.has(tcp_flags::ACK));
         let mut new = false;
         let mut reuses_ports = false;
-        let hint = Some(self.last).filter(|&s| matches!(self.slots.get(s), Some(Some(f)) if f.key == key));
-        let slot = match hint.or_else(|| self.find(&key)) {
+        let slot = match hint {
             Some(slot) => {
                 let f = self.slots[slot].as_ref().expect("mapped slot is live");
                 let idle = self.is_idle(f, now);
@@ -527,17 +545,20 @@ impl FlowTable {
                     ended(old, if idle { EndReason::Idle } else { EndReason::Reused });
                     new = true;
                     reuses_ports = reused && !idle;
-                    self.insert(key, src_is_lo, p, &mut ended)
+                    self.insert(key(), src_is_lo, p, &mut ended)
                 } else {
                     slot
                 }
             }
             None => {
                 new = true;
-                self.insert(key, src_is_lo, p, &mut ended)
+                self.insert(key(), src_is_lo, p, &mut ended)
             }
         };
         self.last = slot;
+        if by_key || self.last_tuple.is_none() {
+            self.last_tuple = Some((proto, vlan, src, dst, src_is_lo));
+        }
         let f = self.slots[slot].as_mut().expect("slot just placed");
         let side = f.side_of(src_is_lo);
         let i = side.index();
@@ -645,6 +666,9 @@ impl FlowTable {
     }
 
     fn remove(&mut self, slot: usize) -> Flow {
+        if slot == self.last {
+            self.last_tuple = None;
+        }
         let flow = self.slots[slot].take().expect("removing a live slot");
         if let Ok(e) = self.map.find_entry(self.hasher.hash_one(flow.key), |&s| s == slot) {
             e.remove();
@@ -718,6 +742,7 @@ impl FlowTable {
             }
         }
         self.slots.clear();
+        self.last_tuple = None;
     }
 }
 
@@ -902,6 +927,43 @@ mod tests {
         assert!(p.new);
         assert_eq!(r.ended, vec![(1, EndReason::Reused)]);
         assert_eq!(r.t.get(p.slot).unwrap().id, 2);
+    }
+
+    #[test]
+    fn a_repeated_or_mirrored_tuple_finds_its_flow_until_its_slot_is_freed() {
+        let mut r = Run::new(2);
+        let a = tcp(A, 1000, B, 80, ACK);
+        let back = tcp(B, 80, A, 1000, ACK);
+        let p1 = r.feed(&a, 0);
+        let p2 = r.feed(&a, 0);
+        let p3 = r.feed(&back, 0);
+        assert_eq!((p1.id, p2.id, p3.id), (1, 1, 1));
+        assert_eq!((p2.side, p3.side, p2.new), (Side::Orig, Side::Resp, false));
+        // The flow is swept as idle by its own next packet: that packet
+        // starts a new flow, though its tuple is the last one.
+        let mut r2 = Run::new(0);
+        r2.feed(&a, 0);
+        let again = r2.feed(&a, 400);
+        assert_eq!((again.id, again.new, r2.ended.as_slice()), (2, true, &[(1, EndReason::Idle)][..]));
+        // The slot of the flow before is freed (idle), and a new flow
+        // takes it: the old tuple must not lead to it.
+        let c = tcp(A, 3000, B, 443, ACK);
+        let p4 = r.feed(&c, 400);
+        assert_eq!((p4.id, p4.slot, p4.new), (2, p1.slot, true));
+        let p5 = r.feed(&back, 401);
+        assert_eq!((p5.id, p5.side, p5.new), (3, Side::Orig, true));
+        let p6 = r.feed(&c, 400);
+        assert_eq!((p6.id, p6.side, p6.new), (2, Side::Orig, false));
+        // The last flow is the least recently seen (its packet's time went
+        // back), and the cap of two flows evicts it for a new one: its next
+        // packet starts a flow again.
+        let old = tcp(A, 5000, B, 25, ACK);
+        r.feed(&old, 10);
+        assert_eq!(r.ended.last(), Some(&(2, EndReason::Evicted)));
+        let p8 = r.feed(&tcp(A, 4000, B, 22, ACK), 401);
+        assert_eq!(r.ended.last(), Some(&(4, EndReason::Evicted)));
+        let p9 = r.feed(&old, 402);
+        assert_eq!((p8.id, p9.id, p9.new), (5, 6, true));
     }
 
     #[test]
