@@ -218,6 +218,7 @@ impl Hist {
 
     /// `CheckHistory`: adds the letter the first time `mask` is seen;
     /// returns whether it had been seen before.
+    #[inline]
     fn check(&mut self, mask: u32, code: char) -> bool {
         if self.seen & mask == 0 {
             self.seen |= mask;

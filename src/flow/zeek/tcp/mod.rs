@@ -342,7 +342,10 @@ impl TcpSession {
         self.steady(h, f, s)
     }
 
-    /// [`TcpSession::process`] for any packet.
+    /// [`TcpSession::process`] for any packet. Never inlined: it is the
+    /// slow path, and inlined into `ZeekConn::packet` it made that function
+    /// save and restore more registers on every packet.
+    #[inline(never)]
     pub(super) fn process_all(&mut self, h: &mut Hist, f: &PacketFacts, s: usize) {
         let p = 1 - s;
         let flags = Flags(f.tcp_flags);
