@@ -253,6 +253,13 @@ impl Tracker {
         if !plain {
             return self.record_all(dir, seg, a, engine);
         }
+        self.tally(dir, seg, a);
+    }
+
+    /// What every segment moves: the counts and times, and the RTT its ACK
+    /// gives (an ACK RTT belongs to the direction whose data it acknowledges).
+    #[inline(always)]
+    fn tally(&mut self, dir: Dir, seg: &Segment<'_>, a: &Analysis) -> FrameTime {
         let at = FrameTime { frame: seg.frame, ts_ns: seg.ts_ns };
         self.s.first.get_or_insert(at);
         self.s.last = Some(at);
@@ -265,6 +272,7 @@ impl Tracker {
         if let Some(rtt) = a.acks.and_then(|x| x.rtt_ns) {
             self.s.dirs[dir.other().index()].rtt.add(rtt);
         }
+        at
     }
 
     /// Whether [`Tracker::loss`] would leave the gaps as they are, for a
@@ -285,23 +293,17 @@ impl Tracker {
     /// [`Tracker::record`] for any segment.
     #[inline(never)]
     pub(super) fn record_all(&mut self, dir: Dir, seg: &Segment<'_>, a: &Analysis, engine: &Engine) {
-        let at = FrameTime { frame: seg.frame, ts_ns: seg.ts_ns };
-        self.s.first.get_or_insert(at);
-        self.s.last = Some(at);
+        let at = self.tally(dir, seg, a);
         self.s.reused_ports |= a.has(Kind::ReusedPorts);
-        self.count(dir, seg, a, at);
+        self.count(dir, seg, a);
         self.handshake(dir, seg, at, engine);
         self.close(dir, seg, at);
         self.loss(dir, seg, a);
     }
 
-    fn count(&mut self, dir: Dir, seg: &Segment<'_>, a: &Analysis, at: FrameTime) {
+    /// The verdicts' counters, missing bytes and SACK blocks.
+    fn count(&mut self, dir: Dir, seg: &Segment<'_>, a: &Analysis) {
         let d = &mut self.s.dirs[dir.index()];
-        d.packets += 1;
-        d.payload_bytes += u64::from(seg.payload_len);
-        d.first.get_or_insert(at);
-        d.last = Some(at);
-        d.timestamps |= seg.has_timestamps;
         // Most segments have no verdict: skip the counters then.
         if !a.kinds.is_empty() {
             let counters: [(Kind, &mut u64); 14] = [
@@ -337,10 +339,6 @@ impl Tracker {
             if le(r0, seg.ack) || inside_second {
                 d.dsacks += 1;
             }
-        }
-        // An ACK RTT belongs to the direction whose data it acknowledges.
-        if let Some(rtt) = a.acks.and_then(|x| x.rtt_ns) {
-            self.s.dirs[dir.other().index()].rtt.add(rtt);
         }
     }
 
