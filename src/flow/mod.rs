@@ -5,6 +5,8 @@
 //! or output formats.
 //!
 //! - `dns`: DNS transactions (queries matched with responses) and the names they give addresses;
+//! - `sim` (tests only): plausible TCP connections, on which the machines'
+//!   fast paths are compared with their full rules;
 //! - `sweep`: when the tables look for what timed out;
 //! - `table`: packets grouped into bidirectional flows, idle and capped;
 //! - `tcp`: the per-connection TCP analysis (tshark's verdicts, RTT,
