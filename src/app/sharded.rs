@@ -127,13 +127,11 @@ impl Router {
         let (route, flow) = match quick::flow_tuple(f.link, f.data) {
             Some(t) => {
                 let owner = match self.last {
-                    Some((l, owner, i)) if l.same_flow(&t) => {
+                    Some((l, owner, i)) if l.mirrored(&t).is_some() => {
                         if let Some((_, _, sent)) = &mut self.recent[i] {
                             *sent = f.number;
                         }
-                        if let Some(l) = self.load.get_mut(owner) {
-                            *l += 1;
-                        }
+                        self.charge(owner);
                         owner
                     }
                     _ => {
@@ -165,10 +163,16 @@ impl Router {
             }
             _ => self.owner_missed(i, key, number),
         };
+        self.charge(t);
+        t
+    }
+
+    /// One more frame for thread `t`.
+    #[inline]
+    fn charge(&mut self, t: usize) {
         if let Some(l) = self.load.get_mut(t) {
             *l += 1;
         }
-        t
     }
 
     /// `owner` for a flow not in the cache: its entry `i` goes back to

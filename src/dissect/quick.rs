@@ -32,13 +32,20 @@ pub struct Tuple {
 }
 
 impl Tuple {
-    /// Whether `o` is of the same flow: the same tuple, or its mirror (the
-    /// other direction).
+    /// How `o` stands to `self`: the same tuple (`Some(false)`), its
+    /// mirror, the other direction (`Some(true)`), or neither (`None`).
+    /// A tuple whose two ends are equal is its own mirror: `Some(false)`.
     #[inline]
-    pub fn same_flow(&self, o: &Tuple) -> bool {
-        self.proto == o.proto
-            && self.vlan == o.vlan
-            && ((self.src == o.src && self.dst == o.dst) || (self.src == o.dst && self.dst == o.src))
+    pub fn mirrored(&self, o: &Tuple) -> Option<bool> {
+        if self.proto != o.proto || self.vlan != o.vlan {
+            None
+        } else if self.src == o.src && self.dst == o.dst {
+            Some(false)
+        } else if self.src == o.dst && self.dst == o.src {
+            Some(true)
+        } else {
+            None
+        }
     }
 }
 
@@ -124,12 +131,14 @@ mod tests {
     use crate::flow::table::endpoints;
 
     #[test]
-    fn same_flow_is_the_tuple_or_its_mirror() {
+    fn mirrored_tells_the_same_tuple_from_its_mirror() {
         let a: IpAddr = Ipv4Addr::new(10, 0, 0, 1).into();
         let b: IpAddr = Ipv4Addr::new(10, 0, 0, 2).into();
         let t = Tuple { proto: 6, vlan: [5, 0], src: (a, 40000), dst: (b, 80) };
         let mirror = Tuple { src: t.dst, dst: t.src, ..t };
-        assert!(t.same_flow(&t) && t.same_flow(&mirror) && mirror.same_flow(&t));
+        assert_eq!((t.mirrored(&t), t.mirrored(&mirror), mirror.mirrored(&t)), (Some(false), Some(true), Some(true)));
+        let same_ends = Tuple { dst: t.src, ..t };
+        assert_eq!(same_ends.mirrored(&same_ends), Some(false));
         for other in [
             Tuple { proto: 17, ..t },
             Tuple { vlan: [6, 0], ..t },
@@ -138,7 +147,7 @@ mod tests {
             Tuple { src: (b, 40000), dst: (a, 81), ..t },
             Tuple { dst: (IpAddr::V6(Ipv6Addr::from_bits(0x0a00_0002)), 80), ..t },
         ] {
-            assert!(!t.same_flow(&other) && !other.same_flow(&t), "{other:?}");
+            assert!(t.mirrored(&other).is_none() && other.mirrored(&t).is_none(), "{other:?}");
         }
     }
 

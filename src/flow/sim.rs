@@ -44,6 +44,11 @@ impl Side {
     fn new(isn: u32, window: u16) -> Side {
         Side { nxt: isn, delivered: isn, hole: None, window }
     }
+
+    /// The receiver has everything up to the hole, or all that was sent.
+    fn settle(&mut self) {
+        self.delivered = self.hole.unwrap_or(self.nxt);
+    }
 }
 
 fn pick(rng: &mut Rng, n: u64) -> u64 {
@@ -135,7 +140,7 @@ pub(crate) fn connection(rng: &mut Rng, n: usize) -> Vec<SimSeg> {
                 }
                 sides[me].nxt = seq.wrapping_add(len);
                 let s = &mut sides[me];
-                s.delivered = s.hole.unwrap_or(s.nxt);
+                s.settle();
             }
             // A retransmission: of the hole (which fills it), or of recent data.
             600..=659 => {
@@ -147,7 +152,7 @@ pub(crate) fn connection(rng: &mut Rng, n: usize) -> Vec<SimSeg> {
                         (s.nxt.wrapping_sub(back), back.min(1448))
                     }
                 };
-                s.delivered = s.hole.unwrap_or(s.nxt);
+                s.settle();
                 seg(&mut out, fwd, ts, seq, ack, ACK, window, len);
             }
             // The same ACK again, a few times (duplicate ACKs).
@@ -175,7 +180,7 @@ pub(crate) fn connection(rng: &mut Rng, n: usize) -> Vec<SimSeg> {
             790..=819 => {
                 let jump = pick(rng, 5000) as u32;
                 sides[them].nxt = sides[them].nxt.wrapping_add(jump);
-                sides[them].delivered = sides[them].hole.unwrap_or(sides[them].nxt);
+                sides[them].settle();
                 seg(&mut out, fwd, ts, sides[me].nxt, sides[them].delivered, ACK, window, 0);
             }
             // A segment ahead of its place, then the one it skipped.
@@ -186,7 +191,7 @@ pub(crate) fn connection(rng: &mut Rng, n: usize) -> Vec<SimSeg> {
                 seg(&mut out, fwd, ts, seq, ack, ACK, window, 1448);
                 sides[me].nxt = seq.wrapping_add(2896);
                 let s = &mut sides[me];
-                s.delivered = s.hole.unwrap_or(s.nxt);
+                s.settle();
             }
             // A window scale option where none belongs, or no ACK flag.
             860..=879 => {
@@ -206,7 +211,7 @@ pub(crate) fn connection(rng: &mut Rng, n: usize) -> Vec<SimSeg> {
                 let seq = sides[me].nxt;
                 seg(&mut out, fwd, ts, seq, ack, FIN | ACK, window, 0);
                 sides[me].nxt = seq.wrapping_add(1);
-                sides[me].delivered = sides[me].hole.unwrap_or(sides[me].nxt);
+                sides[me].settle();
             }
             886..=887 => seg(&mut out, fwd, ts, sides[me].nxt, ack, RST | (ACK * pick(rng, 2) as u16), window, 0),
             888 => {

@@ -23,6 +23,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use hashbrown::HashTable;
 
 use crate::capture::Timestamp;
+use crate::dissect::quick::Tuple;
 use crate::dissect::{Packet, Transport, tcp_flags};
 use crate::flow::sweep::{SweepClock, ns};
 use crate::flow::tcp::{Analysis, Dir, Segment, TcpConn};
@@ -380,15 +381,14 @@ pub struct FlowTable {
     sweeps: SweepClock,
     /// The slot of the last packet's flow: most packets are of the same flow
     /// as the one before (86 % in the benchmark's capture), and this saves
-    /// them the hash and the probe. Only a hint: the slot's key must match.
+    /// them the key, the hash and the probe. Valid while `last_tuple` is.
     last: usize,
-    /// The tuple of a packet of the flow in `last` (protocol, VLAN ids,
-    /// source, destination), and whether its source is the key's lower
-    /// end; `None` once that slot is freed. A packet with the same tuple,
-    /// or its mirror, is of that flow, on the same side or the other: no
-    /// key to make and compare (`FlowKey::oriented` and the compare are
-    /// most of the cost of finding a flow).
-    last_tuple: Option<(u8, [u16; 2], Endpoint, Endpoint, bool)>,
+    /// The tuple of a packet of the flow in `last`, and whether its source
+    /// is the key's lower end; `None` once that slot is freed. A packet
+    /// with the same tuple, or its mirror, is of that flow, on the same side
+    /// or the other; a packet with any other tuple has another key, so the
+    /// flow in `last` is never its own.
+    last_tuple: Option<(Tuple, bool)>,
     /// The TCP analysis of the last packet, when [`Placement::analysed`].
     /// Kept here, not in the `Placement`: returned with it, its 216 bytes
     /// were copied once per packet that most callers (`flows`) never read.
@@ -509,19 +509,20 @@ impl FlowTable {
         };
         let now = ns(p.ts);
         self.sweep(now, &mut ended);
-        let vlan = vlan_ids(p);
-        let mut by_key = false;
-        let (hint, src_is_lo) = match self.last_tuple {
-            Some((lp, lv, ls, ld, lo)) if lp == proto && lv == vlan && ls == src && ld == dst => (Some(self.last), lo),
-            Some((lp, lv, ls, ld, lo)) if lp == proto && lv == vlan && ls == dst && ld == src => (Some(self.last), !lo),
-            _ => {
-                by_key = true;
-                let (key, src_is_lo) = FlowKey::oriented(proto, vlan, src, dst);
-                let hint = Some(self.last).filter(|&s| matches!(self.slots.get(s), Some(Some(f)) if f.key == key));
-                (hint.or_else(|| self.find(&key)), src_is_lo)
+        let tuple = Tuple { proto, vlan: vlan_ids(p), src, dst };
+        // The key is made only for a packet not of the last packet's flow.
+        let of_last = match &self.last_tuple {
+            Some((last, lo)) => last.mirrored(&tuple).map(|mirrored| *lo != mirrored),
+            None => None,
+        };
+        let (hint, src_is_lo, made) = match of_last {
+            Some(src_is_lo) => (Some(self.last), src_is_lo, None),
+            None => {
+                let (key, src_is_lo) = FlowKey::oriented(proto, tuple.vlan, src, dst);
+                (self.find(&key), src_is_lo, Some(key))
             }
         };
-        let key = || FlowKey::oriented(proto, vlan, src, dst).0;
+        let key = || made.unwrap_or_else(|| FlowKey::oriented(proto, tuple.vlan, src, dst).0);
         let tcp = p.tcp();
         let seg = segment(p, now);
         let syn_only = tcp.is_some_and(|t| t.has(tcp_flags::SYN) && !t.has(tcp_flags::ACK));
@@ -556,8 +557,8 @@ impl FlowTable {
             }
         };
         self.last = slot;
-        if by_key || self.last_tuple.is_none() {
-            self.last_tuple = Some((proto, vlan, src, dst, src_is_lo));
+        if made.is_some() || self.last_tuple.is_none() {
+            self.last_tuple = Some((tuple, src_is_lo));
         }
         let f = self.slots[slot].as_mut().expect("slot just placed");
         let side = f.side_of(src_is_lo);

@@ -85,12 +85,17 @@ impl UnackedList {
         self.ordered.len() + self.late.len()
     }
 
+    /// Whether the oldest segment is a late one.
+    fn oldest_is_late(&self) -> bool {
+        match (self.ordered.front(), self.late.first()) {
+            (Some(o), Some(l)) => l.frame < o.frame,
+            (o, l) => o.is_none() && l.is_some(),
+        }
+    }
+
     /// The oldest segment.
     pub(super) fn front(&self) -> Option<&Unacked> {
-        match (self.ordered.front(), self.late.first()) {
-            (Some(o), Some(l)) => Some(if l.frame < o.frame { l } else { o }),
-            (o, l) => o.or(l),
-        }
+        if self.oldest_is_late() { self.late.first() } else { self.ordered.front() }
     }
 
     /// Every segment, in no particular order, for marking retransmitted
@@ -104,17 +109,10 @@ impl UnackedList {
     /// Drops the oldest segment (the list is full). What remains of
     /// `ordered` keeps its order: offsets from the new front only shrink.
     pub(super) fn pop_front(&mut self) {
-        match (self.ordered.front(), self.late.first()) {
-            (Some(o), Some(l)) if l.frame < o.frame => {
-                self.late.remove(0);
-            }
-            (Some(_), _) => {
-                self.ordered.pop_front();
-            }
-            (None, Some(_)) => {
-                self.late.remove(0);
-            }
-            (None, None) => {}
+        if self.oldest_is_late() {
+            self.late.remove(0);
+        } else {
+            self.ordered.pop_front();
         }
     }
 
