@@ -199,7 +199,10 @@ def main():
     w(f"Made by `{a.command}` (bench/run.sh, then bench/report.py). Each command ran "
       f"{a.runs} times ({a.tshark_runs} for the tshark ones, 3 and 1 on the SYN flood), in "
       "alternation: round r runs every command once (hyperfine --runs 1, the first round after one "
-      "warm-up run of each), so drift on the machine hits all of them alike. Times are medians "
+      "warm-up run of each), so drift on the machine hits all of them alike. Before every run the "
+      "capture is read once into the page cache (hyperfine --prepare, not timed): this VM's "
+      "kernel pages out file pages it has not seen used for a while (DAMON reclaim), so "
+      "without it each run found a different part of the file on disk. Times are medians "
       "of wall-clock seconds (means and spread beside them; rates are from the medians); CPU "
       "time is the median of user + system; peak RSS is the largest `Maximum resident set size` that "
       "`/usr/bin/time -v` reported over a command's runs. Output goes to /dev/null.\n")

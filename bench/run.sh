@@ -27,7 +27,8 @@
 #                                                 tshark -n -q -r FILE -z conv,tcp,
 #                                                 tcpdump -n -r FILE -w /dev/null
 #      wirelens packets FILE                  vs  tcpdump -n -r FILE, tshark -n -r FILE
-#    every command under /usr/bin/time -v for its peak RSS; then the same
+#    every command under /usr/bin/time -v for its peak RSS, the file read
+#    into the page cache before each run (not timed); then the same
 #    wirelens commands (and tcpdump's bare read) on the 2x capture, and
 #    wirelens flows --max-flows MAX_FLOWS on the SYN flood.
 # 5. bench/report.py writes bench/results/latest.md (and latest.json) with
@@ -279,10 +280,14 @@ declare -a NAMES=() CMDS=() MAXRUNS=()
 add() { NAMES+=("$1"); CMDS+=("$2"); MAXRUNS+=("$3"); }
 timed() { echo "/usr/bin/time -v -a -o $OUT/rss/$1 $2"; }
 
-# rounds GROUP: RUNS rounds, each one hyperfine run of every command of the
-# group (commands with fewer runs drop out after their last round).
+# rounds GROUP FILE: RUNS rounds, each one hyperfine run of every command of
+# the group (commands with fewer runs drop out after their last round).
+# Before each run FILE is read into the page cache (--prepare, not timed):
+# this VM's kernel pages out file pages left unused for a few seconds (DAMON
+# reclaim, /sys/kernel/mm/damon), so each run found a different share of the
+# capture on disk and the times followed that, not the tools.
 rounds() {
-    local group=$1 r i args warm
+    local group=$1 file=$2 r i args warm
     for ((r = 1; r <= RUNS; r++)); do
         args=()
         for i in "${!NAMES[@]}"; do
@@ -292,7 +297,8 @@ rounds() {
         ((${#args[@]})) || break
         if ((r == 1)); then warm=$WARMUP; else warm=0; fi
         say "$group: round $r of $RUNS"
-        hyperfine --style basic --runs 1 --warmup "$warm" --export-json "$OUT/$group.round$r.json" "${args[@]}" >&2
+        hyperfine --style basic --runs 1 --warmup "$warm" --prepare "cat $file > /dev/null" \
+            --export-json "$OUT/$group.round$r.json" "${args[@]}" >&2
     done
     for i in "${!NAMES[@]}"; do printf '%s\t%s\n' "${NAMES[i]}" "${CMDS[i]}"; done >>"$OUT/commands.tsv"
     NAMES=() CMDS=() MAXRUNS=()
@@ -307,19 +313,19 @@ add tcpdump-read "tcpdump -n -r $F -w /dev/null" "$RUNS"
 add packets "$WL packets $F > /dev/null" "$RUNS"
 add tcpdump-print "tcpdump -n -r $F > /dev/null" "$RUNS"
 add tshark-print "tshark -n -r $F > /dev/null" "$TSHARK_RUNS"
-rounds lab
+rounds lab "$LAB_FILE"
 
 F=$DOUBLE_FILE
 add flows-2x "$WL flows $F --format json > /dev/null" "$RUNS"
 add tcpdump-read-2x "tcpdump -n -r $F -w /dev/null" "$RUNS"
 add packets-2x "$WL packets $F > /dev/null" "$RUNS"
-rounds double
+rounds double "$DOUBLE_FILE"
 
 F=$SYN_FILE
 add flows-syn "$WL flows --max-flows $MAX_FLOWS --top 10 $F > $OUT/synflood-flows.txt" 3
 add flows-syn-unbounded "$WL flows --max-flows 0 --top 10 $F > /dev/null" 1
 add tcpdump-read-syn "tcpdump -n -r $F -w /dev/null" 3
-rounds synflood
+rounds synflood "$SYN_FILE"
 uptime >"$OUT/load-after.txt"
 
 # ----------------------------------------------------------------- report
