@@ -11,8 +11,8 @@ use std::collections::VecDeque;
 use std::io;
 use std::sync::mpsc::{Receiver, TryRecvError};
 
-use super::flow_out::FlowOut;
-use super::sharded::{Report, Rows};
+use super::flow_out::{Ahead, FlowOut};
+use super::sharded::Report;
 use crate::flow::FastMap;
 use crate::flow::table::TableStats;
 use crate::record::flow::FlowRecord;
@@ -94,19 +94,18 @@ impl Ids {
     }
 }
 
-/// Flows still open at the end of the capture, waiting for their turn:
-/// a record, or rows its thread rendered ahead (see [`FlowOut::ahead`]),
-/// from `next` on.
+/// A flow still open at the end of the capture, waiting for its turn:
+/// its record, or its row rendered ahead (see [`FlowOut::ahead`]).
 enum Pending {
     Record(Box<FlowRecord>),
-    Rows { rows: Rows, next: usize },
+    Row { first_frame: u64, row: Vec<u8> },
 }
 
 impl Pending {
     fn first_frame(&self) -> u64 {
         match self {
             Pending::Record(r) => r.first_frame,
-            Pending::Rows { rows, next } => rows.row(*next).0,
+            Pending::Row { first_frame, .. } => *first_frame,
         }
     }
 }
@@ -114,38 +113,37 @@ impl Pending {
 /// The flows open at the end, per thread, as their reports come in.
 struct OpenFlows {
     queued: Vec<VecDeque<Pending>>,
-    /// Flows in `queued`, per thread.
-    count: Vec<usize>,
     totals: Vec<Option<TableStats>>,
-    /// The output takes rows rendered ahead.
-    ahead: bool,
+    ahead: Option<Ahead>,
 }
 
-/// Rows taken ahead per thread, at most, while other threads are still at
-/// work (about 1.4 KB each in JSON): beyond that, a thread's open flows
-/// wait in its channel and it waits for the merge.
+/// Rows rendered ahead per thread, at most, while other threads are still
+/// at work (about 1.4 KB each in JSON): beyond that, a thread's open flows
+/// wait in its channel, as records, and it waits for the merge.
 const AHEAD_ROWS: usize = 16_384;
 
 impl OpenFlows {
     /// Whether more of thread `t`'s open flows may be taken before their turn.
     fn wants(&self, t: usize) -> bool {
-        self.ahead && self.count[t] < AHEAD_ROWS
+        self.ahead.is_some() && self.queued[t].len() < AHEAD_ROWS
     }
 
-    /// A thread's report after its last progress: open flows (as records,
-    /// or as rows the thread rendered) or its totals. `false` for anything
-    /// else (a thread that broke off).
+    /// A thread's report after its last progress: open flows (rendered
+    /// now, if the output can take rows ahead) or its totals. `false` for
+    /// anything else (a thread that broke off).
     fn take(&mut self, t: usize, report: Report) -> bool {
         match report {
             Report::Open(v) => {
-                self.count[t] += v.len();
-                self.queued[t].extend(v.into_iter().map(|r| Pending::Record(Box::new(r))));
-                true
-            }
-            Report::Rows(rows) => {
-                if !rows.is_empty() {
-                    self.count[t] += rows.len();
-                    self.queued[t].push_back(Pending::Rows { rows, next: 0 });
+                let q = &mut self.queued[t];
+                for mut r in v {
+                    q.push_back(match self.ahead {
+                        Some(a) => {
+                            let mut row = Vec::with_capacity(2048);
+                            a.render(&mut r, &mut row);
+                            Pending::Row { first_frame: r.first_frame, row }
+                        }
+                        None => Pending::Record(Box::new(r)),
+                    });
                 }
                 true
             }
@@ -168,21 +166,15 @@ impl OpenFlows {
 /// (their id order), so they go to the sink in order. A thread done with
 /// its frames while another is still at work (the end of a capture is
 /// rarely shared evenly: 15-25 ms in the benchmark) sends its open flows
-/// at once, rendered without their ids when the output allows; they are
-/// taken ahead, so that the merge only puts the ids in and writes them
-/// when their turn comes. (Rendered here after everything, they kept this
-/// thread busy alone for 20 ms at the end; rendered here as they came, the
-/// thread with most of the open flows had the merge's help, the others'
-/// rows none.)
+/// at once, and their rows are rendered here meanwhile, without their ids;
+/// the other thread's are rendered as they come, while it ends the rest.
+/// Rendered after everything, they kept this thread busy alone for 20 ms
+/// at the end.
 pub(super) fn merge(reports: &[Receiver<Report>], sink: &mut dyn FlowOut) -> io::Result<Option<TableStats>> {
     let n = reports.len();
     let mut ids = Ids::new(n);
-    let mut open = OpenFlows {
-        queued: (0..n).map(|_| VecDeque::new()).collect(),
-        count: vec![0; n],
-        totals: vec![None; n],
-        ahead: sink.ahead().is_some(),
-    };
+    let mut open =
+        OpenFlows { queued: (0..n).map(|_| VecDeque::new()).collect(), totals: vec![None; n], ahead: sink.ahead() };
     // A report in its place: progress until the last, then open flows.
     let mut take = |t: usize, r: Report, ids: &mut Ids, open: &mut OpenFlows| -> io::Result<bool> {
         match r {
@@ -237,23 +229,13 @@ pub(super) fn merge(reports: &[Receiver<Report>], sink: &mut dyn FlowOut) -> io:
             break;
         };
         // Every id is known by now: the threads have all reported their last progress.
-        open.count[t] -= 1;
-        match open.queued[t].front_mut() {
-            Some(Pending::Rows { rows, next }) => {
-                let (first_frame, row) = rows.row(*next);
+        match open.queued[t].pop_front() {
+            Some(Pending::Record(r)) => ids.ended(*r, sink)?,
+            Some(Pending::Row { first_frame, row }) => {
                 let Some(id) = ids.open.remove(&first_frame) else {
                     return Err(io::Error::other("a flow open at the end was left without an id"));
                 };
-                sink.push_ahead(id, row)?;
-                *next += 1;
-                if *next == rows.len() {
-                    open.queued[t].pop_front();
-                }
-            }
-            Some(Pending::Record(_)) => {
-                if let Some(Pending::Record(r)) = open.queued[t].pop_front() {
-                    ids.ended(*r, sink)?;
-                }
+                sink.push_ahead(id, &row)?;
             }
             None => {}
         }

@@ -34,7 +34,7 @@ use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 
 use anyhow::{Context, Result, anyhow};
 
-use super::flow_out::{Ahead, FlowOut};
+use super::flow_out::FlowOut;
 use super::{Collected, name_new_flow};
 use crate::capture::routed::{self, Deal, Item, Route, Routed};
 use crate::capture::{FileReader, Frame};
@@ -46,8 +46,8 @@ use crate::flow::sweep::{self, SweepClock};
 use crate::flow::table::{EndReason, Flow, FlowKey, FlowTable, Idle, TableStats, key_of};
 use crate::record::{self, flow::FlowRecord};
 
-/// Open flows per report at the end: small, so that the merge writes
-/// them while the thread ends and renders the next ones.
+/// Open flows per report at the end: small, so that the merge renders
+/// them while the thread ends the next ones.
 const REPORT_EVERY: usize = 256;
 /// Frames between two looks of the router at the flows the threads have
 /// ended.
@@ -67,18 +67,17 @@ pub(super) fn threads_for(input: &Input, threads: usize, max_flows: usize) -> Op
 }
 
 /// Decides, on the reader thread, which analysis thread owns each frame's
-/// flow: a new flow goes to the thread with the least load so far, its
-/// frames and [`NEW_FLOW_LOAD`] for each of its flows (a fixed spread of
-/// keys would leave a thread with most of a capture that has a few big
-/// transfers), and stays there until that thread says it has ended.
+/// flow: a new flow goes to the thread that has been given the fewest
+/// frames so far (a fixed spread of keys would leave a thread with most of
+/// a capture that has a few big transfers), and stays there until that
+/// thread says it has ended.
 struct Router {
     /// The threads' number.
     n: usize,
     /// Flows with frames on the way: the thread that has each, and the
     /// last frame sent to it.
     owners: FastMap<FlowKey, (usize, u64)>,
-    /// Each thread's load so far: its frames, and [`NEW_FLOW_LOAD`] for
-    /// each of its flows.
+    /// Frames each thread owns so far.
     load: Vec<u64>,
     /// Frames the quick look cannot place are dissected here for their key
     /// (every fragment comes here, so reassembly sees them all, in order).
@@ -111,18 +110,6 @@ struct Router {
     /// whenever `recent` may change other than through it.
     last: Option<(quick::Tuple, usize, usize)>,
 }
-
-/// What a new flow adds to its thread's load, in frames. Most flows of a
-/// capture are still open at its end, and each thread ends and renders its
-/// own then (about 3 µs a flow); the short ones cost more a frame than the
-/// steady segments of a long transfer, too. Counted in frames only, the
-/// flows went to the thread whose long transfers had fewer frames: in the
-/// benchmark one thread had 9,428 of 9,655 flows, ended its frames 20-50 ms
-/// after the others and its flows in 25-38 ms more, alone. From the first
-/// thread done with its frames to the end of the merge (medians of 11
-/// runs): 59 ms with 0, 55 with 32, 43 with 64, 40-45 with 128, 33-34 with
-/// 256, 31-36 with 512 to 4,096 (which spread the flows about evenly).
-const NEW_FLOW_LOAD: u64 = 256;
 
 /// Entries of the router's cache of recent flows (a power of two).
 const RECENT: usize = 64;
@@ -197,11 +184,10 @@ impl Router {
                 e.1 = sent;
             }
         }
-        let load = &mut self.load;
+        let load = &self.load;
         let n = self.n;
         let e = self.owners.entry(key).or_insert_with(|| {
             let least = (0..n).min_by_key(|&t| load[t]).unwrap_or(0);
-            load[least] += NEW_FLOW_LOAD;
             (least, 0)
         });
         e.1 = number;
@@ -259,42 +245,7 @@ pub(super) enum Report {
     },
     /// Flows open at the end of the capture, in order of their first frames.
     Open(Vec<FlowRecord>),
-    /// The same, rendered here (when the output takes rows ahead): each
-    /// thread renders its own, and the merge only puts the ids in.
-    Rows(Rows),
     Done(TableStats),
-}
-
-/// Rows of flows open at the end, rendered by [`Ahead::render`] into one
-/// buffer: each flow's first frame (its place in the id order) and where
-/// its row ends.
-#[derive(Default)]
-pub(super) struct Rows {
-    pub firsts: Vec<u64>,
-    pub ends: Vec<usize>,
-    pub bytes: Vec<u8>,
-}
-
-impl Rows {
-    fn push(&mut self, ahead: Ahead, mut r: FlowRecord) {
-        ahead.render(&mut r, &mut self.bytes);
-        self.firsts.push(r.first_frame);
-        self.ends.push(self.bytes.len());
-    }
-
-    pub fn len(&self) -> usize {
-        self.firsts.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.firsts.is_empty()
-    }
-
-    /// Row `i`, and its flow's first frame.
-    pub fn row(&self, i: usize) -> (u64, &[u8]) {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        (self.firsts[i], &self.bytes[start..self.ends[i]])
-    }
 }
 
 /// Runs the flow analysis of a capture file on `n` threads; hands every
@@ -322,14 +273,13 @@ pub(super) fn collect_flows(input: &Input, n: usize, idle: Idle, sink: &mut dyn 
         .with_context(|| format!("{path}: cannot start the reader thread"))?;
     let mut workers = Vec::with_capacity(n);
     let mut reports = Vec::with_capacity(n);
-    let ahead = sink.ahead();
     for (thread, frames) in frames.into_iter().enumerate() {
         let (tx, rx) = sync_channel::<Report>(REPORTS_AHEAD);
         reports.push(rx);
         let ended = ended_tx.clone();
         let w = std::thread::Builder::new()
             .name(format!("wl-flows-{thread}"))
-            .spawn(move || analyse(thread, frames, idle, ahead, &tx, &ended))
+            .spawn(move || analyse(thread, frames, idle, &tx, &ended))
             .with_context(|| format!("{path}: cannot start an analysis thread"))?;
         workers.push(w);
     }
@@ -367,13 +317,10 @@ impl Ended {
 }
 
 /// One analysis thread: the frames `frames` hands it, the flows it owns.
-/// The flows still open at the end are rendered here when the output
-/// takes rows ahead (`ahead`), so that every thread renders its own.
 fn analyse(
     me: usize,
     mut frames: Routed,
     idle: Idle,
-    ahead: Option<Ahead>,
     tx: &SyncSender<Report>,
     ended_keys: &Sender<Vec<(FlowKey, u64)>>,
 ) {
@@ -434,31 +381,13 @@ fn analyse(
     // The open flows, in chunks: the merge takes them in id order from
     // every thread at once, so that none waits in memory for another's.
     let mut gone = false;
-    let mut rows = Rows::default();
     table.finish(|fl, why| {
-        if gone {
-            return;
-        }
-        let r = FlowRecord::from_flow(&fl, why);
-        let report = match ahead {
-            Some(a) => {
-                rows.push(a, r);
-                (rows.len() >= REPORT_EVERY).then(|| Report::Rows(std::mem::take(&mut rows)))
-            }
-            None => {
-                out.records.push(r);
-                (out.records.len() >= REPORT_EVERY).then(|| Report::Open(std::mem::take(&mut out.records)))
-            }
-        };
-        if let Some(report) = report {
-            gone = tx.send(report).is_err();
+        out.records.push(FlowRecord::from_flow(&fl, why));
+        if out.records.len() >= REPORT_EVERY && !gone {
+            gone = tx.send(Report::Open(std::mem::take(&mut out.records))).is_err();
         }
     });
-    let sent = |r: Report| tx.send(r).is_ok();
-    if !gone
-        && (out.records.is_empty() || sent(Report::Open(out.records)))
-        && (rows.is_empty() || sent(Report::Rows(rows)))
-    {
+    if !gone && (out.records.is_empty() || tx.send(Report::Open(out.records)).is_ok()) {
         let _ = tx.send(Report::Done(table.stats));
     }
 }

@@ -37,18 +37,6 @@ use super::{CaptureError, FileReader, Frame, PacketSource, Timestamp, ahead};
 /// round ends early.
 const ROUND_FRAMES: usize = 4096;
 const BATCH_BYTES: usize = 1 << 20;
-
-/// Frames per round in the last stretch of a mapped file (its last
-/// sixteenth, at most [`END_STRETCH`] bytes). A consumer with more work a
-/// frame than the others runs behind by as many rounds as its channel
-/// holds, and once the file is read it worked through them alone while the
-/// other core had nothing to do. With short rounds at the end, that backlog
-/// is gone before the end of the file. The benchmark, from the first
-/// analysis thread done to the end of the merge (medians of 9 runs): 33 ms
-/// with rounds of 4,096 to the end, 21-24 ms with 512 or 256 over the last
-/// 1/32, 1/16 or 1/8 of the file.
-const END_ROUND_FRAMES: usize = 512;
-const END_STRETCH: usize = 64 << 20;
 /// Batches per consumer: one being filled, one being analysed, the rest
 /// queued or on their way back. The reader deals every round to every
 /// consumer, so it waits for the slowest; a consumer with a burst of costly
@@ -296,15 +284,9 @@ fn deal(
     }
     let map = reader.mapping().cloned();
     let base = map.as_ref().map_or(0, |m| m.bytes().as_ptr() as usize);
-    // The last stretch of a mapped file goes in short rounds (see END_ROUND_FRAMES).
-    let end_rounds = map.as_ref().map_or(usize::MAX, |m| {
-        let len = m.bytes().len();
-        len - (len / 16).min(END_STRETCH)
-    });
     let mut mapped = Mapped { map, released: 0, upto: 0 };
     let mut read = 0u64;
     let mut round = 0usize;
-    let mut limit = ROUND_FRAMES;
     let error = loop {
         if stop.load(Ordering::Relaxed) || count.is_some_and(|c| read >= c) {
             break None;
@@ -336,14 +318,11 @@ fn deal(
         round += 1;
         // Every consumer's batch goes out at once, so that each has the
         // frames up to the same number.
-        if full || round >= limit {
-            if !send_all(&mut outs, read, &mut mapped, true) {
-                break None;
-            }
+        if (full || round >= ROUND_FRAMES) && !send_all(&mut outs, read, &mut mapped, true) {
+            break None;
+        }
+        if round >= ROUND_FRAMES || full {
             round = 0;
-            if mapped.upto >= end_rounds {
-                limit = END_ROUND_FRAMES;
-            }
         }
     };
     if round > 0 {
