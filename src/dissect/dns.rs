@@ -44,7 +44,7 @@ mod tree;
 mod wire;
 
 #[cfg(test)]
-#[path = "dns/tests.rs"]
+#[path = "dns/tests/mod.rs"]
 mod tests;
 
 pub use tables::{
