@@ -74,7 +74,9 @@ fn a_setcap_binary_run_by_a_user_gives_every_capability_up() {
         lab.cmd(&lab.a, "setpriv", &all)
     };
 
-    let mut wl = Proc::spawn(&mut as_nobody(&["flows", "-i", "v0", "--duration", "3", "-w", saved.to_str().unwrap()]));
+    // The capture lasts long enough for a python3 server and client to
+    // start and talk on a loaded machine (see below).
+    let mut wl = Proc::spawn(&mut as_nobody(&["flows", "-i", "v0", "--duration", "5", "-w", saved.to_str().unwrap()]));
     wl.wait_for("listening on v0", Duration::from_secs(10)).expect("the setcap'd wirelens did not start");
     let status = proc_status(wl.pid());
     let server = lab.server(0, 5);
@@ -103,8 +105,11 @@ fn root_alone_becomes_nobody_and_user_root_stays_root() {
     let Some(lab) = Lab::new("nobody") else { return };
     // Without sudo (the lab removes SUDO_UID): nobody, and the file stays root's.
     let ours = lab.path("ours.pcap");
+    // 5 s: with 2, the test once failed under CI (`.ci/run` runs the test
+    // binaries' tests in parallel on two cores): the python3 server and
+    // client had not sent their five datagrams before the capture ended.
     let mut wl =
-        Proc::spawn(&mut lab.wirelens(&["flows", "-i", "v0", "--duration", "2", "-w", ours.to_str().unwrap()]));
+        Proc::spawn(&mut lab.wirelens(&["flows", "-i", "v0", "--duration", "5", "-w", ours.to_str().unwrap()]));
     wl.wait_for("listening on v0", Duration::from_secs(10)).expect("wirelens did not start");
     let status = proc_status(wl.pid());
     let server = lab.server(0, 5);
