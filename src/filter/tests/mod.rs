@@ -160,6 +160,11 @@ const EXTRAS: &[ExtraField] = &[
     ExtraField { name: "tcp.analysis.ack_rtt", ty: FieldType::Float, id: 3, description: "" },
 ];
 
+/// Frame `number` of `link`, from interface `interface`, captured whole.
+fn frame_of(number: u64, link: LinkType, interface: u32, data: &[u8]) -> Frame<'_> {
+    Frame { number, ts: Timestamp::default(), link, interface, orig_len: data.len() as u32, data, offset: 0 }
+}
+
 fn compile(expr: &str) -> Filter {
     Filter::compile_with(expr, EXTRAS).unwrap_or_else(|e| panic!("{expr:?}: {e}"))
 }
@@ -167,15 +172,7 @@ fn compile(expr: &str) -> Filter {
 fn run_full(frame: &[u8], expr: &str, dns: Option<&[Message]>, extra: Option<&dyn ExtraFields>) -> bool {
     let f = compile(expr);
     let mut d = Dissector::new();
-    let fr = Frame {
-        number: 7,
-        ts: Timestamp::default(),
-        link: LinkType::ETHERNET,
-        interface: 2,
-        orig_len: frame.len() as u32,
-        data: frame,
-        offset: 0,
-    };
+    let fr = frame_of(7, LinkType::ETHERNET, 2, frame);
     let p = d.dissect(&fr);
     assert!(p.error.is_none(), "test frame did not dissect cleanly: {:?}", p.error);
     let mut cx = EvalContext::new(&p);
