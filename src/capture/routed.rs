@@ -34,18 +34,24 @@ use super::map::Map;
 use super::{CaptureError, FileReader, Frame, PacketSource, Timestamp, ahead};
 
 /// Frames per round, and bytes a consumer's batch may hold before the
-/// round ends early.
-const ROUND_FRAMES: usize = 4096;
+/// round ends early. Every round wakes every consumer, and each batch and
+/// report crosses between the cores: 16,384 instead of 4,096 frames (with
+/// 5 batches instead of 16, the same frames on the way) made `flows` on
+/// the benchmark capture faster in 26 of 40 paired runs (median -14 ms);
+/// with 6 batches in 54 of 70 (-26 and -44 ms), but the capture twice as
+/// long then peaked at 64 MiB (58 MiB with 5; 55 MiB before).
+const ROUND_FRAMES: usize = 16384;
 const BATCH_BYTES: usize = 1 << 20;
 /// Batches per consumer: one being filled, one being analysed, the rest
 /// queued or on their way back. The reader deals every round to every
 /// consumer, so it waits for the slowest; a consumer with a burst of costly
 /// frames held the others up within a few rounds, and they ran dry while it
-/// caught up (`perf`: 20 % of both cores idle in the benchmark). With 16
-/// instead of 8: 458 -> 440 ms (medians of 21 runs, lab.pcap), peak RSS
-/// 42 -> 46 MiB (the mapped pages between the slowest consumer and the
-/// reader); 32 gained nothing more for 53 MiB.
-const BATCHES: usize = 16;
+/// caught up (`perf`: 20 % of both cores idle in the benchmark). With rounds
+/// of 4,096 frames, 16 instead of 8: 458 -> 440 ms (medians of 21 runs,
+/// lab.pcap), peak RSS 42 -> 46 MiB (the mapped pages between the slowest
+/// consumer and the reader); 32 gained nothing more for 53 MiB. With rounds
+/// of 16,384, 4 lost to 6 in 22 of 30 paired runs (median 19 ms).
+const BATCHES: usize = 5;
 
 /// Where a frame goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
