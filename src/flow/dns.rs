@@ -528,7 +528,7 @@ impl DnsTracker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::{Frame, LinkType};
+    use crate::capture::LinkType;
     use crate::dissect::{Dissector, dns};
 
     /// A DNS message: header, one question (and an A answer when `answer`).
@@ -592,15 +592,8 @@ mod tests {
 
         fn feed(&mut self, bytes: &[u8], ms: i64) {
             self.n += 1;
-            let f = Frame {
-                number: self.n,
-                ts: Timestamp { secs: ms / 1000, nanos: (ms % 1000) as u32 * 1_000_000 },
-                link: LinkType::RAW,
-                interface: 0,
-                orig_len: bytes.len() as u32,
-                data: bytes,
-                offset: 0,
-            };
+            let ts = Timestamp { secs: ms / 1000, nanos: (ms % 1000) as u32 * 1_000_000 };
+            let f = crate::testutil::frame(self.n, ts, LinkType::RAW, bytes);
             let p = self.d.dissect(&f);
             let msgs: Vec<dns::Message> = p.dns.iter().filter_map(|m| dns::parse(m).ok()).collect();
             let out = &mut self.out;

@@ -14,7 +14,7 @@ const DST6: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 
 fn frame(link: LinkType, orig_len: u32, data: &[u8]) -> Frame<'_> {
     let ts = Timestamp { secs: 1_700_000_000, nanos: 123_456_789 };
-    Frame { number: 1, ts, link, interface: 0, orig_len, data, offset: 0 }
+    Frame { orig_len, ..crate::testutil::frame(1, ts, link, data) }
 }
 
 /// The tree of one frame dissected on its own.

@@ -226,7 +226,7 @@ fn dns_messages_can_be_given() {
     assert!(!run_full(&q, "dns.id", Some(&[]), None));
 
     let mut d = Dissector::new();
-    let fr = frame_of(1, LinkType::ETHERNET, 0, &q);
+    let fr = frame_of(1, LinkType::ETHERNET, &q);
     let p = d.dissect(&fr);
     let parsed = parse_dns(&p);
     assert_eq!(parsed.len(), 1);
@@ -237,7 +237,7 @@ fn dns_messages_can_be_given() {
 fn dns_is_not_parsed_when_not_read() {
     let q = dns_frame(53);
     let mut d = Dissector::new();
-    let fr = frame_of(1, LinkType::ETHERNET, 0, &q);
+    let fr = frame_of(1, LinkType::ETHERNET, &q);
     let p = d.dissect(&fr);
     let cx = EvalContext::new(&p);
     assert!(!compile("tcp && dns.id == 0x1234").matches(&cx));
@@ -375,7 +375,7 @@ fn extra_fields_come_from_the_caller() {
     let extras = [ExtraField { name: "wirelens.note", ty: FieldType::Str, id: 9, description: "a note" }];
     let filt = Filter::compile_with("wirelens.note contains \"retrans\"", &extras).unwrap();
     let mut d = Dissector::new();
-    let fr = frame_of(1, LinkType::ETHERNET, 0, &f);
+    let fr = frame_of(1, LinkType::ETHERNET, &f);
     let p = d.dissect(&fr);
     let notes = Notes("suspected retransmission".into());
     assert!(filt.matches(&EvalContext::new(&p).with_extra(&notes)));
@@ -401,7 +401,7 @@ fn raw_ip_link_type() {
     let ip = ipv4(v4([10, 0, 0, 1], [10, 0, 0, 2], 6), &tcp(1, 2, 0, 0, SYN, &[], &[]));
     let f = compile("ip && tcp.flags.syn && !eth && !eth.addr == 00:00:00:00:00:00");
     let mut d = Dissector::new();
-    let fr = frame_of(1, LinkType::RAW, 0, &ip);
+    let fr = frame_of(1, LinkType::RAW, &ip);
     let p = d.dissect(&fr);
     assert!(f.matches(&EvalContext::new(&p)));
 }

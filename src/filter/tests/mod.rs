@@ -160,9 +160,9 @@ const EXTRAS: &[ExtraField] = &[
     ExtraField { name: "tcp.analysis.ack_rtt", ty: FieldType::Float, id: 3, description: "" },
 ];
 
-/// Frame `number` of `link`, from interface `interface`, captured whole.
-fn frame_of(number: u64, link: LinkType, interface: u32, data: &[u8]) -> Frame<'_> {
-    Frame { number, ts: Timestamp::default(), link, interface, orig_len: data.len() as u32, data, offset: 0 }
+/// Frame `number` of `link`, captured whole.
+fn frame_of(number: u64, link: LinkType, data: &[u8]) -> Frame<'_> {
+    crate::testutil::frame(number, Timestamp::default(), link, data)
 }
 
 fn compile(expr: &str) -> Filter {
@@ -172,7 +172,7 @@ fn compile(expr: &str) -> Filter {
 fn run_full(frame: &[u8], expr: &str, dns: Option<&[Message]>, extra: Option<&dyn ExtraFields>) -> bool {
     let f = compile(expr);
     let mut d = Dissector::new();
-    let fr = frame_of(7, LinkType::ETHERNET, 2, frame);
+    let fr = Frame { interface: 2, ..frame_of(7, LinkType::ETHERNET, frame) };
     let p = d.dissect(&fr);
     assert!(p.error.is_none(), "test frame did not dissect cleanly: {:?}", p.error);
     let mut cx = EvalContext::new(&p);

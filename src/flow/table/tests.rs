@@ -2,7 +2,7 @@
 //! timeouts, the cap, and the last packet's shortcut.
 
 use super::*;
-use crate::capture::{Frame, LinkType};
+use crate::capture::LinkType;
 use crate::dissect::Dissector;
 
 /// A raw-IP IPv4/TCP frame.
@@ -37,15 +37,7 @@ impl Run {
 
     fn feed(&mut self, bytes: &[u8], secs: i64) -> Placement {
         self.n += 1;
-        let f = Frame {
-            number: self.n,
-            ts: Timestamp { secs, nanos: 0 },
-            link: LinkType::RAW,
-            interface: 0,
-            orig_len: bytes.len() as u32,
-            data: bytes,
-            offset: 0,
-        };
+        let f = crate::testutil::frame(self.n, Timestamp { secs, nanos: 0 }, LinkType::RAW, bytes);
         let p = self.d.dissect(&f);
         let ended = &mut self.ended;
         self.t.packet(&p, |fl, why| ended.push((fl.id, why))).expect("placed")
