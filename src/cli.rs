@@ -287,9 +287,9 @@ pub struct FlowsArgs {
     #[arg(long, value_name = "SECS")]
     pub idle_timeout: Option<f64>,
 
-    /// Analyse a capture file on N threads, the flows split between them (default: one more
-    /// than the cores, at most 8; 1 = one thread). Live captures, filters and --max-flows use
-    /// one.
+    /// Analyse a capture file on N threads, the flows split into N+1 parts that the threads
+    /// take in turn (default: one per core, at most 8; 1 = one thread). Live captures, filters
+    /// and --max-flows use one.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 }
@@ -315,8 +315,8 @@ pub struct ConvArgs {
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
 
-    /// Analyse a capture file on N threads, as `flows --threads` (default: one more than the
-    /// cores, at most 8; 1 = one thread).
+    /// Analyse a capture file on N threads, as `flows --threads` (default: one per core, at
+    /// most 8; 1 = one thread).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 }

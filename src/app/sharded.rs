@@ -1,29 +1,30 @@
 //! `flows` over a capture file on several threads, the flows split between
 //! them, with the same output as on one thread, byte for byte.
 //!
-//! Flows are independent of each other, so each analysis thread keeps its
-//! own dissector, flow table and DNS names and owns the flows the router
-//! gave it ([`Router`]: a new flow to the least loaded thread). The reader
-//! thread (`capture::routed`) routes each frame by a quick look at its tuple
-//! (`dissect::quick`) to the thread that owns its flow; a frame it cannot
-//! place without dissecting (another link type, a fragment, ICMP, ARP...)
-//! is dissected by the router for its owner and goes to every thread, each
-//! dissects it, and only its owner counts it (the first thread, for a frame
-//! of no flow). So do DNS frames: every thread learns every name, in frame
-//! order, because a flow takes the names earlier answers gave its addresses
-//! when it starts, whichever thread saw the answer. A frame of another
-//! thread's flow is shown to a thread when it would move that thread's
-//! sweep clock (idle timeouts are swept at the same packets as on one
-//! thread, so a flow ends for the same reason).
+//! Flows are independent of each other, so the analysis is cut into parts
+//! ([`Shard`]), one more than the threads: each part keeps its own
+//! dissector, flow table and DNS names and owns the flows the router gave
+//! it ([`Router`]: a new flow to the least loaded part). The reading and
+//! the parts run as tasks on the threads (`capture::pool`): the reading
+//! routes each frame by a quick look at its tuple (`dissect::quick`) to the
+//! part that owns its flow; a frame it cannot place without dissecting
+//! (another link type, a fragment, ICMP, ARP...) is dissected by the router
+//! for its owner and goes to every part, each dissects it, and only its
+//! owner counts it (the first part, for a frame of no flow). So do DNS
+//! frames: every part learns every name, in frame order, because a flow
+//! takes the names earlier answers gave its addresses when it starts,
+//! whichever part saw the answer. A frame of another part's flow is shown
+//! to a part when it would move that part's sweep clock (idle timeouts are
+//! swept at the same packets as on one thread, so a flow ends for the same
+//! reason).
 //!
-//! Flow ids are the order in which flows started. A thread cannot know how
+//! Flow ids are the order in which flows started. A part cannot know how
 //! many flows the others started before a frame, so ids are given by the
-//! merge (`merge.rs`), on the calling thread: each analysis thread reports,
-//! batch by batch, the frames that started its flows and the last frame it
-//! has seen; a start gets the next id once no other thread can still report
-//! an earlier one.
-//! Ended flows then go to the caller's sink as on one thread (which puts
-//! them in id order).
+//! merge (`merge.rs`), on the calling thread: each part reports, batch by
+//! batch, the frames that started its flows and the last frame it has
+//! seen; a start gets the next id once no other part can still report an
+//! earlier one. Ended flows then go to the caller's sink as on one thread
+//! (which puts them in id order).
 //!
 //! Not used for live captures (one thread keeps up with an interface, and a
 //! live view redraws one table), with a BPF or display filter, or with
@@ -36,7 +37,8 @@ use anyhow::{Context, Result, anyhow};
 
 use super::flow_out::FlowOut;
 use super::{Collected, name_new_flow};
-use crate::capture::routed::{self, Deal, Item, Route, Routed};
+use crate::capture::pool::{self, Consume, PoolEnd};
+use crate::capture::routed::{Deal, Item, ReadEnd, Route};
 use crate::capture::{FileReader, Frame};
 use crate::config::{Input, Source as InputSource};
 use crate::dissect::{Dissector, ports, quick};
@@ -66,11 +68,11 @@ pub(super) fn threads_for(input: &Input, threads: usize, max_flows: usize) -> Op
     (plain && max_flows == 0 && threads > 1).then_some(threads)
 }
 
-/// Decides, on the reader thread, which analysis thread owns each frame's
-/// flow: a new flow goes to the thread that has been given the fewest
-/// frames so far (a fixed spread of keys would leave a thread with most of
-/// a capture that has a few big transfers), and stays there until that
-/// thread says it has ended.
+/// Decides, as the frames are dealt, which part owns each frame's flow: a
+/// new flow goes to the part that has been given the fewest frames so far
+/// (a fixed spread of keys would leave a part with most of a capture that
+/// has a few big transfers), and stays there until that part says it has
+/// ended.
 struct Router {
     /// The threads' number.
     n: usize,
@@ -248,15 +250,20 @@ pub(super) enum Report {
     Done(TableStats),
 }
 
-/// Runs the flow analysis of a capture file on `n` threads; hands every
-/// flow to `sink` as it ends, with its id, as `collect_flows` does.
-pub(super) fn collect_flows(input: &Input, n: usize, idle: Idle, sink: &mut dyn FlowOut) -> Result<Collected> {
+/// Runs the flow analysis of a capture file on `threads` threads; hands
+/// every flow to `sink` as it ends, with its id, as `collect_flows` does.
+pub(super) fn collect_flows(input: &Input, threads: usize, idle: Idle, sink: &mut dyn FlowOut) -> Result<Collected> {
+    // One part more than the threads: the parts are uneven (a few long
+    // transfers, split when they start), and a part runs on one thread at
+    // a time; with a part more, a thread whose parts are done takes
+    // another's. On the benchmark capture, 3 parts on 2 threads.
+    let n = threads + 1;
     let InputSource::File(path) = &input.source else {
         return Err(anyhow!("a live capture is analysed on one thread"));
     };
     // Mapped when it can be: the reader deals frames by place, not by copy.
     let reader = FileReader::open_mapped(path)?;
-    let (ended_tx, ended) = channel();
+    let (ended_tx, ended) = channel::<Vec<(FlowKey, u64)>>();
     let mut router = Router {
         n,
         owners: FastMap::default(),
@@ -269,32 +276,53 @@ pub(super) fn collect_flows(input: &Input, n: usize, idle: Idle, sink: &mut dyn 
         recent: Box::new([None; RECENT]),
         last: None,
     };
-    let (frames, reader) = routed::spawn(reader, n, input.count, move |f| router.route(f))
-        .with_context(|| format!("{path}: cannot start the reader thread"))?;
-    let mut workers = Vec::with_capacity(n);
     let mut reports = Vec::with_capacity(n);
-    for (thread, frames) in frames.into_iter().enumerate() {
+    let mut txs = Vec::with_capacity(n);
+    for _ in 0..n {
         let (tx, rx) = sync_channel::<Report>(REPORTS_AHEAD);
         reports.push(rx);
-        let ended = ended_tx.clone();
-        let w = std::thread::Builder::new()
-            .name(format!("wl-flows-{thread}"))
-            .spawn(move || analyse(thread, frames, idle, &tx, &ended))
-            .with_context(|| format!("{path}: cannot start an analysis thread"))?;
-        workers.push(w);
+        txs.push(tx);
     }
-    drop(ended_tx);
+    let count = input.count;
+    let pool = std::thread::Builder::new()
+        .name("wl-flows".into())
+        .spawn(move || {
+            let shards: Vec<Shard<'_>> = txs
+                .into_iter()
+                .enumerate()
+                .map(|(me, tx)| Shard {
+                    me,
+                    dissector: Dissector::new(),
+                    table: FlowTable::new(0).with_idle(idle),
+                    names: DnsTracker::new(DEFAULT_TIMEOUT_NS).names_only(),
+                    started: Vec::new(),
+                    out: Ended::default(),
+                    tx,
+                    ended_keys: &ended_tx,
+                })
+                .collect();
+            match pool::run(reader, shards, threads, count, move |f| router.route(f)) {
+                PoolEnd::Done(shards, end) => {
+                    // Each part's end on a thread of its own: the merge takes
+                    // their open flows in id order, from all at once.
+                    let finished = std::thread::scope(|s| {
+                        let hs: Vec<_> = shards.into_iter().map(|sh| s.spawn(move || sh.finish())).collect();
+                        hs.into_iter().map(|h| h.join()).all(|r| r.is_ok())
+                    });
+                    finished.then_some(end)
+                }
+                PoolEnd::Stopped => Some(ReadEnd { error: None }),
+                PoolEnd::Failed => None,
+            }
+        })
+        .with_context(|| format!("{path}: cannot start the analysis threads"))?;
     let merged = super::merge::merge(&reports, sink);
-    // On a failed sink (a closed pipe) the threads see their reports refused,
-    // and the reader its batches: everything winds down before the joins.
+    // On a failed sink (a closed pipe) the parts see their reports refused
+    // and stop the pool: everything winds down before the join.
     drop(reports);
-    if merged.is_err() {
-        reader.stop();
-    }
-    let died = workers.into_iter().map(|w| w.join()).filter(Result::is_err).count();
-    let end = reader.join();
+    let end = pool.join().ok().flatten();
     let stats = merged?;
-    let (Some(end), 0) = (end, died) else {
+    let Some(end) = end else {
         return Err(anyhow!("{path}: an analysis thread failed"));
     };
     let stats = stats.ok_or_else(|| anyhow!("{path}: an analysis thread ended without its totals"))?;
@@ -316,20 +344,26 @@ impl Ended {
     }
 }
 
-/// One analysis thread: the frames `frames` hands it, the flows it owns.
-fn analyse(
+/// One part of the analysis: the frames the router deals it, the flows it
+/// owns. Its batches are consumed on the pool's workers
+/// (`capture::pool`), one at a time and in order; its end ([`Shard::finish`])
+/// runs on a thread of its own, since its reports may wait for the
+/// merge to take the other parts' first.
+struct Shard<'r> {
     me: usize,
-    mut frames: Routed,
-    idle: Idle,
-    tx: &SyncSender<Report>,
-    ended_keys: &Sender<Vec<(FlowKey, u64)>>,
-) {
-    let mut dissector = Dissector::new();
-    let mut table = FlowTable::new(0).with_idle(idle);
-    let mut names = DnsTracker::new(DEFAULT_TIMEOUT_NS).names_only();
-    let mut started = Vec::new();
-    let mut out = Ended::default();
-    while let Some(item) = frames.next_item() {
+    dissector: Dissector,
+    table: FlowTable,
+    names: DnsTracker,
+    started: Vec<u64>,
+    out: Ended,
+    tx: SyncSender<Report>,
+    ended_keys: &'r Sender<Vec<(FlowKey, u64)>>,
+}
+
+impl Consume for Shard<'_> {
+    #[inline]
+    fn item(&mut self, item: Item<'_>) -> bool {
+        let Shard { me, dissector, table, names, started, out, tx, ended_keys } = self;
         match item {
             // A frame of another thread's flow, at a moment this thread's
             // flow table sweeps (the router keeps the same clock).
@@ -347,12 +381,12 @@ fn analyse(
                         names.packet(p, &dns, |_| {});
                         // A frame every thread has: its owner counts it; the first
                         // thread counts a frame of no flow.
-                        if !shared || owner == Some(me) || (owner.is_none() && me == 0) {
+                        if !shared || owner == Some(*me) || (owner.is_none() && *me == 0) {
                             let placed = table.packet(p, |fl, why| out.push(&fl, why));
                             if placed.as_ref().is_some_and(|pl| pl.new) {
                                 started.push(p.number);
                             }
-                            name_new_flow(&mut table, placed.as_ref(), &names);
+                            name_new_flow(table, placed.as_ref(), names);
                         } else if owner.is_some() {
                             table.tick(p.ts, |fl, why| out.push(&fl, why));
                         }
@@ -365,29 +399,35 @@ fn analyse(
                 }
                 let r = Report::Progress {
                     upto,
-                    started: std::mem::take(&mut started),
+                    started: std::mem::take(started),
                     ended: std::mem::take(&mut out.records),
                 };
-                if tx.send(r).is_err() {
-                    return;
-                }
+                return tx.send(r).is_ok();
             }
         }
+        true
     }
-    let last = Report::Progress { upto: u64::MAX, started, ended: std::mem::take(&mut out.records) };
-    if tx.send(last).is_err() {
-        return;
-    }
-    // The open flows, in chunks: the merge takes them in id order from
-    // every thread at once, so that none waits in memory for another's.
-    let mut gone = false;
-    table.finish(|fl, why| {
-        out.records.push(FlowRecord::from_flow(&fl, why));
-        if out.records.len() >= REPORT_EVERY && !gone {
-            gone = tx.send(Report::Open(std::mem::take(&mut out.records))).is_err();
+}
+
+impl Shard<'_> {
+    /// After the last frame: the last progress, the flows still open, the totals.
+    fn finish(self) {
+        let Shard { mut table, started, mut out, tx, .. } = self;
+        let last = Report::Progress { upto: u64::MAX, started, ended: std::mem::take(&mut out.records) };
+        if tx.send(last).is_err() {
+            return;
         }
-    });
-    if !gone && (out.records.is_empty() || tx.send(Report::Open(out.records)).is_ok()) {
-        let _ = tx.send(Report::Done(table.stats));
+        // The open flows, in chunks: the merge takes them in id order from
+        // every thread at once, so that none waits in memory for another's.
+        let mut gone = false;
+        table.finish(|fl, why| {
+            out.records.push(FlowRecord::from_flow(&fl, why));
+            if out.records.len() >= REPORT_EVERY && !gone {
+                gone = tx.send(Report::Open(std::mem::take(&mut out.records))).is_err();
+            }
+        });
+        if !gone && (out.records.is_empty() || tx.send(Report::Open(out.records)).is_ok()) {
+            let _ = tx.send(Report::Done(table.stats));
+        }
     }
 }

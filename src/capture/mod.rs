@@ -43,6 +43,7 @@ pub mod file;
 pub mod live;
 pub mod map;
 mod pcapng;
+pub mod pool;
 pub mod routed;
 pub mod save;
 mod stream;
