@@ -31,24 +31,32 @@ use super::{CaptureError, FileReader, Frame, PacketSource, Timestamp, ahead};
 
 /// Frames per round, and bytes a consumer's batch may hold before the
 /// round ends early. Each round is a task for a worker, and each of its
-/// batches one: with threads of their own, 16,384 instead of 4,096 frames
-/// (with 5 batches instead of 16, the same frames on the way) made `flows`
-/// on the benchmark capture faster in 26 of 40 paired runs (median
-/// -14 ms); with 6 batches in 54 of 70 (-26 and -44 ms; later 18 of 40,
-/// +4 ms), but the capture twice as long then peaked at 64 MiB (58 MiB
-/// with 5; 55 MiB before).
-pub(super) const ROUND_FRAMES: usize = 16384;
+/// batches one. With threads of their own, 16,384 instead of 4,096 frames
+/// made `flows` on the benchmark capture faster in 26 of 40 paired runs.
+/// In the pool, 32,768 frames with 3 batches (instead of 16,384 with 5)
+/// kept the two cores busier (93 % against 89-90 % of the run, timed per
+/// task, five runs each) and made `flows` faster in 35 of 60 paired runs
+/// (medians -10 and -25 ms) for less CPU time (39 of 60, -20 and -61 ms);
+/// 8,192 with 10 kept them busy 87 %.
+pub(super) const ROUND_FRAMES: usize = 32768;
 const BATCH_BYTES: usize = 1 << 20;
-/// Batches per consumer: one being filled, one being consumed, the rest
+/// Frames a consumer's batch may hold before the round ends early: when
+/// one consumer has most of a round's frames (the end of the benchmark
+/// capture, all of them), its batches are the ones that fill; a batch's
+/// slots are 64 bytes a frame, and peak RSS counts every slot ever
+/// touched.
+const BATCH_SLOTS: usize = ROUND_FRAMES * 3 / 4;
+/// Batches per consumer: one being filled, one being consumed, one
 /// queued. Every round needs a batch of every consumer, so the dealing
 /// waits for the slowest; a consumer with a burst of costly frames holds
-/// the others up within a few rounds, and they run dry while it catches
-/// up. With rounds of 4,096 frames, 16 instead of 8: 458 -> 440 ms
-/// (medians of 21 runs, lab.pcap), peak RSS 42 -> 46 MiB (the mapped
-/// pages between the slowest consumer and the reader); 32 gained nothing
-/// more for 53 MiB. With rounds of 16,384, 4 lost to 6 in 22 of 30 paired
-/// runs (median 19 ms).
-pub(super) const BATCHES: usize = 5;
+/// the others up, and they run dry while it catches up. The frames on the
+/// way cost memory (the mapped pages between the slowest consumer and the
+/// reader, and 64 bytes of slot a frame). On the capture twice as long,
+/// before the release step below and `BATCH_SLOTS`: 32,768 x 4 peaked at
+/// 68-71 MiB, 32,768 x 3 at 63-64 MiB, 16,384 x 5 at 58-61 MiB, 16,384 x 8
+/// at 71 MiB (and gained nothing over 5 in paired runs); with them,
+/// 32,768 x 3 at 56-57 MiB.
+pub(super) const BATCHES: usize = 3;
 
 /// Where a frame goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,13 +118,13 @@ impl Batch {
             None => ahead::Slot::copy(f, &mut self.data, kind != Kind::Elsewhere),
         };
         self.slots.push(Slot { frame, kind, owner });
-        self.data.len() >= BATCH_BYTES
+        self.data.len() >= BATCH_BYTES || self.slots.len() >= BATCH_SLOTS
     }
 
     /// A batch for a round, its slots allocated for a whole one (grown by
     /// doubling, the first batches were copied 12 times over).
     pub(super) fn new() -> Batch {
-        Batch { slots: Vec::with_capacity(ROUND_FRAMES), ..Batch::default() }
+        Batch { slots: Vec::with_capacity(BATCH_SLOTS), ..Batch::default() }
     }
 
     /// Emptied, to be filled again.
@@ -294,5 +302,7 @@ struct Mapped {
     upto: usize,
 }
 
-/// Pages are given back in steps of this many bytes at least.
-const RELEASE_STEP: usize = 4 << 20;
+/// Pages are given back in steps of this many bytes at least (4 MiB before:
+/// 2 MiB more of peak RSS, for 270 fewer `madvise` calls a run of the
+/// benchmark capture).
+const RELEASE_STEP: usize = 1 << 20;
