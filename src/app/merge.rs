@@ -1,11 +1,12 @@
 //! The merge of `flows` on several threads (see `sharded`): on the calling
-//! thread, the analysis threads' reports in, the flows out to the sink in
-//! the order one thread would give them, with the ids one thread would give.
+//! thread, the reports of the parts of the analysis in (one channel each;
+//! "thread" below is a part), the flows out to the sink in the order one
+//! thread would give them, with the ids one thread would give.
 //!
-//! Owns: the ids (the order in which flows started, across threads), the
+//! Owns: the ids (the order in which flows started, across parts), the
 //! flows that ended before their ids were known, and the flows open at the
 //! end of the capture until their turn. Must not know frames or flow
-//! tables: it sees only the threads' reports.
+//! tables: it sees only the parts' reports.
 
 use std::collections::VecDeque;
 use std::io;

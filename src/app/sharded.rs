@@ -51,14 +51,17 @@ use crate::record::{self, flow::FlowRecord};
 /// Open flows per report at the end: small, so that the merge renders
 /// them while the thread ends the next ones.
 const REPORT_EVERY: usize = 256;
-/// Frames between two looks of the router at the flows the threads have
+/// Frames between two looks of the router at the flows the parts have
 /// ended.
 const DRAIN_EVERY: u32 = 4096;
-/// Rounds a thread's progress reports may be ahead of the merge. With 4
-/// (when the merge took them in turn, one from each thread), a thread busy
-/// with a burst of its own flows held the other up within 16,384 frames,
-/// and each waited for the other in turn (lab.pcap: 591 -> 554 ms with 64;
-/// 256 gained nothing more). A report is a few vectors, most of them empty.
+/// Rounds a part's progress reports may be ahead of the merge. With 4
+/// (when the merge took them in turn, one from each thread of analysis), a
+/// thread busy with a burst of its own flows held the other up within
+/// 16,384 frames, and each waited for the other in turn (lab.pcap: 591 ->
+/// 554 ms with 64; 256 gained nothing more). A report is a few vectors,
+/// most of them empty. The pool keeps the parts within `BATCHES` rounds of
+/// each other, and the merge takes every report there is before it waits
+/// for one: a part's report never waits for another part's.
 const REPORTS_AHEAD: usize = 64;
 
 /// How many analysis threads `flows` should use for `input`: `None` for one
