@@ -88,10 +88,8 @@ pub(super) fn threads_for(input: &Input, threads: usize, max_flows: usize) -> Op
 /// has a few big transfers), and stays there until that part says it has
 /// ended.
 struct Router {
-    /// The threads' number.
-    n: usize,
-    /// Flows with frames on the way: the thread that has each, and the
-    /// last frame sent to it.
+    /// Flows with frames on the way: the part that has each, and the last
+    /// frame sent to it.
     owners: FastMap<FlowKey, (usize, u64)>,
     /// Frames each part has been given lately: every [`DRAIN_EVERY`]
     /// frames, each count loses an eighth ([`LOAD_DECAY`]).
@@ -187,7 +185,7 @@ impl Router {
         t
     }
 
-    /// One more frame for thread `t`.
+    /// One more frame for part `t`.
     #[inline]
     fn charge(&mut self, t: usize) {
         if let Some(l) = self.load.get_mut(t) {
@@ -205,9 +203,8 @@ impl Router {
             }
         }
         let load = &self.load;
-        let n = self.n;
         let e = self.owners.entry(key).or_insert_with(|| {
-            let least = (0..n).min_by_key(|&t| load[t]).unwrap_or(0);
+            let least = (0..load.len()).min_by_key(|&t| load[t]).unwrap_or(0);
             (least, 0)
         });
         e.1 = number;
@@ -283,7 +280,6 @@ pub(super) fn collect_flows(input: &Input, threads: usize, idle: Idle, sink: &mu
     let reader = FileReader::open_mapped(path)?;
     let (ended_tx, ended) = channel::<Vec<(FlowKey, u64)>>();
     let mut router = Router {
-        n,
         owners: FastMap::default(),
         load: vec![0; n],
         dissector: Dissector::new(),
@@ -325,7 +321,11 @@ pub(super) fn collect_flows(input: &Input, threads: usize, idle: Idle, sink: &mu
                     // their open flows in id order, from all at once.
                     let finished = std::thread::scope(|s| {
                         let hs: Vec<_> = shards.into_iter().map(|sh| s.spawn(move || sh.finish())).collect();
-                        hs.into_iter().map(|h| h.join()).all(|r| r.is_ok())
+                        // Every one joined here, a failed one too (`all` on
+                        // the joins would stop at it, and the scope panic on
+                        // the rest).
+                        let joined: Vec<bool> = hs.into_iter().map(|h| h.join().is_ok()).collect();
+                        joined.into_iter().all(|ok| ok)
                     });
                     finished.then_some(end)
                 }

@@ -110,7 +110,7 @@ pub(super) struct Batch {
 impl Batch {
     /// Adds `f` to the batch: its place in a mapped file (`place`), or its
     /// bytes (none for `Elsewhere`). True when the batch has its fill of
-    /// bytes.
+    /// bytes or of slots.
     #[inline(always)]
     fn push(&mut self, f: &Frame<'_>, place: Option<u64>, kind: Kind, owner: u32) -> bool {
         let frame = match place {
@@ -121,7 +121,7 @@ impl Batch {
         self.data.len() >= BATCH_BYTES || self.slots.len() >= BATCH_SLOTS
     }
 
-    /// A batch for a round, its slots allocated for a whole one (grown by
+    /// A batch, its slots allocated for a full one at once (grown by
     /// doubling, the first batches were copied 12 times over).
     pub(super) fn new() -> Batch {
         Batch { slots: Vec::with_capacity(BATCH_SLOTS), ..Batch::default() }
@@ -209,10 +209,10 @@ impl<F: FnMut(&Frame<'_>) -> Deal> Dealer<F> {
     }
 
     /// Deals the next round into `outs` (one empty batch per consumer): at
-    /// most [`ROUND_FRAMES`] frames, fewer when a batch has its fill of
-    /// bytes or reading ends (then `end` is set). The frames dealt.
+    /// most [`ROUND_FRAMES`] frames, fewer when a batch has its fill or
+    /// reading ends (then `end` is set). The frames dealt.
     ///
-    /// Inlined into its callers: out of line (as LLVM's partitioning
+    /// Inlined into its caller: out of line (as LLVM's partitioning
     /// decided after unrelated edits) the reader's loop cost 24
     /// instructions a frame more (callgrind).
     #[inline(always)]
