@@ -269,8 +269,9 @@ fn collect_flows(
                 f,
                 #[inline(always)]
                 |p| {
-                    // Parsed once: the filter and the names both use it.
-                    let dns = record::parse_dns(p);
+                    // Parsed once: the filter and the names both use it;
+                    // the names alone need only the answers.
+                    let dns = if filter.is_some() { record::parse_dns(p) } else { record::parse_dns_responses(p) };
                     if let Some(flt) = &filter {
                         if !flt.matches(&EvalContext::new(p).with_dns(&dns)) {
                             return;

@@ -395,7 +395,8 @@ impl Consume for Shard<'_> {
                     &frame,
                     #[inline(always)]
                     |p| {
-                        let dns = record::parse_dns(p);
+                        // The names come from answers: queries are not parsed.
+                        let dns = record::parse_dns_responses(p);
                         names.packet(p, &dns, |_| {});
                         // A frame every thread has: its owner counts it; the first
                         // thread counts a frame of no flow.

@@ -272,6 +272,14 @@ pub fn parse_as(msg: &[u8], flavor: Flavor) -> Result<Message, Malformed> {
     wire::parse(msg, flavor)
 }
 
+/// Whether `msg` says it is a response (the QR bit of its header, RFC 1035
+/// §4.1.1), without parsing it; a message too short for the bit is not.
+/// [`parse_as`] sets [`Message::response`] from the same bit.
+#[inline]
+pub fn is_response(msg: &[u8]) -> bool {
+    msg.get(2).is_some_and(|flags| flags & 0x80 != 0)
+}
+
 /// Shorthand for `parse_as(msg, Flavor::Mdns)`.
 pub fn parse_mdns(msg: &[u8]) -> Result<Message, Malformed> {
     wire::parse(msg, Flavor::Mdns)

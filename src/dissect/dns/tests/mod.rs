@@ -119,6 +119,20 @@ fn flags_decode() {
     assert_eq!(m.info(), "Unknown operation (15) response 0x0001 Unknown error (15)");
 }
 
+/// `is_response` reads the bit `parse` sets `response` from, on every
+/// message it parses, and says no to a message too short to parse.
+#[test]
+fn is_response_agrees_with_parse() {
+    for flags in [0x0000, 0x0100, 0x8000, 0x8180, 0x7fff, 0xffff] {
+        let msg = header(1, flags, 0, 0, 0, 0);
+        assert_eq!(is_response(&msg), parse(&msg).unwrap().response, "flags {flags:#06x}");
+    }
+    assert!(is_response(&sample_response()));
+    for n in 0..3 {
+        assert!(!is_response(&vec![0xff; n]));
+    }
+}
+
 // ---- compression ---------------------------------------------------------
 
 #[test]
