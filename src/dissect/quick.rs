@@ -86,71 +86,115 @@ pub fn flow_tuple(link: LinkType, d: &[u8]) -> Option<Tuple> {
     Some(Tuple { proto, vlan, src: (src, ports.0), dst: (dst, ports.1) })
 }
 
-/// The endpoints of the commonest frame, read as raw words: Ethernet
-/// without a VLAN tag, IPv4 with a 20-byte header and no fragmentation,
-/// then TCP or UDP. Two frames whose signatures are [`same_flow`] have
-/// tuples that are the same or mirrored (`Tuple::mirrored` is `Some`),
-/// which tells a router "the flow of the frame before" in a few
-/// instructions, where [`flow_tuple`] builds two `IpAddr`s and compares
-/// them (86 % of the benchmark capture's frames are of the flow of the
-/// frame before).
+/// The endpoints of the commonest frames, read as raw words: Ethernet
+/// without a VLAN tag, then IPv4 with a 20-byte header and no
+/// fragmentation, or IPv6 without extension headers, then TCP or UDP.
+/// Two frames whose signatures are [`same_flow`] have tuples that are the
+/// same or mirrored (`Tuple::mirrored` is `Some`), which tells a router
+/// "the flow of the frame before" in a few instructions, where
+/// [`flow_tuple`] builds two `IpAddr`s and compares them (86 % of the
+/// benchmark capture's frames are of the flow of the frame before).
 ///
 /// The contract: whenever `signature` answers, so does [`flow_tuple`], with
-/// no VLAN ids and IPv4 addresses (every test of `flow_tuple` is made
-/// here, on the one layout); and two signatures are `same_flow` exactly
-/// when the two tuples are the same or mirrored (tested on every pair of
-/// consecutive frames of the corpus). `None` says nothing: ask
-/// `flow_tuple`.
+/// no VLAN ids (every test of `flow_tuple` is made here, on these two
+/// layouts); and two signatures are `same_flow` exactly when the two
+/// tuples are the same or mirrored (tested on every pair of consecutive
+/// frames of the corpus). `None` says nothing: ask `flow_tuple`.
 ///
 /// [`same_flow`]: Signature::same_flow
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Signature {
-    /// The two addresses as one word, in the frame's byte order.
-    addrs: u64,
+    /// The two addresses (an IPv4 address in the low 32 bits), as raw
+    /// words in the frame's byte order.
+    src: u128,
+    dst: u128,
     /// The two ports as one word, likewise.
     ports: u32,
-    proto: u8,
+    /// The transport protocol, and 0x100 for IPv6: an IPv4 flow is never
+    /// the same as an IPv6 one.
+    kind: u16,
 }
 
 impl Signature {
     /// The same endpoints, in either direction.
     #[inline]
     pub fn same_flow(&self, o: &Signature) -> bool {
-        self.proto == o.proto
-            && ((self.addrs == o.addrs && self.ports == o.ports)
-                || (self.addrs == o.addrs.rotate_left(32) && self.ports == o.ports.rotate_left(16)))
+        self.kind == o.kind
+            && ((self.src == o.src && self.dst == o.dst && self.ports == o.ports)
+                || (self.src == o.dst && self.dst == o.src && self.ports == o.ports.rotate_left(16)))
     }
 }
 
-/// The [`Signature`] of a frame of the commonest layout; `None` for any
+/// The [`Signature`] of a frame of the commonest layouts; `None` for any
 /// other (or a doubtful one).
 #[inline]
 pub fn signature(link: LinkType, d: &[u8]) -> Option<Signature> {
-    // Ethernet (14) + IPv4 without options (20) + TCP (20): the longest
-    // header read; UDP needs only 8 of its own (checked below).
+    // Ethernet (14) + IPv4 without options (20) + UDP (8): the shortest.
     let h: &[u8; 42] = d.first_chunk()?;
-    if link != LinkType::ETHERNET || h[12..14] != ethertype::IPV4.to_be_bytes() || h[14] != 0x45 {
+    if link != LinkType::ETHERNET {
         return None;
     }
+    match u16::from_be_bytes([h[12], h[13]]) {
+        ethertype::IPV4 => v4_signature(d),
+        ethertype::IPV6 => v6_signature(d),
+        _ => None,
+    }
+}
+
+/// `signature` of Ethernet and IPv4: the tests of `v4` on a 20-byte header.
+#[inline(always)]
+fn v4_signature(d: &[u8]) -> Option<Signature> {
+    let h: &[u8; 42] = d.first_chunk()?;
     let total = usize::from(u16::from_be_bytes([h[16], h[17]]));
-    // As `v4`: a total length below the header's, or a fragment, is the
+    // A total length below the header's, or a fragment, is the
     // dissector's; the transport bytes are those within both the total
     // length and the capture.
-    if total < 20 || u16::from_be_bytes([h[20], h[21]]) & 0x3fff != 0 {
+    if h[14] != 0x45 || total < 20 || u16::from_be_bytes([h[20], h[21]]) & 0x3fff != 0 {
         return None;
     }
-    let l4 = (14 + total).min(d.len()) - 34;
     let proto = h[23];
+    transport_ok(d, proto, 34, (14 + total).min(d.len()))?;
+    let addr = |at: usize| u128::from(u32::from_ne_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]]));
+    Some(Signature {
+        src: addr(26),
+        dst: addr(30),
+        ports: u32::from_ne_bytes([h[34], h[35], h[36], h[37]]),
+        kind: u16::from(proto),
+    })
+}
+
+/// `signature` of Ethernet and IPv6: the tests of `v6`.
+#[inline(always)]
+fn v6_signature(d: &[u8]) -> Option<Signature> {
+    // Ethernet (14) + IPv6 (40) + the ports (4).
+    let h: &[u8; 58] = d.first_chunk()?;
+    let next = h[20];
+    let payload = usize::from(u16::from_be_bytes([h[18], h[19]]));
+    if h[14] >> 4 != 6 || payload == 0 {
+        return None;
+    }
+    transport_ok(d, next, 54, (54 + payload).min(d.len()))?;
+    let addr = |at: usize| u128::from_ne_bytes(h[at..at + 16].try_into().unwrap_or_default());
+    Some(Signature {
+        src: addr(22),
+        dst: addr(38),
+        ports: u32::from_ne_bytes([h[54], h[55], h[56], h[57]]),
+        kind: 0x100 | u16::from(next),
+    })
+}
+
+/// As `flow_tuple`: a transport header from `start` to `end` (the bytes
+/// within the IP length and the capture) that gives ports: 20 bytes and a
+/// data offset of at least 5 for TCP, 8 for UDP, nothing for another.
+#[inline(always)]
+fn transport_ok(d: &[u8], proto: u8, start: usize, end: usize) -> Option<()> {
+    let len = end.saturating_sub(start);
     let ok = match proto {
-        proto::TCP => l4 >= 20 && d.get(46).is_some_and(|b| b >> 4 >= 5),
-        proto::UDP => l4 >= 8,
+        proto::TCP => len >= 20 && d.get(start + 12).is_some_and(|b| b >> 4 >= 5),
+        proto::UDP => len >= 8,
         _ => false,
     };
-    ok.then(|| Signature {
-        addrs: u64::from_ne_bytes([h[26], h[27], h[28], h[29], h[30], h[31], h[32], h[33]]),
-        ports: u32::from_ne_bytes([h[34], h[35], h[36], h[37]]),
-        proto,
-    })
+    ok.then_some(())
 }
 
 /// An IPv4 header as `ip::v4` reads it, in the cases where its answer is
@@ -262,7 +306,6 @@ mod tests {
                 let t = flow_tuple(f.link, f.data);
                 let t = t.unwrap_or_else(|| panic!("{} frame {}: signed, no tuple", path.display(), f.number));
                 assert_eq!(t.vlan, [0, 0]);
-                assert!(t.src.0.is_ipv4() && t.dst.0.is_ipv4());
                 if let Some((ls, lt)) = last {
                     pairs += 1;
                     let (a, b) = (s.same_flow(&ls), lt.mirrored(&t).is_some());
@@ -312,6 +355,31 @@ mod tests {
         let mut short_offset = ok.clone();
         short_offset[46] = 0x40;
         assert_eq!(signature(LinkType::ETHERNET, &short_offset), None);
+
+        // IPv6: its mirror, and never the same flow as IPv4.
+        let mut v6 = vec![0x60, 0, 0, 0, 0, 20, 6, 64];
+        v6.extend((1..=32).collect::<Vec<u8>>());
+        v6.extend_from_slice(&ok[34..54]);
+        let six = eth(0x86dd, &v6);
+        let s6 = signature(LinkType::ETHERNET, &six).expect("IPv6 and TCP");
+        let t6 = flow_tuple(LinkType::ETHERNET, &six).expect("its tuple");
+        assert!(t6.src.0.is_ipv6());
+        let mut back6 = six.clone();
+        back6[22..38].copy_from_slice(&six[38..54]);
+        back6[38..54].copy_from_slice(&six[22..38]);
+        back6[54..56].copy_from_slice(&six[56..58]);
+        back6[56..58].copy_from_slice(&six[54..56]);
+        assert!(s6.same_flow(&signature(LinkType::ETHERNET, &back6).unwrap()));
+        assert!(!s6.same_flow(&s) && !s.same_flow(&s6));
+        // A payload length of 0, an extension header, a cut TCP header.
+        let mut jumbo = six.clone();
+        jumbo[18..20].copy_from_slice(&[0, 0]);
+        assert_eq!(signature(LinkType::ETHERNET, &jumbo), None);
+        let mut ext = six.clone();
+        ext[20] = 0;
+        assert_eq!(signature(LinkType::ETHERNET, &ext), None);
+        assert_eq!(signature(LinkType::ETHERNET, &six[..73]), None);
+        assert!(signature(LinkType::ETHERNET, &six[..74]).is_some());
     }
 
     fn eth(ethertype: u16, rest: &[u8]) -> Vec<u8> {
