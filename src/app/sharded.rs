@@ -422,7 +422,7 @@ struct Shard<'r> {
 }
 
 impl Consume for Shard<'_> {
-    #[inline]
+    #[inline(always)]
     fn item(&mut self, item: Item<'_>) -> bool {
         let Shard { me, dissector, table, names, started, out, tx, ended_keys } = self;
         match item {

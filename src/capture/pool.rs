@@ -23,6 +23,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
+use super::map::Map;
 use super::routed::{BATCHES, Batch, Deal, Dealer, Item, ReadEnd};
 use super::{FileReader, Frame};
 
@@ -30,6 +31,20 @@ use super::{FileReader, Frame};
 pub trait Consume: Send {
     /// One item; `false` stops everything (the consumer's own reader has gone).
     fn item(&mut self, item: Item<'_>) -> bool;
+
+    /// A batch's items in order, through [`item`](Self::item); `false` as
+    /// there. One call a batch, out of line, with `item` inlined into its
+    /// loop: called a frame at a time from the pool's loop, `item` took its
+    /// frame as an `Item` built on the stack, and its call saved and
+    /// restored registers every frame.
+    #[inline(never)]
+    fn batch(&mut self, b: &Batch, map: Option<&Map>) -> bool {
+        b.for_each(
+            map,
+            #[inline(always)]
+            |item| self.item(item),
+        )
+    }
 }
 
 /// How the pool ended.
@@ -236,7 +251,7 @@ where
                 }
             }
             Task::Consume(k, mut c, mut b) => {
-                let ok = catch_unwind(AssertUnwindSafe(|| b.for_each(shared.map.as_deref(), |item| c.item(item))));
+                let ok = catch_unwind(AssertUnwindSafe(|| c.batch(&b, shared.map.as_deref())));
                 st = shared.lock();
                 match ok {
                     Ok(true) => {

@@ -96,7 +96,7 @@ struct Slot {
 }
 
 #[derive(Default)]
-pub(super) struct Batch {
+pub struct Batch {
     /// The frames' bytes, unless they are in the mapping.
     data: Vec<u8>,
     slots: Vec<Slot>,
