@@ -44,7 +44,7 @@ use crate::config::{Input, Source as InputSource};
 use crate::dissect::{Dissector, ports, quick};
 use crate::flow::FastMap;
 use crate::flow::dns::{DEFAULT_TIMEOUT_NS, DnsTracker};
-use crate::flow::sweep::{self, SweepClock};
+use crate::flow::sweep::SweepClock;
 use crate::flow::table::{EndReason, Flow, FlowKey, FlowTable, Idle, TableStats, key_of};
 use crate::record::{self, flow::FlowRecord};
 
@@ -211,7 +211,7 @@ impl Router {
     /// when it is a flow's frame that moves their clocks.
     #[inline(always)]
     fn deal(&mut self, route: Route, flow: bool, f: &Frame<'_>) -> Deal {
-        let due = flow && self.idle != Idle::Never && self.flow_clock.due(sweep::ns(f.ts));
+        let due = flow && self.idle != Idle::Never && self.flow_clock.due_at(f.ts);
         Deal { route, others: due.then_some(FLOW_FRAME) }
     }
 

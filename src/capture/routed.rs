@@ -215,7 +215,7 @@ impl<F: FnMut(&Frame<'_>) -> Deal> Dealer<F> {
     /// Inlined into its caller: out of line (as LLVM's partitioning
     /// decided after unrelated edits) the reader's loop cost 24
     /// instructions a frame more (callgrind).
-    #[inline(always)]
+    #[inline(never)]
     pub(super) fn round(&mut self, outs: &mut [Batch], stop: &AtomicBool) -> usize {
         let Dealer { reader, route, count, read, mapped, base, end } = self;
         let mut round = 0usize;

@@ -104,10 +104,10 @@ pub fn flow_tuple(link: LinkType, d: &[u8]) -> Option<Tuple> {
 /// [`same_flow`]: Signature::same_flow
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Signature {
-    /// The two addresses (an IPv4 address in the low 32 bits), as raw
-    /// words in the frame's byte order.
-    src: u128,
-    dst: u128,
+    /// The two addresses as raw words in the frame's byte order (an IPv4
+    /// address in the low 32 bits of the first).
+    src: [u64; 2],
+    dst: [u64; 2],
     /// The two ports as one word, likewise.
     ports: u32,
     /// The transport protocol, and 0x100 for IPv6: an IPv4 flow is never
@@ -119,9 +119,15 @@ impl Signature {
     /// The same endpoints, in either direction.
     #[inline]
     pub fn same_flow(&self, o: &Signature) -> bool {
-        self.kind == o.kind
-            && ((self.src == o.src && self.dst == o.dst && self.ports == o.ports)
-                || (self.src == o.dst && self.dst == o.src && self.ports == o.ports.rotate_left(16)))
+        // Differences or-ed together, one test for each direction (the
+        // compares of two `u128`s each went through vector registers).
+        let kind = u64::from(self.kind ^ o.kind);
+        let (s, d) = (self.src, self.dst);
+        let same = (s[0] ^ o.src[0]) | (s[1] ^ o.src[1]) | (d[0] ^ o.dst[0]) | (d[1] ^ o.dst[1]);
+        let mirror = (s[0] ^ o.dst[0]) | (s[1] ^ o.dst[1]) | (d[0] ^ o.src[0]) | (d[1] ^ o.src[1]);
+        kind == 0
+            && ((same | u64::from(self.ports ^ o.ports)) == 0
+                || (mirror | u64::from(self.ports ^ o.ports.rotate_left(16))) == 0)
     }
 }
 
@@ -154,7 +160,7 @@ fn v4_signature(d: &[u8]) -> Option<Signature> {
     }
     let proto = h[23];
     transport_ok(d, proto, 34, (14 + total).min(d.len()))?;
-    let addr = |at: usize| u128::from(u32::from_ne_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]]));
+    let addr = |at: usize| [u64::from(u32::from_ne_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]])), 0];
     Some(Signature {
         src: addr(26),
         dst: addr(30),
@@ -174,7 +180,8 @@ fn v6_signature(d: &[u8]) -> Option<Signature> {
         return None;
     }
     transport_ok(d, next, 54, (54 + payload).min(d.len()))?;
-    let addr = |at: usize| u128::from_ne_bytes(h[at..at + 16].try_into().unwrap_or_default());
+    let word = |at: usize| u64::from_ne_bytes(h[at..at + 8].try_into().unwrap_or_default());
+    let addr = |at: usize| [word(at), word(at + 8)];
     Some(Signature {
         src: addr(22),
         dst: addr(38),
