@@ -438,9 +438,12 @@ impl Consume for Shard<'_> {
                     &frame,
                     #[inline(always)]
                     |p| {
-                        // The names come from answers: queries are not parsed.
-                        let dns = record::parse_dns_responses(p);
-                        names.packet(p, &dns, |_| {});
+                        // The names come from answers: queries are not parsed,
+                        // and nothing is asked of a frame without a DNS message
+                        // (an empty vector made and dropped: 20 instructions).
+                        if !p.dns.is_empty() {
+                            names.packet(p, &record::parse_dns_responses(p), |_| {});
+                        }
                         // A frame every thread has: its owner counts it; the first
                         // thread counts a frame of no flow.
                         if !shared || owner == Some(*me) || (owner.is_none() && *me == 0) {

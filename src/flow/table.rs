@@ -583,12 +583,14 @@ impl FlowTable {
         }
         let forward = side == f.first_side;
         let placed = Placement { slot, id: f.id, side, new, analysed: seg.is_some() };
-        if let Some(s) = seg {
+        // By reference: moved out of its `Option`, the segment was copied
+        // field by field into another place on the stack (25 instructions).
+        if let Some(s) = &seg {
             let conn =
                 f.tcp_conn.get_or_insert_with(|| if reuses_ports { TcpConn::reusing_ports() } else { TcpConn::new() });
             let dir = if forward { Dir::Fwd } else { Dir::Rev };
             self.analysis = Analysis::default();
-            conn.segment_into(dir, &s, &mut self.analysis);
+            conn.segment_into(dir, s, &mut self.analysis);
         }
         if let Some(facts) = PacketFacts::from_packet(p, forward, self.ignore_checksums) {
             f.zeek.get_or_insert_with(|| Box::new(ZeekConn::new(facts.proto))).packet(&facts);
