@@ -202,7 +202,8 @@ fn run_trace_watching(case: &Case, watch: &mut dyn FnMut((Endpoint, Endpoint))) 
     let mut created = 0;
     while let Ok(Some(frame)) = reader.next_frame() {
         let p = dissector.dissect(&frame);
-        let Some(mut f) = PacketFacts::from_packet(&p, true, case.ignore_checksums) else { continue };
+        let now = wirelens::flow::sweep::ns(p.ts);
+        let Some(mut f) = PacketFacts::from_packet(&p, true, case.ignore_checksums, now) else { continue };
         let Some(ip) = p.ip else { continue };
         let (proto, one_way) = match p.transport {
             Transport::Tcp(_) => (6, false),

@@ -225,6 +225,10 @@ pub struct Flow {
     pub last_frame: u64,
     pub start: Timestamp,
     pub last: Timestamp,
+    /// `last` in nanoseconds (`sweep::ns`), for the idle test every packet
+    /// makes: kept as `last` moves, from the packet's time the table has
+    /// already converted.
+    last_ns: i64,
     pub dirs: [DirStats; 2],
     pub tcp: TcpFlags,
     /// ICMP type and code of the flow's first message.
@@ -479,7 +483,7 @@ impl FlowTable {
             Idle::After(ns) => ns,
             Idle::Never => return false,
         };
-        now.saturating_sub(ns(f.last)) > limit
+        now.saturating_sub(f.last_ns) > limit
     }
 
     pub fn get(&self, slot: usize) -> Option<&Flow> {
@@ -563,7 +567,11 @@ impl FlowTable {
         let f = self.slots[slot].as_mut().expect("slot just placed");
         let side = f.side_of(src_is_lo);
         let i = side.index();
-        f.last = p.ts.max(f.last);
+        // `last` is the later of the two; its nanoseconds follow it.
+        if p.ts >= f.last {
+            f.last = p.ts;
+            f.last_ns = now;
+        }
         f.last_frame = p.number;
         let d = &mut f.dirs[i];
         d.packets += 1;
@@ -592,7 +600,7 @@ impl FlowTable {
             self.analysis = Analysis::default();
             conn.segment_into(dir, s, &mut self.analysis);
         }
-        if let Some(facts) = PacketFacts::from_packet(p, forward, self.ignore_checksums) {
+        if let Some(facts) = PacketFacts::from_packet(p, forward, self.ignore_checksums, now) {
             f.zeek.get_or_insert_with(|| Box::new(ZeekConn::new(facts.proto))).packet(&facts);
         }
         Some(placed)
@@ -621,6 +629,7 @@ impl FlowTable {
             last_frame: p.number,
             start: p.ts,
             last: p.ts,
+            last_ns: ns(p.ts),
             dirs: [DirStats::default(); 2],
             tcp: TcpFlags::default(),
             icmp: p.icmp().map(|i| (i.icmp_type, i.code)),
@@ -687,7 +696,7 @@ impl FlowTable {
     /// a flood of new flows costs O(log n) per flow, not a scan each.
     fn evict(&mut self, ended: &mut impl FnMut(Flow, EndReason)) {
         let mut by_age: Vec<(i64, usize)> =
-            self.slots.iter().enumerate().filter_map(|(i, s)| s.as_ref().map(|f| (ns(f.last), i))).collect();
+            self.slots.iter().enumerate().filter_map(|(i, s)| s.as_ref().map(|f| (f.last_ns, i))).collect();
         let n = (by_age.len() / 10).max(1);
         by_age.select_nth_unstable(n - 1);
         for &(_, slot) in &by_age[..n] {

@@ -84,7 +84,9 @@ impl PacketFacts {
     /// Inlined into the flow table's per-packet path: the facts are built
     /// where they are used instead of being returned through memory.
     #[inline(always)]
-    pub fn from_packet(p: &Packet<'_>, is_orig: bool, ignore_checksums: bool) -> Option<PacketFacts> {
+    /// `ts_ns` is the packet's time in nanoseconds (`sweep::ns`), which the
+    /// caller has.
+    pub fn from_packet(p: &Packet<'_>, is_orig: bool, ignore_checksums: bool, ts_ns: i64) -> Option<PacketFacts> {
         let ip = p.ip.as_ref()?;
         if !ignore_checksums && ip.checksum_ok == Some(false) {
             return None; // bad_IP_checksum: dropped before the connection lookup
@@ -103,7 +105,7 @@ impl PacketFacts {
         let bad = |ok: Option<bool>| !ignore_checksums && ok == Some(false);
         let mut f = PacketFacts {
             is_orig,
-            ts_ns: p.ts.secs.saturating_mul(1_000_000_000).saturating_add(i64::from(p.ts.nanos)),
+            ts_ns,
             proto: Proto::Other,
             tcp_flags: 0,
             seq: 0,
