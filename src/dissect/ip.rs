@@ -12,7 +12,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::bytes::{array, be16, be32, fold, ones_sum, u8_at};
+use super::bytes::{array, be16, be32, fold, fold_words, ones_sum, ones_sum20, u8_at};
 use super::packet::{Fragment, Ip, Layer, Packet, Problem};
 
 /// IP protocol numbers used by the dissector.
@@ -140,7 +140,12 @@ fn v4<'a>(p: &mut Packet<'a>, d: &'a [u8], off: usize) -> Option<IpPayload<'a>> 
         frag_offset,
         has_frag_header: false,
         checksum,
-        checksum_ok: Some(fold(ones_sum(0, &h[..hlen])) == 0),
+        checksum_ok: Some(
+            fold(match h.first_chunk::<20>() {
+                Some(h20) if hlen == 20 => ones_sum20(h20),
+                _ => ones_sum(0, &h[..hlen]),
+            }) == 0,
+        ),
         options_len: (hlen - 20) as u16,
         ext_headers: [0; 8],
         ext_count: 0,
@@ -317,9 +322,11 @@ fn jumbo_option(mut opts: &[u8]) -> Option<u32> {
 
 /// The pseudo-header sum for TCP/UDP/ICMPv6 checksums (RFC 9293 §3.1, RFC 8200 §8.1).
 pub fn pseudo_header_sum(src: IpAddr, dst: IpAddr, proto: u8, len: u32) -> u32 {
+    // The addresses as 32-bit words (two or eight), folded once.
+    let words = |a: u128| (a >> 96) as u64 + ((a >> 64) as u32) as u64 + ((a >> 32) as u32) as u64 + (a as u32) as u64;
     let mut sum = match (src, dst) {
-        (IpAddr::V4(s), IpAddr::V4(d)) => ones_sum(ones_sum(0, &s.octets()), &d.octets()),
-        (IpAddr::V6(s), IpAddr::V6(d)) => ones_sum(ones_sum(0, &s.octets()), &d.octets()),
+        (IpAddr::V4(s), IpAddr::V4(d)) => fold_words(u64::from(s.to_bits()) + u64::from(d.to_bits())),
+        (IpAddr::V6(s), IpAddr::V6(d)) => fold_words(words(s.to_bits()) + words(d.to_bits())),
         _ => 0,
     };
     sum += u32::from(proto);
@@ -335,6 +342,33 @@ mod tests {
 
     fn pkt(d: &[u8]) -> Packet<'_> {
         Packet::new(1, Timestamp::default(), LinkType::RAW, 0, d.len() as u32, d)
+    }
+
+    /// The pseudo-header's addresses summed as words give the checksum the
+    /// byte-wise sum gives, for either version.
+    #[test]
+    fn pseudo_header_sum_is_the_bytewise_sum() {
+        let mut rng = crate::text::xorshift::Rng(0x0005_eed0_fa11_ce11);
+        let mut addrs: Vec<(IpAddr, IpAddr)> = vec![
+            (IpAddr::from([0u8; 4]), IpAddr::from([0u8; 4])),
+            (IpAddr::from([0xffu8; 4]), IpAddr::from([0xffu8; 4])),
+            (IpAddr::from([0xffu8; 16]), IpAddr::from([0xffu8; 16])),
+        ];
+        for _ in 0..20_000 {
+            let (a, b) = (u128::from(rng.next()) << 64 | u128::from(rng.next()), rng.next());
+            addrs.push((IpAddr::from((a as u32).to_be_bytes()), IpAddr::from((b as u32).to_be_bytes())));
+            addrs.push((IpAddr::from(a.to_be_bytes()), IpAddr::from((u128::from(b) << 64 | a >> 64).to_be_bytes())));
+        }
+        for (s, d) in addrs {
+            let bytes = |a: IpAddr| match a {
+                IpAddr::V4(a) => a.octets().to_vec(),
+                IpAddr::V6(a) => a.octets().to_vec(),
+            };
+            for (proto, len) in [(6u8, 20u32), (17, 0x1_0008), (58, 1480)] {
+                let old = ones_sum(ones_sum(0, &bytes(s)), &bytes(d)) + u32::from(proto) + (len >> 16) + (len & 0xffff);
+                assert_eq!(fold(pseudo_header_sum(s, d, proto, len)), fold(old), "{s} {d}");
+            }
+        }
     }
 
     const V4: [u8; 20] = [0x45, 0, 0, 20, 0x1c, 0x46, 0x40, 0, 0x40, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
