@@ -42,9 +42,9 @@ pub struct IpPayload<'a> {
     pub version: u8,
     /// The upper-layer protocol, after any IPv6 extension headers.
     pub proto: u8,
-    pub src: IpAddr,
-    pub dst: IpAddr,
-    /// Captured payload bytes, clipped to the datagram's length.
+    /// Captured payload bytes, clipped to the datagram's length. (The
+    /// addresses are the packet's `ip`: copied here as well, they were
+    /// written and read back on every packet.)
     pub payload: &'a [u8],
     /// Payload length on the wire according to the IP header.
     pub wire_len: u32,
@@ -162,15 +162,7 @@ fn v4<'a>(p: &mut Packet<'a>, d: &'a [u8], off: usize) -> Option<IpPayload<'a>> 
     } else if (total_len as usize) > h.len() {
         p.truncated = true;
     }
-    Some(IpPayload {
-        version: 4,
-        proto,
-        src: IpAddr::V4(src),
-        dst: IpAddr::V4(dst),
-        payload: &h[hlen..end.max(hlen)],
-        wire_len,
-        offset: off + hlen,
-    })
+    Some(IpPayload { version: 4, proto, payload: &h[hlen..end.max(hlen)], wire_len, offset: off + hlen })
 }
 
 #[inline(always)]
@@ -263,15 +255,7 @@ fn v6<'a>(p: &mut Packet<'a>, d: &'a [u8], off: usize) -> Option<IpPayload<'a>> 
     }
     ip.proto = next;
     ip.header_len = pos as u16;
-    let found = IpPayload {
-        version: 6,
-        proto: next,
-        src: IpAddr::V6(src),
-        dst: IpAddr::V6(dst),
-        payload: &[],
-        wire_len: 0,
-        offset: off + pos,
-    };
+    let found = IpPayload { version: 6, proto: next, payload: &[], wire_len: 0, offset: off + pos };
     if let Some(cut_by_snaplen) = stopped {
         // The layer is kept (its addresses are valid) with nothing above it.
         if cut_by_snaplen {

@@ -185,7 +185,8 @@ fn ip_and_above<'a>(
         }
         Transport::Tcp(t) if t.sport == ports::DNS || t.dport == ports::DNS => {
             p.app = AppKind::Dns;
-            let key = tcpdns::Key { src: ipp.src, dst: ipp.dst, sport: t.sport, dport: t.dport };
+            let Some(ip) = &p.ip else { return };
+            let key = tcpdns::Key { src: ip.src, dst: ip.dst, sport: t.sport, dport: t.dport };
             let complete = payload.len() as u32 == t.payload_len;
             let fin_rst = t.has(tcp_flags::FIN) || t.has(tcp_flags::RST);
             let seq = t.seq.wrapping_add(u32::from(t.has(tcp_flags::SYN)));

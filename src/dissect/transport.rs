@@ -49,8 +49,11 @@ fn cut(p: &mut Packet<'_>, ipp: &IpPayload<'_>, layer: Layer, need: usize) {
     }
 }
 
-fn checksum_ok(ipp: &IpPayload<'_>, proto: u8, d: &[u8]) -> bool {
-    let sum = ip::pseudo_header_sum(ipp.src, ipp.dst, proto, d.len() as u32);
+/// The transport checksum over `d` with the pseudo-header of the packet's
+/// IP addresses (`ip::decode` has set them before the transport is read).
+fn checksum_ok(p: &Packet<'_>, proto: u8, d: &[u8]) -> bool {
+    let Some(ip) = &p.ip else { return false };
+    let sum = ip::pseudo_header_sum(ip.src, ip.dst, proto, d.len() as u32);
     fold(ones_sum(sum, d)) == 0
 }
 
@@ -72,6 +75,7 @@ fn tcp<'a>(p: &mut Packet<'a>, ipp: &IpPayload<'a>, d: &'a [u8], whole: bool) ->
     }
     // Header cut inside its options: decode the options that are there.
     let cut_short = d.len() < hlen;
+    let checksum_ok = (whole && !cut_short).then(|| checksum_ok(p, proto::TCP, d));
     p.transport = Transport::Tcp(Tcp {
         sport: be16(d, 0).unwrap_or(0),
         dport: be16(d, 2).unwrap_or(0),
@@ -81,7 +85,7 @@ fn tcp<'a>(p: &mut Packet<'a>, ipp: &IpPayload<'a>, d: &'a [u8], whole: bool) ->
         flags: flags_word & 0x0fff,
         window: be16(d, 14).unwrap_or(0),
         checksum: be16(d, 16).unwrap_or(0),
-        checksum_ok: (whole && !cut_short).then(|| checksum_ok(ipp, proto::TCP, d)),
+        checksum_ok,
         urgent: be16(d, 18).unwrap_or(0),
         options: TcpOptions::default(),
         payload_len: ipp.wire_len.saturating_sub(hlen as u32),
@@ -198,7 +202,7 @@ fn udp<'a>(p: &mut Packet<'a>, ipp: &IpPayload<'a>, d: &'a [u8], whole: bool) ->
     let mut u = u;
     // RFC 768: a zero checksum over IPv4 means "not computed".
     if whole && usize::from(length) == d.len() && !(u.checksum == 0 && ipp.version == 4) {
-        u.checksum_ok = Some(checksum_ok(ipp, proto::UDP, d));
+        u.checksum_ok = Some(checksum_ok(p, proto::UDP, d));
     }
     (Transport::Udp(u), &d[8..end])
 }
@@ -220,7 +224,7 @@ fn icmp<'a>(p: &mut Packet<'a>, ipp: &IpPayload<'a>, d: &'a [u8], whole: bool, v
     };
     if whole {
         // ICMPv4 sums the message alone; ICMPv6 adds the pseudo-header.
-        i.checksum_ok = Some(if v6 { checksum_ok(ipp, proto::ICMPV6, d) } else { fold(ones_sum(0, d)) == 0 });
+        i.checksum_ok = Some(if v6 { checksum_ok(p, proto::ICMPV6, d) } else { fold(ones_sum(0, d)) == 0 });
     }
     let echo = if v6 { matches!(icmp_type, 128 | 129) } else { matches!(icmp_type, 0 | 8 | 13 | 14 | 15 | 16) };
     if echo {
@@ -246,7 +250,7 @@ fn quoted(d: &[u8]) -> Option<Quoted> {
         proto::TCP | proto::UDP if first => (be16(inner.payload, 0), be16(inner.payload, 2)),
         _ => (None, None),
     };
-    let (src, dst): (IpAddr, IpAddr) = (inner.src, inner.dst);
+    let (src, dst): (IpAddr, IpAddr) = scratch.ip.as_ref().map(|ip| (ip.src, ip.dst))?;
     Some(Quoted { src, dst, proto: inner.proto, sport: ports.0, dport: ports.1 })
 }
 
