@@ -211,7 +211,7 @@ impl Router {
     /// when it is a flow's frame that moves their clocks.
     #[inline(always)]
     fn deal(&mut self, route: Route, flow: bool, f: &Frame<'_>) -> Deal {
-        let due = flow && self.idle != Idle::Never && self.flow_clock.due_at(f.ts);
+        let due = flow && !matches!(self.idle, Idle::Never) && self.flow_clock.due_at(f.ts);
         Deal { route, others: due.then_some(FLOW_FRAME) }
     }
 

@@ -554,10 +554,10 @@ impl FlowTable {
                 let idle = self.is_idle(f, now);
                 // A SYN on a closed connection, or (tshark's rule) a SYN whose
                 // sequence number differs from that side's initial one.
-                let dir = if f.side_of(src_is_lo) == f.first_side { Dir::Fwd } else { Dir::Rev };
-                let reused = syn_only
-                    && (f.is_closed()
-                        || matches!((&f.tcp_conn, &seg), (Some(c), Some(s)) if c.is_new_connection(dir, s)));
+                let reused = syn_only && {
+                    let dir = if f.side_of(src_is_lo) == f.first_side { Dir::Fwd } else { Dir::Rev };
+                    f.is_closed() || matches!((&f.tcp_conn, &seg), (Some(c), Some(s)) if c.is_new_connection(dir, s))
+                };
                 if idle || reused {
                     let old = self.remove(slot);
                     if idle {
@@ -725,7 +725,7 @@ impl FlowTable {
 
     /// Finishes idle flows, at most once per second of packet time.
     fn sweep(&mut self, ts: Timestamp, ended: &mut impl FnMut(Flow, EndReason)) {
-        if self.idle == Idle::Never || !self.sweeps.due_at(ts) {
+        if matches!(self.idle, Idle::Never) || !self.sweeps.due_at(ts) {
             return;
         }
         let now = ns(ts);
