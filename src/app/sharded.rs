@@ -163,40 +163,34 @@ impl Router {
         let sig = quick::signature(f.link, f.data);
         if let (Some(s), Some(last)) = (&sig, &self.last) {
             if last.sig.is_some_and(|l| l.same_flow(s)) {
-                let (owner, i, dns) = (last.owner, last.entry, last.dns);
-                if let Some((_, _, sent)) = &mut self.recent[i] {
-                    *sent = f.number;
-                }
-                self.charge(owner);
-                let route = if dns { Route::All(Some(owner)) } else { Route::To(owner) };
+                let route = self.again(last.owner, last.entry, last.dns, f.number);
                 return self.deal(route, true, f);
             }
         }
         let (route, flow) = match quick::flow_tuple(f.link, f.data) {
             Some(t) => {
-                let (owner, dns) = match &mut self.last {
+                let of_last = match &mut self.last {
                     Some(last) if last.tuple.mirrored(&t).is_some() => {
-                        if let Some((_, _, sent)) = &mut self.recent[last.entry] {
-                            *sent = f.number;
-                        }
-                        // A frame of the same flow that has no signature
-                        // (IP options, say) leaves the last one's.
+                        // A run of the flow whose frames so far had no
+                        // signature (IP options, say) takes this one's.
                         last.sig = last.sig.or(sig);
-                        let (owner, dns) = (last.owner, last.dns);
-                        self.charge(owner);
-                        (owner, dns)
+                        Some((last.owner, last.entry, last.dns))
                     }
-                    _ => {
+                    _ => None,
+                };
+                let route = match of_last {
+                    Some((owner, entry, dns)) => self.again(owner, entry, dns, f.number),
+                    None => {
                         let key = FlowKey::new(t.proto, t.vlan, t.src, t.dst);
                         let owner = self.owner(key, f.number);
-                        // DNS (and mDNS, LLMNR) goes to every thread: each learns the names.
+                        // DNS (and mDNS, LLMNR) goes to every part: each learns the names.
                         let dns = is_dns(t.src.1) || is_dns(t.dst.1);
                         let entry = key.spread(RECENT.trailing_zeros());
                         self.last = Some(Last { tuple: t, sig, owner, entry, dns });
-                        (owner, dns)
+                        route_to(owner, dns)
                     }
                 };
-                (if dns { Route::All(Some(owner)) } else { Route::To(owner) }, true)
+                (route, true)
             }
             None => {
                 self.last = None;
@@ -205,6 +199,18 @@ impl Router {
             }
         };
         self.deal(route, flow, f)
+    }
+
+    /// The route of another frame of the last flow (`owner`, its entry in
+    /// `recent`, DNS or not): the entry keeps this frame's number, and the
+    /// part is charged for it.
+    #[inline(always)]
+    fn again(&mut self, owner: usize, entry: usize, dns: bool, number: u64) -> Route {
+        if let Some((_, _, sent)) = &mut self.recent[entry] {
+            *sent = number;
+        }
+        self.charge(owner);
+        route_to(owner, dns)
     }
 
     /// The deal of a frame routed so: shown to the other parts as well
@@ -280,6 +286,13 @@ impl Router {
             }
         }
     }
+}
+
+/// A flow's frames go to its part; DNS goes to every part (each learns
+/// the names), its owner told.
+#[inline(always)]
+fn route_to(owner: usize, dns: bool) -> Route {
+    if dns { Route::All(Some(owner)) } else { Route::To(owner) }
 }
 
 /// DNS, mDNS or LLMNR. mDNS (5353) and LLMNR (5355) differ only in bit 1:

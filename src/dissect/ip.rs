@@ -36,15 +36,14 @@ pub mod proto {
 /// which it writes in place (`p.ip`): building an [`Ip`] and copying it there
 /// read back in wide words what had just been written field by field, and
 /// the loads stalled on store forwarding (perf: a third of the dissector's
-/// samples were on that copy).
+/// samples were on that copy). The addresses are there too, and only there:
+/// copied here as well, they were written and read back on every packet.
 #[derive(Debug, Clone, Copy)]
 pub struct IpPayload<'a> {
     pub version: u8,
     /// The upper-layer protocol, after any IPv6 extension headers.
     pub proto: u8,
-    /// Captured payload bytes, clipped to the datagram's length. (The
-    /// addresses are the packet's `ip`: copied here as well, they were
-    /// written and read back on every packet.)
+    /// Captured payload bytes, clipped to the datagram's length.
     pub payload: &'a [u8],
     /// Payload length on the wire according to the IP header.
     pub wire_len: u32,

@@ -81,11 +81,12 @@ impl PacketFacts {
     /// an IP length beyond the frame's wire length, or a bad IPv4 header
     /// checksum (unless `ignore_checksums`, `-C`).
     ///
+    /// `ts_ns` is the packet's time in nanoseconds (`sweep::ns`), which the
+    /// caller has already worked out.
+    ///
     /// Inlined into the flow table's per-packet path: the facts are built
     /// where they are used instead of being returned through memory.
     #[inline(always)]
-    /// `ts_ns` is the packet's time in nanoseconds (`sweep::ns`), which the
-    /// caller has.
     pub fn from_packet(p: &Packet<'_>, is_orig: bool, ignore_checksums: bool, ts_ns: i64) -> Option<PacketFacts> {
         let ip = p.ip.as_ref()?;
         if !ignore_checksums && ip.checksum_ok == Some(false) {
