@@ -34,7 +34,10 @@
 # 5. bench/report.py writes bench/results/latest.md (and latest.json) with
 #    packets/s, bytes/s, ratios, peak RSS and which targets hold.
 #
-# Environment: RUNS (9: the median of 9 holds against one or two slow runs on a
+# The wirelens timed is the PGO build (bench/pgo.sh); the plain build's
+# flows is timed beside it (flows-plain).
+#
+# Environment: BUILD (pgo, or plain: time the plain build only), RUNS (9: the median of 9 holds against one or two slow runs on a
 # shared machine), TSHARK_RUNS (2), WARMUP (1), BULK_PAR (12 each way),
 # BULK_BYTES (180000000), SYN_FLOWS (1000000), MAX_FLOWS (100000),
 # BENCH_DATA (bench/data), BENCH_RESULTS (bench/results), LAB_PREFIX (wb).
@@ -265,10 +268,24 @@ fi
 
 # ----------------------------------------------------------------- timing
 
+# Two builds: `flows` and every other wirelens command time the PGO build
+# (bench/pgo.sh, trained on samples/, never on these captures); `flows-plain`
+# times the plain `cargo build --release` in the same rounds, for comparison.
+# BUILD=plain times the plain build everywhere (no llvm-profdata needed).
 say "cargo build --release"
 (cd "$REPO" && cargo build --release --quiet)
-WL="${CARGO_TARGET_DIR:-$REPO/target}/release/wirelens"
-[[ -x "$WL" ]] || die "no $WL after cargo build --release"
+WL_PLAIN="${CARGO_TARGET_DIR:-$REPO/target}/release/wirelens"
+[[ -x "$WL_PLAIN" ]] || die "no $WL_PLAIN after cargo build --release"
+case "${BUILD:-pgo}" in
+    pgo)
+        say "bench/pgo.sh (profile-guided build)"
+        "$HERE/pgo.sh"
+        WL="${CARGO_TARGET_DIR:-$REPO/target}/pgo/wirelens"
+        [[ -x "$WL" ]] || die "no $WL after bench/pgo.sh"
+        ;;
+    plain) WL=$WL_PLAIN ;;
+    *) die "BUILD must be pgo or plain" ;;
+esac
 
 OUT="$BENCH_RESULTS/raw"
 rm -rf "$OUT"
@@ -307,6 +324,7 @@ rounds() {
 uptime >"$OUT/load-before.txt"
 F=$LAB_FILE
 add flows "$WL flows $F --format json > /dev/null" "$RUNS"
+[[ "$WL" == "$WL_PLAIN" ]] || add flows-plain "$WL_PLAIN flows $F --format json > /dev/null" "$RUNS"
 add tcptrace "tcptrace -n -l $F > /dev/null" "$RUNS"
 add tshark-conv "tshark -n -q -r $F -z conv,tcp > /dev/null" "$TSHARK_RUNS"
 add tcpdump-read "tcpdump -n -r $F -w /dev/null" "$RUNS"
@@ -340,7 +358,7 @@ cp "$LAB_FILE.meta" "$OUT/lab.meta"
     echo "commit: $(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- src Cargo.toml || echo ' (modified)')"
     echo "cpu: $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(nproc) cores"
     echo "kernel: $(uname -r)"
-    echo "wirelens: $("$WL" --version 2>/dev/null || echo '?')"
+    echo "wirelens: $("$WL" --version 2>/dev/null || echo '?'), $([[ "$WL" == "$WL_PLAIN" ]] && echo 'plain build (cargo build --release)' || echo 'PGO build (bench/pgo.sh); flows-plain: cargo build --release')"
     echo "tcpdump: $(tcpdump --version 2>&1 | head -1)"
     echo "tshark: $(tshark --version 2>/dev/null | head -1)"
     echo "tcptrace: $(tcptrace -v 2>&1 | grep -m1 -i version || echo '?')"
