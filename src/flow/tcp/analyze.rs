@@ -195,13 +195,15 @@ impl Engine {
     /// without walking the rules: an ACK, with data or without, at the next
     /// expected sequence number; no SYN, FIN, RST or window scale option;
     /// both windows open; acknowledging no more than the other side's
-    /// contiguous data, and no data already acknowledged; not a repeat of
-    /// the last ACK without data; the initial RTT settled (or no SYN seen).
-    /// For such a segment every check of `sequence` but window-full finds
-    /// nothing (it is neither ahead of nor behind `nextseq`, and every
-    /// duplicate-ACK, keep-alive and window rule needs a repeated ACK or a
-    /// zero window), and `after_analysis` only numbers it: what follows is
-    /// what the two do then, field for field. Most segments of a transfer
+    /// contiguous data, and no data already acknowledged; the initial RTT
+    /// settled (or no SYN seen). For such a segment every check of
+    /// `sequence` but window-full and duplicate ACK finds nothing (it is
+    /// neither ahead of nor behind `nextseq`, and every keep-alive and
+    /// window rule needs a keep-alive before, a changed window or a zero
+    /// one), and `after_analysis` only numbers it: what follows is what the
+    /// two do then, field for field. A repeat of the last ACK without data
+    /// is a window update or a duplicate ACK here too, unless it answers a
+    /// keep-alive (a keep-alive ACK, left to the rules). Most segments of a transfer
     /// are such (and `tests.rs` compares this path with the rules on
     /// random connections). Returns false, having changed nothing, for any
     /// other segment.
@@ -222,13 +224,31 @@ impl Engine {
             || seq != fwd.nextseq
             || s.window == 0
             || rev.window == 0
-            || (seglen == 0 && ack == fwd.lastack)
             || (rev.maxseqtobeacked != 0 && gt(ack, rev.maxseqtobeacked))
             || (seglen > 0 && rev.lastack != 0 && le(seq.wrapping_add(seglen), rev.lastack))
         {
             return false;
         }
         let mut kinds = Kinds::EMPTY;
+        if seglen == 0 && ack == fwd.lastack {
+            // `fwd_checks` on a repeated ACK: WINDOW UPDATE when the window
+            // changed; with the same window a KEEP ALIVE ACK (left to the
+            // rules) or else a DUPLICATE ACK (as there, the run restarts at
+            // 1 after "-1").
+            if u32::from(s.window) != fwd.window {
+                kinds.insert(Kind::WindowUpdate);
+            } else if rev.lastsegmentflags.contains(Kind::KeepAlive) {
+                return false;
+            } else {
+                fwd.dupacknum = if fwd.dupacknum == DUPACK_NEUTRALIZED { 1 } else { fwd.dupacknum.wrapping_add(1) };
+                if fwd.dupacknum == 1 {
+                    fwd.first_dup = (s.frame, now);
+                }
+                fwd.last_dup = s.frame;
+                kinds.insert(Kind::DupAck);
+                a.dup_ack = Some(DupAck { num: fwd.dupacknum, of_frame: fwd.lastnondupack });
+            }
+        }
         if seglen > 0 && rev.scaling != Scaling::Unknown {
             let shift = if rev.is_first_ack { 0 } else { rev.scaling.shift().unwrap_or(0) };
             let edge = rev.lastack.wrapping_add(rev.window.wrapping_shl(u32::from(shift)));

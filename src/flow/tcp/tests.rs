@@ -599,7 +599,7 @@ mod props {
 #[test]
 fn the_steady_path_is_the_rules_on_in_order_segments() {
     let mut rng = crate::text::xorshift::Rng(0x2545_f491_4f6c_dd1d);
-    let (mut steady, mut total) = (0usize, 0usize);
+    let (mut steady, mut repeats, mut updates, mut total) = (0usize, 0usize, 0usize, 0usize);
     for _ in 0..400 {
         let segs = crate::flow::sim::connection(&mut rng, 300);
         let (mut fast, mut rules) = (analyze::Engine::default(), analyze::Engine::default());
@@ -619,9 +619,12 @@ fn the_steady_path_is_the_rules_on_in_order_segments() {
             };
             let dir = if g.fwd { Dir::Fwd } else { Dir::Rev };
             let (mut a, mut b) = (Analysis::default(), Analysis::default());
-            steady += usize::from(fast.clone().steady_for_test(dir, &s));
+            let took = fast.clone().steady_for_test(dir, &s);
+            steady += usize::from(took);
             total += 1;
             fast.segment(dir, &s, &mut a);
+            repeats += usize::from(took && a.has(Kind::DupAck));
+            updates += usize::from(took && a.has(Kind::WindowUpdate));
             rules.rules(dir, &s, &mut b);
             assert_eq!(a, b, "segment {i} of {segs:?}");
             assert_eq!(format!("{fast:?}"), format!("{rules:?}"), "state after segment {i} of {segs:?}");
@@ -632,4 +635,9 @@ fn the_steady_path_is_the_rules_on_in_order_segments() {
     }
     // Both paths are taken often (a fifth of these segments are steady).
     assert!(steady * 10 > total && steady * 10 < total * 9, "{steady} of {total}");
+    // Duplicate ACKs and window updates take it too.
+    assert!(
+        repeats * 100 > total && updates * 100 > total,
+        "{repeats} duplicate ACKs, {updates} window updates of {total}"
+    );
 }
