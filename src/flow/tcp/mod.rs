@@ -37,6 +37,7 @@
 
 mod analyze;
 mod evidence;
+mod ring;
 mod summary;
 mod unacked;
 
