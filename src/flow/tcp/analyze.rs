@@ -586,7 +586,11 @@ fn retransmission_evidence(fwd: &mut Half, s: &Segment<'_>) -> Retransmission {
     let now = s.ts_ns;
     let end = s.seq.wrapping_add(s.payload_len).wrapping_add(u32::from(s.has(SYN) || s.has(FIN)));
     let mut original: Option<(u64, i64)> = None;
-    for u in fwd.unacked.iter_mut() {
+    // Only segments that start before the retransmitted range ends can
+    // cover or overlap it (a zero-length one covers a segment starting
+    // where it does).
+    let before = if s.payload_len == 0 { s.seq.wrapping_add(1) } else { end };
+    for u in fwd.unacked.starting_before(before) {
         let covers = if s.payload_len == 0 { u.seq == s.seq } else { !lt(s.seq, u.seq) && lt(s.seq, u.nextseq) };
         // The oldest covering segment: the list's order is not the pushes'.
         if covers && original.is_none_or(|(frame, _)| u.frame < frame) {
