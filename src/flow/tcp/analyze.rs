@@ -111,6 +111,22 @@ impl Default for Half {
     }
 }
 
+impl Half {
+    /// A DUPLICATE ACK from this side: counted in the run (which restarts
+    /// at 1 after the "-1" set by an ACKed-unseen segment), with its
+    /// evidence. Both `fwd_checks` and the steady path count one here.
+    #[inline(always)]
+    fn dup_ack(&mut self, s: &Segment<'_>, kinds: &mut Kinds, a: &mut Analysis) {
+        self.dupacknum = if self.dupacknum == DUPACK_NEUTRALIZED { 1 } else { self.dupacknum.wrapping_add(1) };
+        if self.dupacknum == 1 {
+            self.first_dup = (s.frame, s.ts_ns);
+        }
+        self.last_dup = s.frame;
+        kinds.insert(Kind::DupAck);
+        a.dup_ack = Some(DupAck { num: self.dupacknum, of_frame: self.lastnondupack });
+    }
+}
+
 /// Both directions plus the connection-wide times.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Engine {
@@ -203,8 +219,8 @@ impl Engine {
     /// one), and `after_analysis` only numbers it: what follows is what the
     /// two do then, field for field. A repeat of the last ACK without data
     /// is a window update or a duplicate ACK here too, unless it answers a
-    /// keep-alive (a keep-alive ACK, left to the rules). Most segments of a transfer
-    /// are such (and `tests.rs` compares this path with the rules on
+    /// keep-alive (a keep-alive ACK, left to the rules). Most segments of a
+    /// transfer are such (and `tests.rs` compares this path with the rules on
     /// random connections). Returns false, having changed nothing, for any
     /// other segment.
     #[inline(always)]
@@ -233,20 +249,13 @@ impl Engine {
         if seglen == 0 && ack == fwd.lastack {
             // `fwd_checks` on a repeated ACK: WINDOW UPDATE when the window
             // changed; with the same window a KEEP ALIVE ACK (left to the
-            // rules) or else a DUPLICATE ACK (as there, the run restarts at
-            // 1 after "-1").
+            // rules) or else a DUPLICATE ACK.
             if u32::from(s.window) != fwd.window {
                 kinds.insert(Kind::WindowUpdate);
             } else if rev.lastsegmentflags.contains(Kind::KeepAlive) {
                 return false;
             } else {
-                fwd.dupacknum = if fwd.dupacknum == DUPACK_NEUTRALIZED { 1 } else { fwd.dupacknum.wrapping_add(1) };
-                if fwd.dupacknum == 1 {
-                    fwd.first_dup = (s.frame, now);
-                }
-                fwd.last_dup = s.frame;
-                kinds.insert(Kind::DupAck);
-                a.dup_ack = Some(DupAck { num: fwd.dupacknum, of_frame: fwd.lastnondupack });
+                fwd.dup_ack(s, &mut kinds, a);
             }
         }
         if seglen > 0 && rev.scaling != Scaling::Unknown {
@@ -565,16 +574,9 @@ fn fwd_checks(fwd: &mut Half, rev: &Half, s: &Segment<'_>, kinds: &mut Kinds, a:
         return;
     }
 
-    // DUPLICATE ACK: same seq, ack and (non-zero) window, no data. The run
-    // restarts at 1 after the "-1" set by an ACKed-unseen segment.
+    // DUPLICATE ACK: same seq, ack and (non-zero) window, no data.
     if same_point && window != 0 && window == fwd.window {
-        fwd.dupacknum = if fwd.dupacknum == DUPACK_NEUTRALIZED { 1 } else { fwd.dupacknum.wrapping_add(1) };
-        if fwd.dupacknum == 1 {
-            fwd.first_dup = (s.frame, s.ts_ns);
-        }
-        fwd.last_dup = s.frame;
-        kinds.insert(Kind::DupAck);
-        a.dup_ack = Some(DupAck { num: fwd.dupacknum, of_frame: fwd.lastnondupack });
+        fwd.dup_ack(s, kinds, a);
     }
 }
 

@@ -107,17 +107,22 @@ impl UnackedList {
     /// `end`: a retransmission of data older than every segment kept (a
     /// bulk transfer keeps more in flight than
     /// [`MAX_UNACKED`](super::analyze::MAX_UNACKED), 256) walked all 256 of
-    /// them for nothing, 30 instructions a frame of the benchmark's capture.
+    /// them for nothing, 25 instructions a frame of the benchmark's capture.
     pub(super) fn starting_before(&mut self, end: u32) -> impl Iterator<Item = &mut Unacked> {
-        // As in `ack`: with the front at or after `end`, and `hi` no further
-        // from `end` than half the sequence space, every segment's start
-        // lies between the two, at or after `end`.
-        let none = self.ordered.front().is_none_or(|u| {
-            let d = dist(u.seq, end);
-            d >= 0 && dist(self.hi, end) >= d
-        });
-        let ordered = if none { None } else { Some(self.ordered.iter_mut()) };
+        let ordered = if self.ordered_from(end) { None } else { Some(self.ordered.iter_mut()) };
         ordered.into_iter().flatten().chain(self.late.iter_mut())
+    }
+
+    /// Whether every in-order segment starts at or after `x`: the front
+    /// does, and `hi` is no further from `x` than half the sequence space,
+    /// so every start lies between the two (`dist` is a plain subtraction
+    /// there). True when there are none.
+    #[inline(always)]
+    fn ordered_from(&self, x: u32) -> bool {
+        self.ordered.front().is_none_or(|u| {
+            let d = dist(u.seq, x);
+            d >= 0 && dist(self.hi, x) >= d
+        })
     }
 
     /// Drops the oldest segment (the list is full). What remains of
@@ -169,14 +174,7 @@ impl UnackedList {
     /// the walk here and call this instead (26 instructions a packet more).
     #[inline(always)]
     pub(super) fn ack(&mut self, ack: u32, now: i64) -> Option<Acks> {
-        let at_rest = match self.ordered.front() {
-            None => true,
-            Some(u) => {
-                let ds = dist(u.seq, ack);
-                ds >= 0 && dist(self.hi, ack) >= ds
-            }
-        };
-        let acks = if at_rest { None } else { self.walk_ordered(ack, now) };
+        let acks = if self.ordered_from(ack) { None } else { self.walk_ordered(ack, now) };
         if self.late.is_empty() {
             return acks;
         }
